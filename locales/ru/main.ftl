@@ -1,0 +1,165 @@
+# Bilet — русский. Ключи совпадают с английским файлом.
+
+language-name = Русский
+app-name = Bilet
+
+## Layout
+
+skip-to-content = Перейти к содержимому
+nav-label = Основное меню
+nav-my-tickets = Мои обращения
+nav-workspace = Рабочее место
+nav-admin = Администрирование
+nav-sign-in = Войти
+nav-sign-out = Выйти
+language-switch = Язык
+language-browser = Как в браузере
+
+## Notices after an action
+
+notice-signed-out = Вы вышли из системы.
+notice-signed-out-everywhere = Вы вышли на всех устройствах.
+notice-welcome = Добро пожаловать! Учётная запись создана.
+notice-saved = Сохранено.
+notice-password-changed = Пароль изменён. На других устройствах выполнен выход.
+notice-session-ended = Этот сеанс завершён.
+
+## Errors
+
+error-summary-title = Есть ошибки
+error-title = Что-то пошло не так
+error-not-found-title = Страница не найдена
+error-forbidden-title = Нет доступа
+error-not-found = Здесь ничего нет, или у вас нет к этому доступа.
+error-forbidden = У вас нет прав на это действие.
+error-conflict = Пока вы работали, это изменил кто-то другой. Обновите страницу и попробуйте ещё раз.
+error-throttled = Слишком много неудачных попыток. Подождите несколько минут и попробуйте снова.
+error-invalid = Не удалось прочитать форму. Вернитесь назад и попробуйте ещё раз.
+error-internal = У нас что-то сломалось. Попробуйте ещё раз чуть позже.
+error-csrf = Форма устарела или отправлена не с этого сайта. Вернитесь назад, обновите страницу и отправьте её снова.
+error-too-large = Отправленные данные слишком велики.
+error-request-id = Если ошибка повторяется, сообщите в поддержку этот код: { $id }
+error-go-home = На главную
+error-login-failed = Неверный адрес электронной почты или пароль.
+error-account-disabled = Эта учётная запись отключена. Обратитесь в службу поддержки.
+error-email-invalid = Введите адрес электронной почты, например name@example.com.
+error-email-taken = Учётная запись с этим адресом уже есть. Войдите с ним.
+error-name-required = Введите ваше имя.
+error-name-too-long = Имя слишком длинное: не более 200 символов.
+error-password-too-short = Пароль слишком короткий: нужно не менее { $n ->
+    [one] { $n } символа
+   *[other] { $n } символов
+}.
+error-password-too-long = Пароль слишком длинный.
+error-current-password-wrong = Текущий пароль указан неверно.
+error-password-unchanged = Новый пароль должен отличаться от текущего.
+error-locale-unknown = Выберите язык из списка.
+error-time-zone-unknown = Выберите часовой пояс из списка.
+error-department-unknown = Такого отдела нет.
+error-slug-invalid = Используйте только строчные латинские буквы, цифры и дефис.
+error-slug-taken = Это короткое имя уже занято другим отделом.
+error-address-taken = Этот адрес уже занят другим отделом.
+
+## Forms
+
+field-email = Электронная почта
+field-password = Пароль
+field-name = Ваше имя
+field-current-password = Текущий пароль
+field-new-password = Новый пароль
+field-language = Язык
+field-time-zone = Часовой пояс
+password-hint = Не менее { $n ->
+    [one] { $n } символа
+   *[other] { $n } символов
+}. Хороший пароль — несколько не связанных между собой слов.
+
+## Sign in and registration
+
+login-title = Вход
+login-submit = Войти
+login-no-account = Ещё нет учётной записи?
+login-register-link = Зарегистрируйтесь
+register-title = Регистрация
+register-lead = С учётной записью вы сможете создавать обращения и видеть каждый ответ.
+register-submit = Зарегистрироваться
+register-have-account = Уже есть учётная запись?
+
+## Account
+
+account-title = Учётная запись
+account-save = Сохранить
+time-zone-default = Часовой пояс службы поддержки
+password-title = Смена пароля
+password-must-change = Вы вошли с одноразовым паролем. Чтобы продолжить, задайте свой пароль.
+password-other-sessions-end = После смены пароля на всех других устройствах будет выполнен выход.
+password-submit = Сменить пароль
+sessions-title = Где выполнен вход
+sessions-this-one = Это устройство
+sessions-address = с адреса { $address }
+sessions-last-seen = активность { $when }
+sessions-started = вход { $when }
+sessions-end = Завершить сеанс
+sessions-sign-out-everywhere = Выйти на всех устройствах
+
+## Tickets
+
+status-open = Открыто
+status-pending = Ждёт ответа клиента
+status-resolved = Решено
+status-closed = Закрыто
+
+## Areas
+
+portal-title = Мои обращения
+portal-empty = У вас пока нет обращений. Когда вы напишете в поддержку, они появятся здесь.
+agent-title = Рабочее место
+agent-empty = Обращений нет. Здесь появляются обращения отделов, в которых вы работаете.
+admin-title = Администрирование
+admin-departments = Отделы
+admin-departments-empty = Отделов пока нет. Создайте отдел командой `bilet department add`.
+admin-department-name = Название
+admin-department-slug = Короткое имя
+admin-department-addresses = Адреса
+
+## Dates and numbers
+
+fmt-date = { $day } { $month } { $year } г.
+fmt-time = { $hour }:{ $minute }
+fmt-datetime = { $date }, { $time }
+fmt-am = AM
+fmt-pm = PM
+fmt-month-1 = янв.
+fmt-month-2 = февр.
+fmt-month-3 = мар.
+fmt-month-4 = апр.
+fmt-month-5 = мая
+fmt-month-6 = июн.
+fmt-month-7 = июл.
+fmt-month-8 = авг.
+fmt-month-9 = сент.
+fmt-month-10 = окт.
+fmt-month-11 = нояб.
+fmt-month-12 = дек.
+fmt-group-separator = {"\u00A0"}
+fmt-decimal-separator = ,
+fmt-bytes = { $n }{"\u00A0"}Б
+fmt-kb = { $n }{"\u00A0"}КБ
+fmt-mb = { $n }{"\u00A0"}МБ
+fmt-gb = { $n }{"\u00A0"}ГБ
+rel-just-now = только что
+rel-minutes-ago = { $n ->
+    [one] { $n } минуту назад
+    [few] { $n } минуты назад
+   *[other] { $n } минут назад
+}
+rel-hours-ago = { $n ->
+    [one] { $n } час назад
+    [few] { $n } часа назад
+   *[other] { $n } часов назад
+}
+rel-days-ago = { $n ->
+    [one] { $n } день назад
+    [few] { $n } дня назад
+   *[other] { $n } дней назад
+}

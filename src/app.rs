@@ -1,0 +1,158 @@
+//! Composition root: builds the state, starts the web server and the
+//! background tasks, and shuts everything down in order: stop accepting,
+//! let running requests finish, end streams and jobs, close the pool, stop
+//! the embedded database.
+
+use std::net::SocketAddr;
+use std::os::unix::fs::OpenOptionsExt;
+use std::io::Write;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+
+use crate::blobs::{BlobStore, FsBlobStore};
+use crate::config::Config;
+use crate::database::Database;
+use crate::events::Bus;
+use crate::jobs::{self, Supervisor};
+use crate::secrets::Secrets;
+use crate::service;
+
+/// Everything handlers and jobs share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub secrets: Arc<Secrets>,
+    pub events: Bus,
+    pub blobs: Arc<dyn BlobStore>,
+    /// Cancelled at shutdown: long-lived streams end when it is.
+    pub shutdown: CancellationToken,
+}
+
+impl AppState {
+    pub fn new(db: PgPool, config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<Self> {
+        let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
+        Ok(Self {
+            db,
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+            events: Bus::new(),
+            blobs: Arc::new(blobs),
+            shutdown,
+        })
+    }
+}
+
+/// Starts the background tasks of a node.
+pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
+    supervisor.spawn("events", state.events.clone().listen(state.db.clone(), supervisor.token()));
+    let app = state.clone();
+    supervisor.spawn_every("cleanup", Duration::from_secs(300), move || {
+        let app = app.clone();
+        async move { jobs::cleanup::run_once(&app).await }
+    });
+}
+
+/// `bilet serve`.
+pub async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Result<()> {
+    if let Some(listen) = listen {
+        config.http.listen = listen;
+    }
+    std::fs::create_dir_all(&config.data_dir)
+        .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    let database = Database::open_for_server(&config).await?;
+    let result = run(&config, database.pool.clone()).await;
+    let closed = database.close().await;
+    result.and(closed)
+}
+
+async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
+    let secrets = Secrets::load_or_create(&config.secrets, &config.data_dir)?;
+    let supervisor = Supervisor::new();
+    let state = AppState::new(db, config.clone(), secrets, supervisor.token())?;
+    let first_admin = first_admin_notice(&state).await?;
+
+    let listener = TcpListener::bind(config.http.listen)
+        .await
+        .with_context(|| format!("listening on {} (http.listen)", config.http.listen))?;
+    let address = listener.local_addr()?;
+    start_jobs(&state, &supervisor);
+
+    let token = supervisor.token();
+    tokio::spawn(wait_for_signal(token.clone()));
+    let app = crate::web::router(state.clone());
+    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(token.clone().cancelled_owned());
+    let mut server = tokio::spawn(async move { server.await });
+
+    println!("Bilet is running at http://{address}/ (public address {})", config.http.public_url);
+    if let Some(notice) = first_admin {
+        println!("{notice}");
+    }
+    tracing::info!(%address, "listening");
+
+    let grace = Duration::from_secs(config.http.shutdown_grace);
+    tokio::select! {
+        finished = &mut server => finished??,
+        _ = token.cancelled() => {
+            tracing::info!("shutting down: finishing running requests");
+            match tokio::time::timeout(grace, &mut server).await {
+                Ok(finished) => finished??,
+                Err(_) => {
+                    tracing::warn!("requests still running after {grace:?}; stopping them");
+                    server.abort();
+                }
+            }
+        }
+    }
+    supervisor.shutdown(grace).await;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+async fn wait_for_signal(token: CancellationToken) {
+    let mut term = match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+        Ok(term) => term,
+        Err(err) => {
+            tracing::error!(error = %err, "cannot watch SIGTERM");
+            return;
+        }
+    };
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {},
+        _ = term.recv() => {},
+    }
+    token.cancel();
+}
+
+/// Creates the first administrator on the first start and says how to sign
+/// in; the one-time password is also kept in `<data>/first-admin.txt`
+/// (mode 0600) until it has been changed.
+async fn first_admin_notice(state: &AppState) -> anyhow::Result<Option<String>> {
+    let file = state.config.data_dir.join("first-admin.txt");
+    let login = format!("{}login", state.config.http.public_url);
+    if let Some((email, password)) = service::accounts::ensure_first_admin(&state.db, &state.config.accounts).await? {
+        let text = format!(
+            "First administrator created. Sign in at {login}\n  email:    {email}\n  password: {password}\n\
+             This one-time password must be changed at the first sign-in.\n"
+        );
+        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&file)?;
+        f.write_all(text.as_bytes())?;
+        return Ok(Some(text));
+    }
+    if file.exists() {
+        if service::accounts::first_admin_pending(&state.db, &state.config.accounts).await? {
+            return Ok(Some(format!(
+                "Sign in at {login}: the first administrator's one-time password is in {}",
+                file.display()
+            )));
+        }
+        let _ = std::fs::remove_file(&file);
+    }
+    Ok(None)
+}

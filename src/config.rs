@@ -1,0 +1,255 @@
+//! Typed configuration: `config/default.toml` (compiled in), then an optional
+//! file, then `BILET_*` environment variables. Validated once at start-up;
+//! every error names the key it is about. No I/O beyond reading the file.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use figment::Figment;
+use figment::providers::{Env, Format, Toml};
+use ipnet::IpNet;
+use secrecy::SecretString;
+use serde::Deserialize;
+use url::Url;
+
+const DEFAULTS: &str = include_str!("../config/default.toml");
+
+/// The whole configuration, as loaded and validated.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    pub data_dir: PathBuf,
+    pub http: HttpConfig,
+    pub database: DatabaseConfig,
+    pub accounts: AccountsConfig,
+    pub i18n: I18nConfig,
+    pub tickets: TicketsConfig,
+    pub log: LogConfig,
+    #[serde(default)]
+    pub secrets: SecretsConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HttpConfig {
+    pub listen: SocketAddr,
+    pub public_url: Url,
+    pub trusted_proxies: Vec<IpNet>,
+    pub body_limit: usize,
+    pub request_timeout: u64,
+    pub shutdown_grace: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseConfig {
+    pub url: Option<SecretString>,
+    pub max_connections: u32,
+    pub embedded: EmbeddedDbConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EmbeddedDbConfig {
+    pub bin_dir: Option<PathBuf>,
+    pub user: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AccountsConfig {
+    pub registration: bool,
+    pub session_days: u32,
+    pub min_password_length: usize,
+    pub first_admin_email: String,
+    pub throttle: ThrottleConfig,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ThrottleConfig {
+    pub window_minutes: u32,
+    pub per_account_and_address: u32,
+    pub per_address: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct I18nConfig {
+    pub default_locale: String,
+    pub default_time_zone: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TicketsConfig {
+    pub auto_close_days: u32,
+    pub reopen_window_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogConfig {
+    pub filter: String,
+    pub format: LogFormat,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+/// Keys given in the configuration; whatever is missing comes from
+/// `<data_dir>/secrets.toml`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SecretsConfig {
+    pub session_key: Option<SecretString>,
+    pub message_id_key: Option<SecretString>,
+    pub mailbox_key: Option<SecretString>,
+}
+
+/// A configuration problem, always naming the key.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] Box<figment::Error>),
+    #[error("configuration: key `{key}`: {problem}")]
+    Invalid { key: &'static str, problem: String },
+}
+
+impl Config {
+    /// Defaults, then `file` when given, then the environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        let mut figment = Figment::from(Toml::string(DEFAULTS));
+        if let Some(file) = file {
+            if !file.exists() {
+                return Err(ConfigError::Invalid {
+                    key: "--config",
+                    problem: format!("{} does not exist", file.display()),
+                });
+            }
+            figment = figment.merge(Toml::file(file));
+        }
+        figment = figment
+            .merge(Env::prefixed("BILET_").split("__"))
+            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
+            .merge(Env::raw().only(&["BILET_DATA_DIR"]).map(|_| "data_dir".into()));
+        let config: Config = figment.extract().map_err(Box::new)?;
+        config.validate()?;
+        Ok(config)
+    }
+
+    /// Small pools and the compiled-in defaults, for tests.
+    pub fn for_tests(data_dir: &Path) -> Self {
+        let mut config: Config = Figment::from(Toml::string(DEFAULTS))
+            .extract()
+            .expect("default.toml is valid");
+        config.data_dir = data_dir.to_path_buf();
+        config.database.max_connections = 5;
+        config.http.listen = "127.0.0.1:0".parse().expect("valid address");
+        config.http.shutdown_grace = 2;
+        config
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |key, problem: &str| {
+            Err(ConfigError::Invalid {
+                key,
+                problem: problem.to_string(),
+            })
+        };
+        if !matches!(self.http.public_url.scheme(), "http" | "https") {
+            return invalid("http.public_url", "must start with http:// or https://");
+        }
+        if self.database.max_connections < 2 {
+            return invalid("database.max_connections", "must be at least 2");
+        }
+        if self.accounts.session_days == 0 {
+            return invalid("accounts.session_days", "must be at least 1");
+        }
+        if self.accounts.min_password_length < 8 {
+            return invalid("accounts.min_password_length", "must be at least 8");
+        }
+        if crate::domain::email::normalize(&self.accounts.first_admin_email).is_none() {
+            return invalid("accounts.first_admin_email", "is not an email address");
+        }
+        if self.accounts.throttle.window_minutes == 0 {
+            return invalid("accounts.throttle.window_minutes", "must be at least 1");
+        }
+        if !crate::i18n::is_available(&self.i18n.default_locale) {
+            return invalid(
+                "i18n.default_locale",
+                &format!(
+                    "no such language; available: {}",
+                    crate::i18n::available().join(", ")
+                ),
+            );
+        }
+        if jiff::tz::TimeZone::get(&self.i18n.default_time_zone).is_err() {
+            return invalid(
+                "i18n.default_time_zone",
+                "is not an IANA time zone name such as Europe/Moscow",
+            );
+        }
+        if self.tickets.reopen_window_days == 0 {
+            return invalid("tickets.reopen_window_days", "must be at least 1");
+        }
+        if self.log.filter.parse::<tracing_subscriber::EnvFilter>().is_err() {
+            return invalid("log.filter", "is not a valid tracing filter");
+        }
+        Ok(())
+    }
+
+    /// Cookies get the Secure flag when the public address is https.
+    pub fn secure_cookies(&self) -> bool {
+        self.http.public_url.scheme() == "https"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_load_and_validate() {
+        let config = Config::for_tests(Path::new("/tmp/x"));
+        assert!(config.validate().is_ok());
+        assert_eq!(config.tickets.reopen_window_days, 30);
+        assert!(config.database.url.is_none());
+    }
+
+    #[test]
+    fn a_bad_value_names_its_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("BILET_HTTP__LISTEN", "not-an-address");
+            let err = Config::load(None).expect_err("must fail").to_string();
+            assert!(err.to_lowercase().contains("http.listen"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn an_unknown_time_zone_names_its_key() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("BILET_I18N__DEFAULT_TIME_ZONE", "Mars/Olympus");
+            let err = Config::load(None).expect_err("must fail").to_string();
+            assert!(err.contains("i18n.default_time_zone"), "{err}");
+            Ok(())
+        });
+    }
+
+    #[test]
+    fn database_url_and_data_dir_come_from_the_environment() {
+        figment::Jail::expect_with(|jail| {
+            jail.set_env("DATABASE_URL", "postgres://x@localhost/y");
+            jail.set_env("BILET_DATA_DIR", "/srv/bilet");
+            let config = Config::load(None).expect("loads");
+            assert!(config.database.url.is_some());
+            assert_eq!(config.data_dir, PathBuf::from("/srv/bilet"));
+            Ok(())
+        });
+    }
+}

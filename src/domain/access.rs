@@ -1,0 +1,132 @@
+//! The access rule, written once. Every read and write of a ticket (pages,
+//! attachments, search, API, live updates, mail) asks [`scope`] what the
+//! viewer may reach, and `store::access` turns that scope into the one SQL
+//! predicate that every ticket query carries. A ticket outside the scope
+//! does not exist for the viewer: callers answer 404, never 403.
+//!
+//! - admins reach every ticket;
+//! - agents reach the tickets of the departments granted to them, at the
+//!   granted level (read < reply < manage);
+//! - customers reach the tickets they requested, those they take part in
+//!   with portal access, and their organisation's tickets when the
+//!   organisation shares them; they may read and reply, never manage;
+//! - disabled accounts reach nothing.
+
+use serde::{Deserialize, Serialize};
+
+use super::ids::{OrganisationId, UserId};
+use super::users::Role;
+
+/// How much an agent may do in a department. Ordered: read < reply < manage.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type,
+)]
+#[sqlx(type_name = "access_level", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum AccessLevel {
+    /// See the tickets, nothing more.
+    Read,
+    /// Also reply, add notes and attachments.
+    Reply,
+    /// Also assign, transfer, split, merge and change status or priority.
+    Manage,
+}
+
+impl AccessLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccessLevel::Read => "read",
+            AccessLevel::Reply => "reply",
+            AccessLevel::Manage => "manage",
+        }
+    }
+}
+
+impl std::str::FromStr for AccessLevel {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "read" => Ok(AccessLevel::Read),
+            "reply" => Ok(AccessLevel::Reply),
+            "manage" => Ok(AccessLevel::Manage),
+            other => Err(format!("unknown access level {other:?}: read, reply or manage")),
+        }
+    }
+}
+
+/// The person asking, as far as the rule cares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Viewer {
+    pub user_id: UserId,
+    pub role: Role,
+    pub organisation_id: Option<OrganisationId>,
+    pub disabled: bool,
+}
+
+/// The tickets a viewer reaches for one kind of need.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scope {
+    /// Every ticket.
+    All,
+    /// Tickets of the departments granted to `agent` at `at_least` or above.
+    Departments { agent: UserId, at_least: AccessLevel },
+    /// The customer's own, shared-with and organisation tickets.
+    Customer { user: UserId, organisation: Option<OrganisationId> },
+    /// No ticket at all.
+    Nothing,
+}
+
+/// The rule itself.
+pub fn scope(viewer: &Viewer, need: AccessLevel) -> Scope {
+    if viewer.disabled {
+        return Scope::Nothing;
+    }
+    match viewer.role {
+        Role::Admin => Scope::All,
+        Role::Agent => Scope::Departments { agent: viewer.user_id, at_least: need },
+        Role::Customer if need <= AccessLevel::Reply => Scope::Customer {
+            user: viewer.user_id,
+            organisation: viewer.organisation_id,
+        },
+        Role::Customer => Scope::Nothing,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn viewer(role: Role) -> Viewer {
+        Viewer { user_id: UserId::new(), role, organisation_id: None, disabled: false }
+    }
+
+    #[test]
+    fn levels_are_ordered() {
+        assert!(AccessLevel::Read < AccessLevel::Reply);
+        assert!(AccessLevel::Reply < AccessLevel::Manage);
+    }
+
+    #[test]
+    fn admins_reach_everything_and_disabled_users_nothing() {
+        assert_eq!(scope(&viewer(Role::Admin), AccessLevel::Manage), Scope::All);
+        let mut disabled = viewer(Role::Admin);
+        disabled.disabled = true;
+        assert_eq!(scope(&disabled, AccessLevel::Read), Scope::Nothing);
+    }
+
+    #[test]
+    fn agents_are_limited_to_their_departments_at_the_needed_level() {
+        let agent = viewer(Role::Agent);
+        assert_eq!(
+            scope(&agent, AccessLevel::Reply),
+            Scope::Departments { agent: agent.user_id, at_least: AccessLevel::Reply }
+        );
+    }
+
+    #[test]
+    fn customers_read_and_reply_but_never_manage() {
+        let customer = viewer(Role::Customer);
+        assert!(matches!(scope(&customer, AccessLevel::Reply), Scope::Customer { .. }));
+        assert_eq!(scope(&customer, AccessLevel::Manage), Scope::Nothing);
+    }
+}

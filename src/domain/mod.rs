@@ -1,0 +1,9 @@
+//! Pure types and rules: ids, roles, the ticket status machine, the access
+//! rule, addresses. No I/O: sqlx appears only as derives so that rows can
+//! carry these types, and nothing here knows about HTTP or mail.
+
+pub mod access;
+pub mod email;
+pub mod ids;
+pub mod status;
+pub mod users;

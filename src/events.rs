@@ -1,0 +1,99 @@
+//! The event bus: PostgreSQL LISTEN/NOTIFY. An event is published inside
+//! the transaction of the change it announces, and PostgreSQL delivers
+//! notifications only at commit, so listeners never hear of a change that
+//! was rolled back, whichever Bilet node made it. Each node runs one
+//! listener and fans events out to its pages with a broadcast channel.
+//! Payloads are small (ids only; NOTIFY allows under 8000 bytes): readers
+//! fetch what they show through the access rule.
+
+use serde::{Deserialize, Serialize};
+use sqlx::PgExecutor;
+use sqlx::PgPool;
+use sqlx::postgres::PgListener;
+use tokio::sync::broadcast;
+use tokio_util::sync::CancellationToken;
+
+use crate::domain::ids::{DepartmentId, MessageId, TicketId, UserId};
+
+/// The NOTIFY channel.
+pub const CHANNEL: &str = "bilet_events";
+
+/// Something that happened, for live pages, caches and presence.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Event {
+    /// A ticket was opened or changed (status, assignee, department...).
+    TicketChanged { ticket: TicketId, department: DepartmentId },
+    /// A message was added to a ticket.
+    MessageAdded { ticket: TicketId, department: DepartmentId, message: MessageId },
+    /// Admin settings changed: caches reload.
+    SettingsChanged,
+    /// Someone is viewing or typing on a ticket.
+    Presence { ticket: TicketId, user: UserId, typing: bool },
+}
+
+/// Publishes `event` when the surrounding transaction commits.
+pub async fn publish(db: impl PgExecutor<'_>, event: &Event) -> sqlx::Result<()> {
+    let payload = serde_json::to_string(event).map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("select pg_notify($1, $2)")
+        .bind(CHANNEL)
+        .bind(payload)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// This node's end of the bus.
+#[derive(Clone)]
+pub struct Bus {
+    sender: broadcast::Sender<Event>,
+}
+
+impl Default for Bus {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+impl Bus {
+    pub fn new() -> Self {
+        let (sender, _) = broadcast::channel(1024);
+        Self { sender }
+    }
+
+    /// Events from now on. A receiver that falls behind gets `Lagged` and
+    /// should reload what it shows.
+    pub fn subscribe(&self) -> broadcast::Receiver<Event> {
+        self.sender.subscribe()
+    }
+
+    /// Listens on PostgreSQL until `stop` is cancelled. Reconnects by itself
+    /// (sqlx's listener does) after the database went away.
+    pub async fn listen(self, pool: PgPool, stop: CancellationToken) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(&pool).await?;
+        listener.listen(CHANNEL).await?;
+        loop {
+            tokio::select! {
+                _ = stop.cancelled() => return Ok(()),
+                received = listener.try_recv() => match received {
+                    Ok(Some(note)) => match serde_json::from_str::<Event>(note.payload()) {
+                        Ok(event) => {
+                            // No receivers is fine: nobody is watching.
+                            let _ = self.sender.send(event);
+                        }
+                        Err(err) => tracing::warn!(error = %err, "unreadable event"),
+                    },
+                    // The connection was lost and re-established: events may
+                    // have been missed, so tell pages to reload.
+                    Ok(None) => {
+                        let _ = self.sender.send(Event::SettingsChanged);
+                    }
+                    Err(err) => {
+                        tracing::warn!(error = %err, "event listener failed; retrying");
+                        tokio::time::sleep(std::time::Duration::from_secs(1)).await;
+                    }
+                },
+            }
+        }
+    }
+}

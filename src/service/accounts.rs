@@ -1,0 +1,333 @@
+//! Accounts: registration, sign-in with throttling, password changes,
+//! staff creation and the first administrator.
+
+use std::net::IpAddr;
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{Error, FieldErrors, Result, passwords};
+use crate::config::AccountsConfig;
+use crate::domain::access::AccessLevel;
+use crate::domain::email;
+use crate::domain::ids::{DepartmentId, SessionId, UserId};
+use crate::domain::users::Role;
+use crate::store;
+use crate::store::audit::AuditEntry;
+use crate::store::users::{NewUser, UserRow};
+
+const MAX_PASSWORD: usize = 1024;
+const MAX_NAME: usize = 200;
+
+/// A customer signing up in the portal.
+#[derive(Debug, Clone, Default)]
+pub struct Registration {
+    pub email: String,
+    pub name: String,
+    pub password: String,
+    pub locale: Option<String>,
+}
+
+fn check_password(errors: &mut FieldErrors, field: &'static str, password: &str, min: usize) {
+    let len = password.chars().count();
+    if len < min {
+        errors.add(field, "error-password-too-short");
+    } else if len > MAX_PASSWORD {
+        errors.add(field, "error-password-too-long");
+    }
+}
+
+fn check_name(errors: &mut FieldErrors, name: &str) {
+    if name.trim().is_empty() {
+        errors.add("name", "error-name-required");
+    } else if name.chars().count() > MAX_NAME {
+        errors.add("name", "error-name-too-long");
+    }
+}
+
+/// Creates a customer account with a password.
+pub async fn register(db: &PgPool, config: &AccountsConfig, input: Registration) -> Result<UserId> {
+    let mut errors = FieldErrors::default();
+    let address = email::normalize(&input.email);
+    if address.is_none() {
+        errors.add("email", "error-email-invalid");
+    }
+    check_name(&mut errors, &input.name);
+    check_password(&mut errors, "password", &input.password, config.min_password_length);
+    errors.into_result()?;
+    let address = address.unwrap_or_default();
+
+    let hash = passwords::hash(input.password).await?;
+    let id = UserId::new();
+    let mut tx = db.begin().await?;
+    let inserted = store::users::insert(
+        &mut tx,
+        NewUser {
+            id,
+            role: Role::Customer,
+            name: input.name.trim(),
+            email: &address,
+            password_hash: Some(&hash),
+            must_change_password: false,
+            locale: input.locale.as_deref(),
+        },
+    )
+    .await;
+    if let Err(err) = inserted {
+        return Err(match store::violated_constraint(&err) {
+            Some("user_emails_email_key") => FieldErrors::one("email", "error-email-taken"),
+            _ => err.into(),
+        });
+    }
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: Some(id),
+            kind: "account.registered",
+            ticket: None,
+            subject: Some(id.0),
+            data: json!({ "email": address }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Checks an address and password. Failures are counted per (account,
+/// address) and per address; past either limit every attempt is refused
+/// with `Throttled` until the window has passed. There is no per-account
+/// lockout, which anyone could trigger against anyone.
+pub async fn authenticate(
+    db: &PgPool,
+    config: &AccountsConfig,
+    email_input: &str,
+    password: &str,
+    ip: IpAddr,
+) -> Result<UserRow> {
+    let account = email::normalize(email_input).unwrap_or_else(|| email_input.trim().to_lowercase());
+    let limits = &config.throttle;
+    let (for_account, for_address) =
+        store::login_failures::recent(db, &account, ip, limits.window_minutes).await?;
+    if for_account >= i64::from(limits.per_account_and_address) || for_address >= i64::from(limits.per_address) {
+        return Err(Error::Throttled);
+    }
+    let user = store::users::find_by_email(db, &account).await?;
+    let ok = match user.as_ref().and_then(|u| u.password_hash.clone()) {
+        Some(hash) => passwords::verify(password.to_string(), hash).await?,
+        None => {
+            passwords::burn_time(password.to_string()).await?;
+            false
+        }
+    };
+    match user {
+        Some(user) if ok && user.disabled_at.is_none() => {
+            store::login_failures::clear(db, &account, ip).await?;
+            Ok(user)
+        }
+        Some(user) if ok => {
+            let _ = user;
+            Err(FieldErrors::one("", "error-account-disabled"))
+        }
+        _ => {
+            store::login_failures::record(db, &account, ip).await?;
+            Err(FieldErrors::one("", "error-login-failed"))
+        }
+    }
+}
+
+/// Changes the password after checking the current one; every other
+/// session of the user ends and earlier signed links stop working.
+pub async fn change_password(
+    db: &PgPool,
+    config: &AccountsConfig,
+    user: UserId,
+    keep_session: SessionId,
+    current: &str,
+    new: &str,
+) -> Result<()> {
+    let row = store::users::find(db, user).await?.ok_or(Error::NotFound)?;
+    let mut errors = FieldErrors::default();
+    let current_ok = match row.password_hash {
+        Some(hash) => passwords::verify(current.to_string(), hash).await?,
+        None => false,
+    };
+    if !current_ok {
+        errors.add("current", "error-current-password-wrong");
+    }
+    check_password(&mut errors, "new", new, config.min_password_length);
+    if errors.is_empty() && current == new {
+        errors.add("new", "error-password-unchanged");
+    }
+    errors.into_result()?;
+    let hash = passwords::hash(new.to_string()).await?;
+    let mut tx = db.begin().await?;
+    store::users::set_password(&mut *tx, user, &hash, false).await?;
+    store::sessions::delete_all_but(&mut *tx, user, Some(keep_session)).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: Some(user),
+            kind: "account.password_changed",
+            ticket: None,
+            subject: Some(user.0),
+            data: json!({}),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Ends every session of the user, this one included, and revokes links.
+pub async fn sign_out_everywhere(db: &PgPool, user: UserId) -> Result<()> {
+    let mut tx = db.begin().await?;
+    store::sessions::delete_all_but(&mut *tx, user, None).await?;
+    store::users::bump_epoch(&mut *tx, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Saves name, language and time zone.
+pub async fn update_preferences(
+    db: &PgPool,
+    user: UserId,
+    name: &str,
+    locale: Option<&str>,
+    time_zone: Option<&str>,
+) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    check_name(&mut errors, name);
+    if locale.is_some_and(|l| !crate::i18n::is_available(l)) {
+        errors.add("locale", "error-locale-unknown");
+    }
+    if time_zone.is_some_and(|tz| jiff::tz::TimeZone::get(tz).is_err()) {
+        errors.add("time_zone", "error-time-zone-unknown");
+    }
+    errors.into_result()?;
+    store::users::set_preferences(db, user, name.trim(), locale, time_zone).await?;
+    Ok(())
+}
+
+/// A staff or customer account made by an admin or the CLI.
+#[derive(Debug, Clone)]
+pub struct NewAccount {
+    pub email: String,
+    pub name: String,
+    pub role: Role,
+    /// Departments to grant (agents), by slug.
+    pub departments: Vec<(String, AccessLevel)>,
+}
+
+/// Creates the account with a one-time password that must be changed at the
+/// first sign-in. Returns the id and that password.
+pub async fn create_account(db: &PgPool, actor: Option<UserId>, new: NewAccount) -> Result<(UserId, String)> {
+    let mut errors = FieldErrors::default();
+    let address = email::normalize(&new.email);
+    if address.is_none() {
+        errors.add("email", "error-email-invalid");
+    }
+    check_name(&mut errors, &new.name);
+    let mut grants: Vec<(DepartmentId, AccessLevel)> = Vec::new();
+    for (slug, level) in &new.departments {
+        match store::departments::find_by_slug(db, slug).await? {
+            Some(d) => grants.push((d.id, *level)),
+            None => errors.add("departments", "error-department-unknown"),
+        }
+    }
+    errors.into_result()?;
+    let address = address.unwrap_or_default();
+    let password = passwords::generate()?;
+    let hash = passwords::hash(password.clone()).await?;
+    let id = UserId::new();
+    let mut tx = db.begin().await?;
+    let inserted = store::users::insert(
+        &mut tx,
+        NewUser {
+            id,
+            role: new.role,
+            name: new.name.trim(),
+            email: &address,
+            password_hash: Some(&hash),
+            must_change_password: true,
+            locale: None,
+        },
+    )
+    .await;
+    if let Err(err) = inserted {
+        return Err(match store::violated_constraint(&err) {
+            Some("user_emails_email_key") => FieldErrors::one("email", "error-email-taken"),
+            _ => err.into(),
+        });
+    }
+    for (department, level) in grants {
+        store::users::grant_department(&mut *tx, id, department, level).await?;
+    }
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            kind: "account.created",
+            ticket: None,
+            subject: Some(id.0),
+            data: json!({ "email": address, "role": new.role.as_str() }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok((id, password))
+}
+
+/// Creates the first administrator when there is none. Returns its address
+/// and one-time password, to be shown once.
+pub async fn ensure_first_admin(db: &PgPool, config: &AccountsConfig) -> Result<Option<(String, String)>> {
+    if store::users::any_admin(db).await? {
+        return Ok(None);
+    }
+    let email = email::normalize(&config.first_admin_email).unwrap_or_default();
+    let (_, password) = create_account(
+        db,
+        None,
+        NewAccount { email: email.clone(), name: "Administrator".into(), role: Role::Admin, departments: vec![] },
+    )
+    .await?;
+    Ok(Some((email, password)))
+}
+
+/// Remembers the language picked in the header's switcher.
+pub async fn set_locale(db: &PgPool, user: UserId, locale: &crate::i18n::Locale) -> Result<()> {
+    store::users::set_locale(db, user, &locale.code()).await?;
+    Ok(())
+}
+
+/// The user's live sessions, newest first.
+pub async fn sessions(db: &PgPool, user: UserId) -> Result<Vec<store::sessions::SessionRow>> {
+    Ok(store::sessions::list_for_user(db, user).await?)
+}
+
+/// Ends one of the user's own sessions; `NotFound` for anyone else's.
+pub async fn revoke_session(db: &PgPool, user: UserId, session: SessionId) -> Result<()> {
+    if store::sessions::delete_for_user(db, user, session).await? {
+        Ok(())
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// Forgets expired sessions and day-old failed sign-ins.
+pub async fn purge_expired(db: &PgPool) -> Result<()> {
+    store::sessions::purge_expired(db).await?;
+    store::login_failures::purge(db).await?;
+    Ok(())
+}
+
+/// Whether the first administrator still has to replace their one-time password.
+pub async fn first_admin_pending(db: &PgPool, config: &AccountsConfig) -> Result<bool> {
+    let email = email::normalize(&config.first_admin_email).unwrap_or_default();
+    Ok(store::users::find_by_email(db, &email)
+        .await?
+        .is_some_and(|u| u.must_change_password))
+}

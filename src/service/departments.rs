@@ -1,0 +1,85 @@
+//! Departments: creation and listing.
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{FieldErrors, Result};
+use crate::domain::email;
+use crate::domain::ids::{DepartmentId, UserId};
+use crate::store;
+use crate::store::audit::AuditEntry;
+use crate::store::departments::DepartmentRow;
+
+/// A department as an admin or the CLI describes it.
+#[derive(Debug, Clone, Default)]
+pub struct NewDepartment {
+    pub slug: String,
+    pub name: String,
+    pub addresses: Vec<String>,
+    pub signature: String,
+}
+
+fn valid_slug(slug: &str) -> bool {
+    !slug.is_empty()
+        && slug.len() <= 63
+        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && !slug.starts_with('-')
+}
+
+/// Creates a department with its addresses (the first is the primary one).
+pub async fn create(db: &PgPool, actor: Option<UserId>, new: NewDepartment) -> Result<DepartmentId> {
+    let mut errors = FieldErrors::default();
+    if !valid_slug(&new.slug) {
+        errors.add("slug", "error-slug-invalid");
+    }
+    if new.name.trim().is_empty() {
+        errors.add("name", "error-name-required");
+    }
+    let addresses: Vec<Option<String>> = new.addresses.iter().map(|a| email::normalize(a)).collect();
+    if addresses.iter().any(Option::is_none) {
+        errors.add("addresses", "error-email-invalid");
+    }
+    errors.into_result()?;
+    let addresses: Vec<String> = addresses.into_iter().flatten().collect();
+
+    let id = DepartmentId::new();
+    let mut tx = db.begin().await?;
+    if let Err(err) = store::departments::insert(&mut tx, id, &new.slug, new.name.trim(), &new.signature, &addresses).await {
+        return Err(match store::violated_constraint(&err) {
+            Some("departments_slug_key") => FieldErrors::one("slug", "error-slug-taken"),
+            Some("department_addresses_pkey") => FieldErrors::one("addresses", "error-address-taken"),
+            _ => err.into(),
+        });
+    }
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor,
+            kind: "department.created",
+            ticket: None,
+            subject: Some(id.0),
+            data: json!({ "slug": new.slug, "addresses": addresses }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Every department.
+pub async fn list(db: &PgPool) -> Result<Vec<DepartmentRow>> {
+    Ok(store::departments::list(db).await?)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn slugs_are_lowercase_words() {
+        assert!(super::valid_slug("billing"));
+        assert!(super::valid_slug("tech-support-2"));
+        for bad in ["", "-x", "Billing", "tech support", "техподдержка"] {
+            assert!(!super::valid_slug(bad), "{bad:?}");
+        }
+    }
+}

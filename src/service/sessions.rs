@@ -1,0 +1,49 @@
+//! Sign-in sessions: random tokens for cookies, stored hashed.
+
+use std::net::IpAddr;
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use sha2::{Digest, Sha256};
+use sqlx::PgPool;
+
+use super::Result;
+use crate::domain::ids::{SessionId, UserId};
+use crate::store;
+
+/// A fresh random token (256 bits, URL-safe).
+pub fn random_token() -> anyhow::Result<String> {
+    let mut bytes = [0u8; 32];
+    getrandom::fill(&mut bytes).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+/// What the database keeps of a token.
+pub fn token_hash(token: &str) -> [u8; 32] {
+    Sha256::digest(token.as_bytes()).into()
+}
+
+/// Starts a session for `user`; returns the cookie token.
+pub async fn start(
+    db: &PgPool,
+    user: UserId,
+    days: u32,
+    ip: Option<IpAddr>,
+    user_agent: Option<&str>,
+) -> Result<String> {
+    let token = random_token()?;
+    let agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
+    store::sessions::insert(db, SessionId::new(), &token_hash(&token), user, days, ip, agent.as_deref())
+        .await?;
+    Ok(token)
+}
+
+/// The live session behind a cookie token.
+pub async fn resume(db: &PgPool, token: &str, days: u32) -> Result<Option<store::sessions::SessionRow>> {
+    Ok(store::sessions::touch(db, &token_hash(token), days).await?)
+}
+
+/// Signs out of one session.
+pub async fn end(db: &PgPool, id: SessionId) -> Result<()> {
+    Ok(store::sessions::delete(db, id).await?)
+}

@@ -1,0 +1,48 @@
+//! The one function that turns the domain's access [`Scope`] into SQL.
+//! Every query that reads or changes tickets (or what hangs off them:
+//! messages, attachments, history) calls it with the ticket aliased `t`.
+
+use sqlx::{Postgres, QueryBuilder};
+
+use crate::domain::access::Scope;
+
+/// Appends ` and <t is within scope>`.
+pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
+    match scope {
+        Scope::All => {
+            qb.push(" and true");
+        }
+        Scope::Nothing => {
+            qb.push(" and false");
+        }
+        Scope::Departments { agent, at_least } => {
+            qb.push(
+                " and exists (select 1 from agent_departments ad \
+                 where ad.department_id = t.department_id and ad.user_id = ",
+            )
+            .push_bind(agent)
+            .push(" and ad.level >= ")
+            .push_bind(at_least)
+            .push(")");
+        }
+        Scope::Customer { user, organisation } => {
+            qb.push(" and (t.requester_id = ")
+                .push_bind(user)
+                .push(
+                    " or exists (select 1 from ticket_participants p \
+                     where p.ticket_id = t.id and p.portal_access and p.user_id = ",
+                )
+                .push_bind(user)
+                .push(")");
+            if let Some(org) = organisation {
+                qb.push(" or (t.organisation_id = ")
+                    .push_bind(org)
+                    .push(
+                        " and exists (select 1 from organisations o \
+                         where o.id = t.organisation_id and o.shared_tickets))",
+                    );
+            }
+            qb.push(")");
+        }
+    }
+}

@@ -1,0 +1,66 @@
+//! Departments and their mail addresses.
+
+use sqlx::{PgConnection, PgExecutor};
+
+use crate::domain::ids::DepartmentId;
+
+/// A department with its addresses (primary first).
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentRow {
+    pub id: DepartmentId,
+    pub slug: String,
+    pub name: String,
+    pub signature: String,
+    pub customer_visible: bool,
+    pub addresses: Vec<String>,
+}
+
+const SELECT: &str = "select d.id, d.slug, d.name, d.signature, d.customer_visible, \
+     coalesce(array(select a.email from department_addresses a where a.department_id = d.id \
+                    order by a.is_primary desc, a.email), '{}') as addresses \
+     from departments d";
+
+/// Inserts a department and its addresses (the first is primary). Fails on
+/// `departments_slug_key` or `department_addresses_pkey` when taken.
+pub async fn insert(
+    db: &mut PgConnection,
+    id: DepartmentId,
+    slug: &str,
+    name: &str,
+    signature: &str,
+    addresses: &[String],
+) -> sqlx::Result<()> {
+    sqlx::query("insert into departments (id, slug, name, signature) values ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(slug)
+        .bind(name)
+        .bind(signature)
+        .execute(&mut *db)
+        .await?;
+    for (i, address) in addresses.iter().enumerate() {
+        sqlx::query(
+            "insert into department_addresses (email, department_id, is_primary) values ($1, $2, $3)",
+        )
+        .bind(address)
+        .bind(id)
+        .bind(i == 0)
+        .execute(&mut *db)
+        .await?;
+    }
+    Ok(())
+}
+
+/// Every department, in display order.
+pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DepartmentRow>> {
+    sqlx::query_as(&format!("{SELECT} order by d.position, d.name"))
+        .fetch_all(db)
+        .await
+}
+
+/// The department with this slug.
+pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<DepartmentRow>> {
+    sqlx::query_as(&format!("{SELECT} where d.slug = $1"))
+        .bind(slug)
+        .fetch_optional(db)
+        .await
+}

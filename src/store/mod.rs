@@ -1,0 +1,26 @@
+//! All SQL, one file per aggregate. Functions take `impl PgExecutor` when
+//! they run one statement and `&mut PgConnection` when they run several;
+//! only `service` begins and commits transactions. No business rules here
+//! beyond what a query must know (the access predicate comes from
+//! `domain::access`, applied by `access::push_scope`).
+
+pub mod access;
+pub mod audit;
+pub mod departments;
+pub mod login_failures;
+pub mod sessions;
+pub mod tickets;
+pub mod users;
+
+/// The name of the constraint a statement violated, if that is why it failed.
+pub fn violated_constraint(err: &sqlx::Error) -> Option<&str> {
+    match err {
+        sqlx::Error::Database(db) => db.constraint(),
+        _ => None,
+    }
+}
+
+/// A trivial round trip.
+pub async fn ping(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<()> {
+    sqlx::query_scalar::<_, i32>("select 1").fetch_one(db).await.map(|_| ())
+}

@@ -1,0 +1,192 @@
+//! Users (customers and staff) and their addresses.
+
+use sqlx::{PgConnection, PgExecutor};
+use time::OffsetDateTime;
+
+use crate::domain::access::AccessLevel;
+use crate::domain::ids::{DepartmentId, OrganisationId, UserId};
+use crate::domain::users::Role;
+
+/// A user as the rest of the server sees them, with their primary address.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct UserRow {
+    pub id: UserId,
+    pub role: Role,
+    pub name: String,
+    pub email: String,
+    pub password_hash: Option<String>,
+    pub must_change_password: bool,
+    pub locale: Option<String>,
+    pub time_zone: Option<String>,
+    pub organisation_id: Option<OrganisationId>,
+    pub session_epoch: i32,
+    pub disabled_at: Option<OffsetDateTime>,
+    pub created_at: OffsetDateTime,
+}
+
+const SELECT: &str = "select u.id, u.role, u.name, e.email, u.password_hash, u.must_change_password, \
+     u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at \
+     from users u join user_emails e on e.user_id = u.id and e.is_primary";
+
+/// What a new user starts with.
+pub struct NewUser<'a> {
+    pub id: UserId,
+    pub role: Role,
+    pub name: &'a str,
+    pub email: &'a str,
+    pub password_hash: Option<&'a str>,
+    pub must_change_password: bool,
+    pub locale: Option<&'a str>,
+}
+
+/// Inserts the user and their primary address. Fails on
+/// `user_emails_email_key` when the address is taken.
+pub async fn insert(db: &mut PgConnection, user: NewUser<'_>) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into users (id, role, name, password_hash, must_change_password, locale) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user.id)
+    .bind(user.role)
+    .bind(user.name)
+    .bind(user.password_hash)
+    .bind(user.must_change_password)
+    .bind(user.locale)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("insert into user_emails (id, user_id, email, is_primary) values ($1, $2, $3, true)")
+        .bind(uuid::Uuid::now_v7())
+        .bind(user.id)
+        .bind(user.email)
+        .execute(&mut *db)
+        .await?;
+    Ok(())
+}
+
+/// The user owning `email` (any of their addresses).
+pub async fn find_by_email(db: impl PgExecutor<'_>, email: &str) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} where u.id = (select user_id from user_emails where email = $1)"
+    ))
+    .bind(email)
+    .fetch_optional(db)
+    .await
+}
+
+/// The user with this id.
+pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<UserRow>> {
+    sqlx::query_as(&format!("{SELECT} where u.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// Replaces the password hash; bumps the session epoch, which revokes
+/// signed links issued before.
+pub async fn set_password(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    hash: &str,
+    must_change: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set password_hash = $2, must_change_password = $3, \
+         session_epoch = session_epoch + 1 where id = $1",
+    )
+    .bind(id)
+    .bind(hash)
+    .bind(must_change)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Bumps the session epoch ("sign out everywhere").
+pub async fn bump_epoch(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
+    sqlx::query("update users set session_epoch = session_epoch + 1 where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Saves the reader preferences (None: follow the browser / the default).
+pub async fn set_preferences(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    name: &str,
+    locale: Option<&str>,
+    time_zone: Option<&str>,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set name = $2, locale = $3, time_zone = $4 where id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(locale)
+        .bind(time_zone)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Saves just the language (the header's language switcher).
+pub async fn set_locale(db: impl PgExecutor<'_>, id: UserId, locale: &str) -> sqlx::Result<()> {
+    sqlx::query("update users set locale = $2 where id = $1")
+        .bind(id)
+        .bind(locale)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether any administrator exists (first start).
+pub async fn any_admin(db: impl PgExecutor<'_>) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select exists(select 1 from users where role = 'admin')")
+        .fetch_one(db)
+        .await
+}
+
+/// Grants an agent a department at a level (or changes the level).
+pub async fn grant_department(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    department: DepartmentId,
+    level: AccessLevel,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into agent_departments (user_id, department_id, level) values ($1, $2, $3) \
+         on conflict (user_id, department_id) do update set level = excluded.level",
+    )
+    .bind(user)
+    .bind(department)
+    .bind(level)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Disables or re-enables an account; history stays.
+pub async fn set_disabled(db: impl PgExecutor<'_>, id: UserId, disabled: bool) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set disabled_at = case when $2 then coalesce(disabled_at, now()) end, \
+         session_epoch = session_epoch + 1 where id = $1",
+    )
+    .bind(id)
+    .bind(disabled)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Puts a customer into an organisation.
+pub async fn set_organisation(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    organisation: Option<OrganisationId>,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set organisation_id = $2 where id = $1")
+        .bind(id)
+        .bind(organisation)
+        .execute(db)
+        .await?;
+    Ok(())
+}

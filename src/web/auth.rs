@@ -1,0 +1,204 @@
+//! Sign in, sign out, register, and the language switcher.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::context::{LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, Visitor, build_cookie};
+use super::error::WebError;
+use super::extract::safe_next;
+use crate::app::AppState;
+use crate::i18n::Locale;
+use crate::service::{self, FieldErrors, accounts};
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/login", get(login_form).post(login))
+        .route("/logout", post(logout))
+        .route("/register", get(register_form).post(register))
+        .route("/locale", post(set_locale))
+}
+
+/// templates/auth/login.html
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/login.html")]
+pub struct LoginPage {
+    page: PageCtx,
+    email: String,
+    next: String,
+    errors: FieldErrors,
+    registration: bool,
+}
+
+#[derive(Deserialize, Default)]
+pub struct NextQuery {
+    next: Option<String>,
+}
+
+/// GET /login
+async fn login_form(State(app): State<AppState>, page: PageCtx, Query(q): Query<NextQuery>) -> LoginPage {
+    LoginPage {
+        page,
+        email: String::new(),
+        next: safe_next(q.next.as_deref()).unwrap_or_default(),
+        errors: FieldErrors::default(),
+        registration: app.config.accounts.registration,
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LoginForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// POST /login
+async fn login(
+    State(app): State<AppState>,
+    page: PageCtx,
+    ctx: RequestCtx,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, WebError> {
+    let result = accounts::authenticate(&app.db, &app.config.accounts, &form.email, &form.password, ctx.ip).await;
+    let (status, errors) = match result {
+        Ok(user) => {
+            let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+            let token = service::sessions::start(&app.db, user.id, app.config.accounts.session_days, Some(ctx.ip), user_agent).await?;
+            let target = if user.must_change_password {
+                "/account/password".to_string()
+            } else {
+                safe_next(Some(&form.next)).unwrap_or_else(|| user.role.home().to_string())
+            };
+            let cookie = build_cookie(SESSION_COOKIE, token, Some(i64::from(app.config.accounts.session_days)), app.config.secure_cookies());
+            return Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response());
+        }
+        Err(service::Error::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
+        Err(service::Error::Throttled) => (StatusCode::TOO_MANY_REQUESTS, FieldErrors(vec![("", "error-throttled")])),
+        Err(other) => return Err(other.into()),
+    };
+    let body = LoginPage {
+        page,
+        email: form.email,
+        next: safe_next(Some(&form.next)).unwrap_or_default(),
+        errors,
+        registration: app.config.accounts.registration,
+    };
+    Ok((status, body).into_response())
+}
+
+/// POST /logout
+async fn logout(State(app): State<AppState>, visitor: Option<axum::Extension<Visitor>>) -> Result<Response, WebError> {
+    if let Some(axum::Extension(v)) = visitor {
+        service::sessions::end(&app.db, v.session_id).await?;
+    }
+    let cookie = build_cookie(SESSION_COOKIE, String::new(), Some(0), app.config.secure_cookies());
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?notice=signed-out")).into_response())
+}
+
+/// templates/auth/register.html
+#[derive(Template, WebTemplate)]
+#[template(path = "auth/register.html")]
+pub struct RegisterPage {
+    page: PageCtx,
+    email: String,
+    name: String,
+    errors: FieldErrors,
+    min_password: usize,
+}
+
+/// GET /register
+async fn register_form(State(app): State<AppState>, page: PageCtx) -> Result<RegisterPage, WebError> {
+    if !app.config.accounts.registration {
+        return Err(WebError::NotFound);
+    }
+    Ok(RegisterPage {
+        page,
+        email: String::new(),
+        name: String::new(),
+        errors: FieldErrors::default(),
+        min_password: app.config.accounts.min_password_length,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct RegisterForm {
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// POST /register
+async fn register(
+    State(app): State<AppState>,
+    page: PageCtx,
+    ctx: RequestCtx,
+    headers: axum::http::HeaderMap,
+    Form(form): Form<RegisterForm>,
+) -> Result<Response, WebError> {
+    if !app.config.accounts.registration {
+        return Err(WebError::NotFound);
+    }
+    let input = accounts::Registration {
+        email: form.email.clone(),
+        name: form.name.clone(),
+        password: form.password,
+        locale: Some(page.lang.clone()),
+    };
+    match accounts::register(&app.db, &app.config.accounts, input).await {
+        Ok(user) => {
+            let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+            let token = service::sessions::start(&app.db, user, app.config.accounts.session_days, Some(ctx.ip), user_agent).await?;
+            let cookie = build_cookie(SESSION_COOKIE, token, Some(i64::from(app.config.accounts.session_days)), app.config.secure_cookies());
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal?notice=welcome")).into_response())
+        }
+        Err(service::Error::Invalid(errors)) => {
+            let body = RegisterPage {
+                page,
+                email: form.email,
+                name: form.name,
+                errors,
+                min_password: app.config.accounts.min_password_length,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct LocaleForm {
+    lang: String,
+    #[serde(default)]
+    back: String,
+}
+
+/// POST /locale: the header's language switcher; remembered in a cookie,
+/// and in the account when signed in.
+async fn set_locale(
+    State(app): State<AppState>,
+    visitor: Option<axum::Extension<Visitor>>,
+    Form(form): Form<LocaleForm>,
+) -> Result<Response, WebError> {
+    let Some(locale) = Locale::parse(&form.lang) else {
+        return Err(WebError::Invalid);
+    };
+    if let Some(axum::Extension(v)) = visitor {
+        accounts::set_locale(&app.db, v.user.id, &locale).await?;
+    }
+    let cookie = build_cookie(LANG_COOKIE, locale.code(), Some(365), app.config.secure_cookies());
+    let back = safe_next(Some(&form.back)).unwrap_or_else(|| "/".into());
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
+}

@@ -1,0 +1,352 @@
+//! Per-request context, worked out once by one middleware for every page:
+//! who is signed in, the client address, the language and time zone, the
+//! CSRF cookie. The same middleware refuses state-changing requests without
+//! a valid CSRF token (so no handler can forget), keeps users with a
+//! one-time password on the password page, and renders error pages in the
+//! reader's language.
+
+use std::net::{IpAddr, Ipv4Addr, SocketAddr};
+
+use axum::body::Body;
+use axum::extract::{ConnectInfo, FromRequestParts, Request, State};
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use cookie::{Cookie, SameSite};
+
+use super::error::{ErrorMarker, ErrorPage};
+use crate::app::AppState;
+use crate::domain::access::Viewer;
+use crate::domain::ids::SessionId;
+use crate::domain::users::Role;
+use crate::i18n::{Arg, Formatter, Locale};
+use crate::secrets::Key;
+use crate::service;
+use crate::store::users::UserRow;
+
+pub const SESSION_COOKIE: &str = "bilet_session";
+pub const CSRF_COOKIE: &str = "bilet_csrf";
+pub const LANG_COOKIE: &str = "bilet_lang";
+/// Form field and header that carry the CSRF token.
+pub const CSRF_FIELD: &str = "csrf";
+const CSRF_HEADER: &str = "x-csrf-token";
+// Urlencoded forms are small; uploads are multipart and carry the token in
+// the query string instead.
+const FORM_LIMIT: usize = 1024 * 1024;
+
+/// The signed-in user of this request.
+#[derive(Debug, Clone)]
+pub struct Visitor {
+    pub user: UserRow,
+    pub session_id: SessionId,
+}
+
+impl Visitor {
+    /// The user as the access rule sees them.
+    pub fn viewer(&self) -> Viewer {
+        Viewer {
+            user_id: self.user.id,
+            role: self.user.role,
+            organisation_id: self.user.organisation_id,
+            disabled: self.user.disabled_at.is_some(),
+        }
+    }
+}
+
+/// What every handler may know about the request.
+#[derive(Debug, Clone)]
+pub struct RequestCtx {
+    pub ip: IpAddr,
+    pub locale: Locale,
+    pub tz: jiff::tz::TimeZone,
+    pub csrf_token: String,
+    /// Path and query, for "back to where I was" links.
+    pub path: String,
+    pub request_id: Option<String>,
+}
+
+/// Everything a page template needs besides its own data.
+#[derive(Debug, Clone)]
+pub struct PageCtx {
+    pub locale: Locale,
+    pub fmt: Formatter,
+    pub lang: String,
+    pub csrf: String,
+    pub path: String,
+    pub user: Option<UserSummary>,
+    pub notice: Option<String>,
+    pub languages: Vec<(String, String)>,
+}
+
+/// The signed-in user as the page header shows them.
+#[derive(Debug, Clone)]
+pub struct UserSummary {
+    pub name: String,
+    pub email: String,
+    pub role: Role,
+}
+
+impl PageCtx {
+    pub fn new(ctx: &RequestCtx, visitor: Option<&Visitor>) -> PageCtx {
+        let locale = ctx.locale.clone();
+        // Only known notices are shown: the query string cannot inject text.
+        let notice = ctx
+            .path
+            .split_once('?')
+            .and_then(|(_, q)| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notice"))
+            .map(|(_, v)| format!("notice-{v}"))
+            .filter(|key| locale.has(key))
+            .map(|key| locale.t(&key));
+        let languages = crate::i18n::available()
+            .into_iter()
+            .filter_map(|code| Locale::parse(&code).map(|l| (code, l.t("language-name"))))
+            .collect();
+        PageCtx {
+            fmt: Formatter::new(locale.clone(), ctx.tz.clone()),
+            lang: locale.code(),
+            locale,
+            csrf: ctx.csrf_token.clone(),
+            path: ctx.path.clone(),
+            user: visitor.map(|v| UserSummary {
+                name: v.user.name.clone(),
+                email: v.user.email.clone(),
+                role: v.user.role,
+            }),
+            notice,
+            languages,
+        }
+    }
+
+    /// A message in the reader's language.
+    pub fn t(&self, key: &str) -> String {
+        self.locale.t(key)
+    }
+
+    /// A message with one argument.
+    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+        self.locale.t_with(key, &[(name, Arg::Str(value.to_string()))])
+    }
+
+    /// A message with one numeric argument (plural forms).
+    pub fn tn(&self, key: &str, name: &'static str, value: impl std::borrow::Borrow<i64>) -> String {
+        self.locale.t_with(key, &[(name, Arg::Num(*value.borrow()))])
+    }
+
+    /// Whether the signed-in user is staff (agent or admin).
+    pub fn is_staff(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role.is_staff())
+    }
+
+    /// Whether the signed-in user is an admin.
+    pub fn is_admin(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    /// Whether the signed-in user is a customer.
+    pub fn is_customer(&self) -> bool {
+        self.user.as_ref().is_some_and(|u| u.role == Role::Customer)
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        let ctx = parts.extensions.get::<RequestCtx>().ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
+        Ok(PageCtx::new(ctx, parts.extensions.get::<Visitor>()))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
+    type Rejection = StatusCode;
+
+    async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
+        parts.extensions.get::<RequestCtx>().cloned().ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+    }
+}
+
+/// The token a form must echo for this CSRF cookie.
+pub fn csrf_token(key: &Key, cookie: &str) -> String {
+    URL_SAFE_NO_PAD.encode(key.sign(&[b"csrf", cookie.as_bytes()]))
+}
+
+fn csrf_valid(key: &Key, cookie: Option<&str>, token: Option<&str>) -> bool {
+    match (cookie, token.and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())) {
+        (Some(cookie), Some(sig)) => key.verify(&[b"csrf", cookie.as_bytes()], &sig),
+        _ => false,
+    }
+}
+
+fn cookies(headers: &HeaderMap) -> Vec<Cookie<'static>> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| Cookie::split_parse_encoded(v.to_string()))
+        .filter_map(Result::ok)
+        .collect()
+}
+
+fn cookie_value<'a>(cookies: &'a [Cookie<'static>], name: &str) -> Option<&'a str> {
+    cookies.iter().find(|c| c.name() == name).map(|c| c.value())
+}
+
+/// A cookie as Bilet sets them: HttpOnly, SameSite=Lax (links from mail
+/// must arrive signed in), Secure under https.
+pub fn build_cookie(name: &'static str, value: String, max_age_days: Option<i64>, secure: bool) -> HeaderValue {
+    let mut cookie = Cookie::build((name, value))
+        .path("/")
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .secure(secure);
+    if let Some(days) = max_age_days {
+        cookie = cookie.max_age(cookie::time::Duration::days(days));
+    }
+    HeaderValue::from_str(&cookie.build().encoded().to_string()).unwrap_or(HeaderValue::from_static(""))
+}
+
+fn pick_locale(visitor: Option<&Visitor>, cookies: &[Cookie<'static>], headers: &HeaderMap, default: &str) -> Locale {
+    visitor
+        .and_then(|v| v.user.locale.as_deref())
+        .and_then(Locale::parse)
+        .or_else(|| cookie_value(cookies, LANG_COOKIE).and_then(Locale::parse))
+        .or_else(|| {
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|v| v.to_str().ok())
+                .and_then(Locale::negotiate)
+        })
+        .or_else(|| Locale::parse(default))
+        .unwrap_or_else(Locale::fallback)
+}
+
+fn is_unsafe(method: &Method) -> bool {
+    !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
+}
+
+// Paths a user with a one-time password may still use.
+fn allowed_before_password_change(path: &str) -> bool {
+    path == "/account/password" || path == "/logout" || path == "/locale" || path.starts_with("/static/") || path == "/healthz"
+}
+
+/// The middleware. See the module documentation.
+pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -> Response {
+    let (mut parts, body) = req.into_parts();
+    let peer = parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
+    let ip = super::client_ip::client_ip(peer, &parts.headers, &app.config.http.trusted_proxies);
+    let jar = cookies(&parts.headers);
+
+    let mut visitor = None;
+    if let Some(token) = cookie_value(&jar, SESSION_COOKIE) {
+        match service::sessions::resume(&app.db, token, app.config.accounts.session_days).await {
+            Ok(Some(session)) => match crate::store::users::find(&app.db, session.user_id).await {
+                Ok(Some(user)) => visitor = Some(Visitor { user, session_id: session.id }),
+                Ok(None) => {}
+                Err(err) => tracing::error!(error = ?err, "loading the session's user"),
+            },
+            Ok(None) => {}
+            Err(err) => tracing::error!(error = ?err, "loading the session"),
+        }
+    }
+
+    let existing_csrf = cookie_value(&jar, CSRF_COOKIE).map(str::to_string);
+    let (csrf_cookie, new_csrf) = match existing_csrf {
+        Some(c) if !c.is_empty() => (c, false),
+        _ => (service::sessions::random_token().unwrap_or_default(), true),
+    };
+    let tz_name = visitor
+        .as_ref()
+        .and_then(|v: &Visitor| v.user.time_zone.clone())
+        .unwrap_or_else(|| app.config.i18n.default_time_zone.clone());
+    let ctx = RequestCtx {
+        ip,
+        locale: pick_locale(visitor.as_ref(), &jar, &parts.headers, &app.config.i18n.default_locale),
+        tz: jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC),
+        csrf_token: csrf_token(&app.secrets.session_key, &csrf_cookie),
+        path: parts.uri.path_and_query().map_or("/".into(), |p| p.as_str().to_string()),
+        request_id: parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string),
+    };
+    let path = parts.uri.path().to_string();
+
+    // CSRF: every state-changing request outside the token-authenticated API.
+    let mut body = Body::new(body);
+    if is_unsafe(&parts.method) && !path.starts_with("/api/") {
+        let from_query = parts.uri.query().and_then(|q| {
+            url::form_urlencoded::parse(q.as_bytes())
+                .find(|(k, _)| k == CSRF_FIELD)
+                .map(|(_, v)| v.into_owned())
+        });
+        let from_header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let is_form = parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+        let mut from_body = None;
+        if is_form {
+            match axum::body::to_bytes(body, FORM_LIMIT).await {
+                Ok(bytes) => {
+                    from_body = url::form_urlencoded::parse(&bytes)
+                        .find(|(k, _)| k == CSRF_FIELD)
+                        .map(|(_, v)| v.into_owned());
+                    body = Body::from(bytes);
+                }
+                Err(_) => return error_page(&ctx, visitor.as_ref(), StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+            }
+        }
+        let token = from_body.or(from_query).or(from_header);
+        let cookie = if new_csrf { None } else { Some(csrf_cookie.as_str()) };
+        if !csrf_valid(&app.secrets.session_key, cookie, token.as_deref()) {
+            return error_page(&ctx, visitor.as_ref(), StatusCode::FORBIDDEN, "error-csrf");
+        }
+    }
+
+    if visitor.as_ref().is_some_and(|v| v.user.must_change_password) && !allowed_before_password_change(&path) {
+        return Redirect::to("/account/password").into_response();
+    }
+
+    parts.extensions.insert(ctx.clone());
+    if let Some(v) = &visitor {
+        parts.extensions.insert(v.clone());
+    }
+    let mut response = next.run(Request::from_parts(parts, body)).await;
+
+    if let Some(marker) = response.extensions().get::<ErrorMarker>().cloned() {
+        let headers = std::mem::take(response.headers_mut());
+        response = error_page(&ctx, visitor.as_ref(), marker.status, marker.message_key);
+        for (name, value) in headers.iter() {
+            if name != header::CONTENT_TYPE && name != header::CONTENT_LENGTH {
+                response.headers_mut().append(name, value.clone());
+            }
+        }
+    }
+    if new_csrf {
+        response.headers_mut().append(
+            header::SET_COOKIE,
+            build_cookie(CSRF_COOKIE, csrf_cookie, None, app.config.secure_cookies()),
+        );
+    }
+    response
+}
+
+fn error_page(ctx: &RequestCtx, visitor: Option<&Visitor>, status: StatusCode, message_key: &'static str) -> Response {
+    let page = PageCtx::new(ctx, visitor);
+    let title = page.t(match status.as_u16() {
+        404 => "error-not-found-title",
+        403 => "error-forbidden-title",
+        _ => "error-title",
+    });
+    let body = ErrorPage {
+        message: page.t(message_key),
+        request_id: if status.is_server_error() { ctx.request_id.clone() } else { None },
+        title,
+        page,
+    };
+    (status, body).into_response()
+}

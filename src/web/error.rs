@@ -1,0 +1,86 @@
+//! Errors as pages. Handlers return `WebError`; the response carries an
+//! [`ErrorMarker`] that the context middleware turns into an error page in
+//! the reader's language. 5xx are logged once, with their cause chain; the
+//! reader sees a generic message and the request id.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use super::context::PageCtx;
+use crate::service;
+
+/// What a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum WebError {
+    #[error("not found")]
+    NotFound,
+    #[error("forbidden")]
+    Forbidden,
+    #[error("conflict: {0}")]
+    Conflict(&'static str),
+    #[error("too many requests")]
+    Throttled,
+    #[error("invalid input")]
+    Invalid,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<service::Error> for WebError {
+    fn from(err: service::Error) -> Self {
+        match err {
+            service::Error::NotFound => WebError::NotFound,
+            service::Error::Forbidden => WebError::Forbidden,
+            service::Error::Conflict(what) => WebError::Conflict(what),
+            service::Error::Throttled => WebError::Throttled,
+            // Forms handle their own errors; one that gets here is a bug in
+            // the form, not a server failure.
+            service::Error::Invalid(_) => WebError::Invalid,
+            service::Error::Internal(err) => WebError::Internal(err),
+        }
+    }
+}
+
+impl From<sqlx::Error> for WebError {
+    fn from(err: sqlx::Error) -> Self {
+        WebError::Internal(err.into())
+    }
+}
+
+/// Tells the context middleware to render an error page.
+#[derive(Debug, Clone, Copy)]
+pub struct ErrorMarker {
+    pub status: StatusCode,
+    pub message_key: &'static str,
+}
+
+impl IntoResponse for WebError {
+    fn into_response(self) -> Response {
+        let (status, message_key) = match &self {
+            WebError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
+            WebError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
+            WebError::Conflict(_) => (StatusCode::CONFLICT, "error-conflict"),
+            WebError::Throttled => (StatusCode::TOO_MANY_REQUESTS, "error-throttled"),
+            WebError::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
+            WebError::Internal(err) => {
+                tracing::error!(error = ?err, "request failed");
+                (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")
+            }
+        };
+        let mut response = status.into_response();
+        response.extensions_mut().insert(ErrorMarker { status, message_key });
+        response
+    }
+}
+
+/// templates/error.html
+#[derive(Template, WebTemplate)]
+#[template(path = "error.html")]
+pub struct ErrorPage {
+    pub page: PageCtx,
+    pub title: String,
+    pub message: String,
+    pub request_id: Option<String>,
+}
