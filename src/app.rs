@@ -3,9 +3,9 @@
 //! let running requests finish, end streams and jobs, close the pool, stop
 //! the embedded database.
 
+use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
-use std::io::Write;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -35,7 +35,12 @@ pub struct AppState {
 }
 
 impl AppState {
-    pub fn new(db: PgPool, config: Config, secrets: Secrets, shutdown: CancellationToken) -> anyhow::Result<Self> {
+    pub fn new(
+        db: PgPool,
+        config: Config,
+        secrets: Secrets,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
         let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
         Ok(Self {
             db,
@@ -50,7 +55,13 @@ impl AppState {
 
 /// Starts the background tasks of a node.
 pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
-    supervisor.spawn("events", state.events.clone().listen(state.db.clone(), supervisor.token()));
+    supervisor.spawn(
+        "events",
+        state
+            .events
+            .clone()
+            .listen(state.db.clone(), supervisor.token()),
+    );
     let app = state.clone();
     supervisor.spawn_every("cleanup", Duration::from_secs(300), move || {
         let app = app.clone();
@@ -61,6 +72,12 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
 /// `bilet serve`.
 pub async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Result<()> {
     if let Some(listen) = listen {
+        // With the default public address, links should follow the override.
+        if config.http.public_url.as_str() == "http://127.0.0.1:8080/"
+            && let Ok(url) = format!("http://{listen}/").parse()
+        {
+            config.http.public_url = url;
+        }
         config.http.listen = listen;
     }
     std::fs::create_dir_all(&config.data_dir)
@@ -86,11 +103,17 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
     let token = supervisor.token();
     tokio::spawn(wait_for_signal(token.clone()));
     let app = crate::web::router(state.clone());
-    let server = axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
-        .with_graceful_shutdown(token.clone().cancelled_owned());
+    let server = axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(token.clone().cancelled_owned());
     let mut server = tokio::spawn(async move { server.await });
 
-    println!("Bilet is running at http://{address}/ (public address {})", config.http.public_url);
+    println!(
+        "Bilet is running at http://{address}/ (public address {})",
+        config.http.public_url
+    );
     if let Some(notice) = first_admin {
         println!("{notice}");
     }
@@ -136,12 +159,19 @@ async fn wait_for_signal(token: CancellationToken) {
 async fn first_admin_notice(state: &AppState) -> anyhow::Result<Option<String>> {
     let file = state.config.data_dir.join("first-admin.txt");
     let login = format!("{}login", state.config.http.public_url);
-    if let Some((email, password)) = service::accounts::ensure_first_admin(&state.db, &state.config.accounts).await? {
+    if let Some((email, password)) =
+        service::accounts::ensure_first_admin(&state.db, &state.config.accounts).await?
+    {
         let text = format!(
             "First administrator created. Sign in at {login}\n  email:    {email}\n  password: {password}\n\
              This one-time password must be changed at the first sign-in.\n"
         );
-        let mut f = std::fs::OpenOptions::new().write(true).create(true).truncate(true).mode(0o600).open(&file)?;
+        let mut f = std::fs::OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o600)
+            .open(&file)?;
         f.write_all(text.as_bytes())?;
         return Ok(Some(text));
     }

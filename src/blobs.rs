@@ -25,7 +25,11 @@ pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
 pub trait BlobStore: Send + Sync {
     /// Streams `reader` into the store; at most `limit` bytes, else an error
     /// and nothing is kept.
-    fn put<'a>(&'a self, reader: BlobReader, limit: u64) -> BoxFuture<'a, Result<StoredBlob, BlobError>>;
+    fn put<'a>(
+        &'a self,
+        reader: BlobReader,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<StoredBlob, BlobError>>;
     /// Opens a stored blob.
     fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader, BlobError>>;
     /// Removes a blob nobody references any more.
@@ -56,8 +60,16 @@ impl FsBlobStore {
     }
 
     fn path(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64 && sha256.bytes().all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        valid.then(|| self.root.join(&sha256[0..2]).join(&sha256[2..4]).join(sha256))
+        let valid = sha256.len() == 64
+            && sha256
+                .bytes()
+                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
+        valid.then(|| {
+            self.root
+                .join(&sha256[0..2])
+                .join(&sha256[2..4])
+                .join(sha256)
+        })
     }
 
     async fn put_inner(&self, mut reader: BlobReader, limit: u64) -> Result<StoredBlob, BlobError> {
@@ -87,7 +99,11 @@ impl FsBlobStore {
             let _ = tokio::fs::remove_file(&tmp).await;
             return Err(err);
         }
-        let sha256: String = hasher.finalize().iter().map(|b| format!("{b:02x}")).collect();
+        let sha256: String = hasher
+            .finalize()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
         let path = self.path(&sha256).ok_or(BlobError::Missing)?;
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await?;
@@ -99,7 +115,11 @@ impl FsBlobStore {
 }
 
 impl BlobStore for FsBlobStore {
-    fn put<'a>(&'a self, reader: BlobReader, limit: u64) -> BoxFuture<'a, Result<StoredBlob, BlobError>> {
+    fn put<'a>(
+        &'a self,
+        reader: BlobReader,
+        limit: u64,
+    ) -> BoxFuture<'a, Result<StoredBlob, BlobError>> {
         Box::pin(self.put_inner(reader, limit))
     }
 
@@ -138,24 +158,44 @@ mod tests {
     async fn blobs_are_content_addressed_and_read_back() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = FsBlobStore::new(dir.path()).expect("store");
-        let a = store.put(reader(b"traceroute output"), 1024).await.expect("put");
-        let b = store.put(reader(b"traceroute output"), 1024).await.expect("put again");
+        let a = store
+            .put(reader(b"traceroute output"), 1024)
+            .await
+            .expect("put");
+        let b = store
+            .put(reader(b"traceroute output"), 1024)
+            .await
+            .expect("put again");
         assert_eq!(a, b);
         assert_eq!(a.size, 17);
         let mut back = String::new();
-        store.open(&a.sha256).await.expect("open").read_to_string(&mut back).await.expect("read");
+        store
+            .open(&a.sha256)
+            .await
+            .expect("open")
+            .read_to_string(&mut back)
+            .await
+            .expect("read");
         assert_eq!(back, "traceroute output");
         store.delete(&a.sha256).await.expect("delete");
-        assert!(matches!(store.open(&a.sha256).await, Err(BlobError::Missing)));
+        assert!(matches!(
+            store.open(&a.sha256).await,
+            Err(BlobError::Missing)
+        ));
     }
 
     #[tokio::test]
     async fn oversized_blobs_are_refused_and_leave_nothing() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = FsBlobStore::new(dir.path()).expect("store");
-        let err = store.put(reader(b"0123456789"), 5).await.expect_err("too large");
+        let err = store
+            .put(reader(b"0123456789"), 5)
+            .await
+            .expect_err("too large");
         assert!(matches!(err, BlobError::TooLarge(5)));
-        let leftovers = std::fs::read_dir(dir.path().join("blobs/tmp")).expect("tmp").count();
+        let leftovers = std::fs::read_dir(dir.path().join("blobs/tmp"))
+            .expect("tmp")
+            .count();
         assert_eq!(leftovers, 0);
     }
 
@@ -163,6 +203,9 @@ mod tests {
     async fn hashes_that_are_not_hashes_never_reach_the_file_system() {
         let dir = tempfile::tempdir().expect("tempdir");
         let store = FsBlobStore::new(dir.path()).expect("store");
-        assert!(matches!(store.open("../../secrets.toml").await, Err(BlobError::Missing)));
+        assert!(matches!(
+            store.open("../../secrets.toml").await,
+            Err(BlobError::Missing)
+        ));
     }
 }

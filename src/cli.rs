@@ -108,7 +108,14 @@ fn explain(err: Error) -> anyhow::Error {
             let parts: Vec<String> = errors
                 .0
                 .iter()
-                .map(|(field, key)| format!("{field}: {}", crate::i18n::Locale::fallback().t(key)))
+                .map(|e| {
+                    let locale = crate::i18n::Locale::fallback();
+                    let text = match e.n {
+                        Some(n) => locale.t_with(e.key, &[("n", crate::i18n::Arg::Num(n))]),
+                        None => locale.t(e.key),
+                    };
+                    format!("{}: {text}", e.field)
+                })
                 .collect();
             anyhow::anyhow!(parts.join("; "))
         }
@@ -130,15 +137,28 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Serve { .. } => unreachable!("serve is handled by main"),
         Command::Migrate => println!("migrations applied"),
         Command::User(UserCommand::Add(add)) => {
-            let departments = add.departments.iter().map(|d| parse_grant(d)).collect::<anyhow::Result<Vec<_>>>()?;
+            let departments = add
+                .departments
+                .iter()
+                .map(|d| parse_grant(d))
+                .collect::<anyhow::Result<Vec<_>>>()?;
             let (_, password) = service::accounts::create_account(
                 pool,
                 None,
-                service::accounts::NewAccount { email: add.email.clone(), name: add.name, role: add.role, departments },
+                service::accounts::NewAccount {
+                    email: add.email.clone(),
+                    name: add.name,
+                    role: add.role,
+                    departments,
+                },
             )
             .await
             .map_err(explain)?;
-            println!("created {} {}", add.role.as_str(), add.email.trim().to_lowercase());
+            println!(
+                "created {} {}",
+                add.role.as_str(),
+                add.email.trim().to_lowercase()
+            );
             println!("one-time password: {password} (must be changed at the first sign-in)");
         }
         Command::Department(DepartmentCommand::Add(add)) => {
@@ -157,7 +177,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             println!("created department {}", add.slug);
         }
         Command::Department(DepartmentCommand::List) => {
-            let departments = service::departments::list(pool).await.map_err(explain).context("listing departments")?;
+            let departments = service::departments::list(pool)
+                .await
+                .map_err(explain)
+                .context("listing departments")?;
             for d in departments {
                 println!("{}\t{}\t{}", d.slug, d.name, d.addresses.join(", "));
             }

@@ -135,8 +135,16 @@ impl Config {
         }
         figment = figment
             .merge(Env::prefixed("BILET_").split("__"))
-            .merge(Env::raw().only(&["DATABASE_URL"]).map(|_| "database.url".into()))
-            .merge(Env::raw().only(&["BILET_DATA_DIR"]).map(|_| "data_dir".into()));
+            .merge(
+                Env::raw()
+                    .only(&["DATABASE_URL"])
+                    .map(|_| "database.url".into()),
+            )
+            .merge(
+                Env::raw()
+                    .only(&["BILET_DATA_DIR"])
+                    .map(|_| "data_dir".into()),
+            );
         let config: Config = figment.extract().map_err(Box::new)?;
         config.validate()?;
         Ok(config)
@@ -197,7 +205,12 @@ impl Config {
         if self.tickets.reopen_window_days == 0 {
             return invalid("tickets.reopen_window_days", "must be at least 1");
         }
-        if self.log.filter.parse::<tracing_subscriber::EnvFilter>().is_err() {
+        if self
+            .log
+            .filter
+            .parse::<tracing_subscriber::EnvFilter>()
+            .is_err()
+        {
             return invalid("log.filter", "is not a valid tracing filter");
         }
         Ok(())
@@ -210,6 +223,8 @@ impl Config {
 }
 
 #[cfg(test)]
+// figment's Jail closures return its (large) error type.
+#[allow(clippy::result_large_err)]
 mod tests {
     use super::*;
 

@@ -23,13 +23,24 @@ pub const CHANNEL: &str = "bilet_events";
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A ticket was opened or changed (status, assignee, department...).
-    TicketChanged { ticket: TicketId, department: DepartmentId },
+    TicketChanged {
+        ticket: TicketId,
+        department: DepartmentId,
+    },
     /// A message was added to a ticket.
-    MessageAdded { ticket: TicketId, department: DepartmentId, message: MessageId },
+    MessageAdded {
+        ticket: TicketId,
+        department: DepartmentId,
+        message: MessageId,
+    },
     /// Admin settings changed: caches reload.
     SettingsChanged,
     /// Someone is viewing or typing on a ticket.
-    Presence { ticket: TicketId, user: UserId, typing: bool },
+    Presence {
+        ticket: TicketId,
+        user: UserId,
+        typing: bool,
+    },
 }
 
 /// Publishes `event` when the surrounding transaction commits.

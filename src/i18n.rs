@@ -86,7 +86,9 @@ impl Locale {
 
     /// Whether this language has the message (not its fallback).
     pub fn has(&self, key: &str) -> bool {
-        LOCALES.lookup_no_default_fallback::<&str>(&self.0, key, None).is_some()
+        LOCALES
+            .lookup_no_default_fallback::<&str>(&self.0, key, None)
+            .is_some()
     }
 }
 
@@ -115,7 +117,10 @@ impl From<i64> for Arg {
 
 /// Codes of every shipped language, sorted.
 pub fn available() -> Vec<String> {
-    let mut codes: Vec<String> = LOCALES.locales().map(|l| l.language.as_str().to_string()).collect();
+    let mut codes: Vec<String> = LOCALES
+        .locales()
+        .map(|l| l.language.as_str().to_string())
+        .collect();
     codes.sort();
     codes
 }
@@ -150,7 +155,10 @@ impl Formatter {
             "fmt-date",
             &[
                 ("day", z.day().to_string().into()),
-                ("month", self.locale.t(&format!("fmt-month-{}", z.month())).into()),
+                (
+                    "month",
+                    self.locale.t(&format!("fmt-month-{}", z.month())).into(),
+                ),
                 ("year", z.year().to_string().into()),
             ],
         )
@@ -180,7 +188,10 @@ impl Formatter {
     pub fn datetime(&self, at: OffsetDateTime) -> String {
         self.locale.t_with(
             "fmt-datetime",
-            &[("date", self.date(at).into()), ("time", self.time(at).into())],
+            &[
+                ("date", self.date(at).into()),
+                ("time", self.time(at).into()),
+            ],
         )
     }
 
@@ -189,9 +200,15 @@ impl Formatter {
         let secs = (now - at).whole_seconds();
         match secs {
             s if s < 60 => self.locale.t("rel-just-now"),
-            s if s < 3600 => self.locale.t_with("rel-minutes-ago", &[("n", (s / 60).into())]),
-            s if s < 86_400 => self.locale.t_with("rel-hours-ago", &[("n", (s / 3600).into())]),
-            s if s < 7 * 86_400 => self.locale.t_with("rel-days-ago", &[("n", (s / 86_400).into())]),
+            s if s < 3600 => self
+                .locale
+                .t_with("rel-minutes-ago", &[("n", (s / 60).into())]),
+            s if s < 86_400 => self
+                .locale
+                .t_with("rel-hours-ago", &[("n", (s / 3600).into())]),
+            s if s < 7 * 86_400 => self
+                .locale
+                .t_with("rel-days-ago", &[("n", (s / 86_400).into())]),
             _ => self.date(at),
         }
     }
@@ -202,7 +219,7 @@ impl Formatter {
         let digits = n.unsigned_abs().to_string();
         let mut out = String::new();
         for (i, c) in digits.chars().enumerate() {
-            if i > 0 && (digits.len() - i) % 3 == 0 {
+            if i > 0 && (digits.len() - i).is_multiple_of(3) {
                 out.push_str(&sep);
             }
             out.push(c);
@@ -262,7 +279,11 @@ mod tests {
             let missing: Vec<_> = en.difference(&other).collect();
             assert!(missing.is_empty(), "{} lacks {missing:?}", path.display());
             let extra: Vec<_> = other.difference(&en).collect();
-            assert!(extra.is_empty(), "{} has keys English lacks: {extra:?}", path.display());
+            assert!(
+                extra.is_empty(),
+                "{} has keys English lacks: {extra:?}",
+                path.display()
+            );
         }
     }
 
@@ -295,7 +316,10 @@ mod tests {
         assert_eq!(ago(3), "3 минуты назад");
         assert_eq!(ago(5), "5 минут назад");
         let en = Formatter::new(Locale::fallback(), jiff::tz::TimeZone::UTC);
-        assert_eq!(en.relative(now - time::Duration::hours(1), now), "1 hour ago");
+        assert_eq!(
+            en.relative(now - time::Duration::hours(1), now),
+            "1 hour ago"
+        );
     }
 
     #[test]

@@ -104,21 +104,26 @@ impl Secrets {
             SecretsFile::default()
         };
         let mut changed = false;
-        let mut pick = |name: &str, configured: &Option<SecretString>, stored: &mut Option<String>| {
-            if let Some(value) = configured {
-                return Key::decode(name, value.expose_secret());
-            }
-            if let Some(value) = stored {
-                return Key::decode(name, value);
-            }
-            let key = Key::generate()?;
-            *stored = Some(key.encode());
-            changed = true;
-            Ok(key)
-        };
+        let mut pick =
+            |name: &str, configured: &Option<SecretString>, stored: &mut Option<String>| {
+                if let Some(value) = configured {
+                    return Key::decode(name, value.expose_secret());
+                }
+                if let Some(value) = stored {
+                    return Key::decode(name, value);
+                }
+                let key = Key::generate()?;
+                *stored = Some(key.encode());
+                changed = true;
+                Ok(key)
+            };
         let secrets = Secrets {
             session_key: pick("session_key", &config.session_key, &mut file.session_key)?,
-            message_id_key: pick("message_id_key", &config.message_id_key, &mut file.message_id_key)?,
+            message_id_key: pick(
+                "message_id_key",
+                &config.message_id_key,
+                &mut file.message_id_key,
+            )?,
             mailbox_key: pick("mailbox_key", &config.mailbox_key, &mut file.mailbox_key)?,
         };
         if changed {
@@ -141,7 +146,11 @@ impl Secrets {
 // dependency for that (figment's TOML parser is not public API).
 fn toml_from_str(text: &str) -> anyhow::Result<SecretsFile> {
     let mut file = SecretsFile::default();
-    for line in text.lines().map(str::trim).filter(|l| !l.is_empty() && !l.starts_with('#')) {
+    for line in text
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+    {
         let Some((name, value)) = line.split_once('=') else {
             bail!("not `name = \"value\"`: {line}");
         };
@@ -197,7 +206,10 @@ mod tests {
     fn keys_are_generated_once_and_kept_private() {
         let dir = tempfile::tempdir().expect("tempdir");
         let first = Secrets::load_or_create(&SecretsConfig::default(), dir.path()).expect("create");
-        let mode = std::fs::metadata(dir.path().join("secrets.toml")).expect("file").permissions().mode();
+        let mode = std::fs::metadata(dir.path().join("secrets.toml"))
+            .expect("file")
+            .permissions()
+            .mode();
         assert_eq!(mode & 0o777, 0o600);
         let again = Secrets::load_or_create(&SecretsConfig::default(), dir.path()).expect("load");
         assert_eq!(first.session_key, again.session_key);

@@ -84,7 +84,11 @@ impl Layout {
                         config.user
                     )
                 })?;
-            Some(Account { name: user.name, uid: user.uid.as_raw(), gid: user.gid.as_raw() })
+            Some(Account {
+                name: user.name,
+                uid: user.uid.as_raw(),
+                gid: user.gid.as_raw(),
+            })
         } else {
             None
         };
@@ -174,7 +178,11 @@ impl Cluster {
         }
         stop_leftover(&layout).await?;
         let child = spawn_postgres(&bin, &layout)?;
-        let mut cluster = Cluster { layout, child: Some(child), _lock: lock };
+        let mut cluster = Cluster {
+            layout,
+            child: Some(child),
+            _lock: lock,
+        };
         cluster.wait_ready().await?;
         cluster.ensure_database().await?;
         Ok(cluster)
@@ -184,15 +192,15 @@ impl Cluster {
         let deadline = Instant::now() + Duration::from_secs(120);
         let options = self.layout.connect_options().database("postgres");
         loop {
-            if let Some(child) = self.child.as_mut() {
-                if let Some(status) = child.try_wait()? {
-                    self.child = None;
-                    bail!(
-                        "postgres exited ({status}) while starting; see {}:\n{}",
-                        self.layout.log_file.display(),
-                        log_tail(&self.layout.log_file)
-                    );
-                }
+            if let Some(child) = self.child.as_mut()
+                && let Some(status) = child.try_wait()?
+            {
+                self.child = None;
+                bail!(
+                    "postgres exited ({status}) while starting; see {}:\n{}",
+                    self.layout.log_file.display(),
+                    log_tail(&self.layout.log_file)
+                );
             }
             match options.connect().await {
                 Ok(conn) => {
@@ -208,13 +216,21 @@ impl Cluster {
     }
 
     async fn ensure_database(&self) -> anyhow::Result<()> {
-        let mut conn = self.layout.connect_options().database("postgres").connect().await?;
-        let exists: bool = sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
-            .bind(DB_NAME)
-            .fetch_one(&mut conn)
+        let mut conn = self
+            .layout
+            .connect_options()
+            .database("postgres")
+            .connect()
             .await?;
+        let exists: bool =
+            sqlx::query_scalar("select exists(select 1 from pg_database where datname = $1)")
+                .bind(DB_NAME)
+                .fetch_one(&mut conn)
+                .await?;
         if !exists {
-            sqlx::query(&format!("create database {DB_NAME}")).execute(&mut conn).await?;
+            sqlx::query(&format!("create database {DB_NAME}"))
+                .execute(&mut conn)
+                .await?;
         }
         Ok(())
     }
@@ -271,7 +287,8 @@ use std::os::unix::process::CommandExt as _;
 fn prepare_dirs(layout: &Layout) -> anyhow::Result<()> {
     for dir in [&layout.pgdata, &layout.socket_dir] {
         if let Some(parent) = dir.parent() {
-            std::fs::create_dir_all(parent).with_context(|| format!("creating {}", parent.display()))?;
+            std::fs::create_dir_all(parent)
+                .with_context(|| format!("creating {}", parent.display()))?;
         }
         if !dir.exists() {
             std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
@@ -286,7 +303,10 @@ fn prepare_dirs(layout: &Layout) -> anyhow::Result<()> {
     let owner = std::os::unix::fs::MetadataExt::uid(&std::fs::metadata(&layout.socket_dir)?);
     let expected = layout.run_as.as_ref().map_or(geteuid().as_raw(), |a| a.uid);
     if owner != expected {
-        bail!("{} belongs to another user; remove it", layout.socket_dir.display());
+        bail!(
+            "{} belongs to another user; remove it",
+            layout.socket_dir.display()
+        );
     }
     if !layout.pgdata.starts_with(&layout.data_dir) {
         std::fs::write(
@@ -303,7 +323,10 @@ fn prepare_dirs(layout: &Layout) -> anyhow::Result<()> {
 
 fn command(bin: &Path, program: &str, layout: &Layout) -> anyhow::Result<Command> {
     let mut cmd = Command::new(bin.join(program));
-    let log = File::options().create(true).append(true).open(&layout.log_file)?;
+    let log = File::options()
+        .create(true)
+        .append(true)
+        .open(&layout.log_file)?;
     cmd.stdin(Stdio::null())
         .stdout(log.try_clone()?)
         .stderr(log)
@@ -323,7 +346,11 @@ async fn init(bin: &Path, layout: &Layout) -> anyhow::Result<()> {
         .arg(&layout.pgdata)
         .args(["-U", DB_USER, "-E", "UTF8", "--locale=C.UTF-8"])
         // Trust is safe only because the socket directory is private (0700).
-        .args(["--auth-local=trust", "--auth-host=reject", "--no-instructions"])
+        .args([
+            "--auth-local=trust",
+            "--auth-host=reject",
+            "--no-instructions",
+        ])
         .status()
         .await
         .context("running initdb")?;
@@ -345,8 +372,16 @@ fn spawn_postgres(bin: &Path, layout: &Layout) -> anyhow::Result<Child> {
         .arg(PORT.to_string())
         .args(["-c", "listen_addresses="])
         .arg("-c")
-        .arg(format!("unix_socket_directories={}", layout.socket_dir.display()))
-        .args(["-c", "unix_socket_permissions=0700", "-c", "logging_collector=off"])
+        .arg(format!(
+            "unix_socket_directories={}",
+            layout.socket_dir.display()
+        ))
+        .args([
+            "-c",
+            "unix_socket_permissions=0700",
+            "-c",
+            "logging_collector=off",
+        ])
         // Its own process group: a terminal's Ctrl-C reaches Bilet only, and
         // Bilet stops postgres after it has drained its requests.
         .process_group(0)
@@ -359,7 +394,11 @@ async fn stop_leftover(layout: &Layout) -> anyhow::Result<()> {
     let Ok(text) = std::fs::read_to_string(layout.pgdata.join("postmaster.pid")) else {
         return Ok(());
     };
-    let Some(pid) = text.lines().next().and_then(|l| l.trim().parse::<i32>().ok()) else {
+    let Some(pid) = text
+        .lines()
+        .next()
+        .and_then(|l| l.trim().parse::<i32>().ok())
+    else {
         return Ok(());
     };
     let pid = Pid::from_raw(pid);
@@ -390,9 +429,15 @@ fn find_bin_dir(config: &EmbeddedDbConfig) -> anyhow::Result<PathBuf> {
         if has_initdb(dir) {
             return Ok(dir.clone());
         }
-        bail!("database.embedded.bin_dir: no initdb and postgres in {}", dir.display());
+        bail!(
+            "database.embedded.bin_dir: no initdb and postgres in {}",
+            dir.display()
+        );
     }
-    if let Ok(out) = std::process::Command::new("pg_config").arg("--bindir").output() {
+    if let Ok(out) = std::process::Command::new("pg_config")
+        .arg("--bindir")
+        .output()
+    {
         let dir = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
         if out.status.success() && has_initdb(&dir) {
             return Ok(dir);
@@ -444,7 +489,10 @@ mod tests {
         std::fs::create_dir_all(&deep).expect("mkdir");
         let layout = Layout::for_data_dir(
             &deep,
-            &EmbeddedDbConfig { bin_dir: None, user: "postgres".into() },
+            &EmbeddedDbConfig {
+                bin_dir: None,
+                user: "postgres".into(),
+            },
         )
         .expect("layout");
         assert!(layout.socket_dir.as_os_str().len() + 14 <= MAX_SOCKET_PATH);

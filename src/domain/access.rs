@@ -49,7 +49,9 @@ impl std::str::FromStr for AccessLevel {
             "read" => Ok(AccessLevel::Read),
             "reply" => Ok(AccessLevel::Reply),
             "manage" => Ok(AccessLevel::Manage),
-            other => Err(format!("unknown access level {other:?}: read, reply or manage")),
+            other => Err(format!(
+                "unknown access level {other:?}: read, reply or manage"
+            )),
         }
     }
 }
@@ -69,9 +71,15 @@ pub enum Scope {
     /// Every ticket.
     All,
     /// Tickets of the departments granted to `agent` at `at_least` or above.
-    Departments { agent: UserId, at_least: AccessLevel },
+    Departments {
+        agent: UserId,
+        at_least: AccessLevel,
+    },
     /// The customer's own, shared-with and organisation tickets.
-    Customer { user: UserId, organisation: Option<OrganisationId> },
+    Customer {
+        user: UserId,
+        organisation: Option<OrganisationId>,
+    },
     /// No ticket at all.
     Nothing,
 }
@@ -83,7 +91,10 @@ pub fn scope(viewer: &Viewer, need: AccessLevel) -> Scope {
     }
     match viewer.role {
         Role::Admin => Scope::All,
-        Role::Agent => Scope::Departments { agent: viewer.user_id, at_least: need },
+        Role::Agent => Scope::Departments {
+            agent: viewer.user_id,
+            at_least: need,
+        },
         Role::Customer if need <= AccessLevel::Reply => Scope::Customer {
             user: viewer.user_id,
             organisation: viewer.organisation_id,
@@ -97,7 +108,12 @@ mod tests {
     use super::*;
 
     fn viewer(role: Role) -> Viewer {
-        Viewer { user_id: UserId::new(), role, organisation_id: None, disabled: false }
+        Viewer {
+            user_id: UserId::new(),
+            role,
+            organisation_id: None,
+            disabled: false,
+        }
     }
 
     #[test]
@@ -119,14 +135,20 @@ mod tests {
         let agent = viewer(Role::Agent);
         assert_eq!(
             scope(&agent, AccessLevel::Reply),
-            Scope::Departments { agent: agent.user_id, at_least: AccessLevel::Reply }
+            Scope::Departments {
+                agent: agent.user_id,
+                at_least: AccessLevel::Reply
+            }
         );
     }
 
     #[test]
     fn customers_read_and_reply_but_never_manage() {
         let customer = viewer(Role::Customer);
-        assert!(matches!(scope(&customer, AccessLevel::Reply), Scope::Customer { .. }));
+        assert!(matches!(
+            scope(&customer, AccessLevel::Reply),
+            Scope::Customer { .. }
+        ));
         assert_eq!(scope(&customer, AccessLevel::Manage), Scope::Nothing);
     }
 }

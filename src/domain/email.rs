@@ -26,13 +26,28 @@ mod tests {
 
     #[test]
     fn addresses_are_lower_cased_and_trimmed() {
-        assert_eq!(normalize("  Anna@Example.COM "), Some("anna@example.com".into()));
-        assert_eq!(normalize("ПОДДЕРЖКА@пример.рф"), Some("поддержка@пример.рф".into()));
+        assert_eq!(
+            normalize("  Anna@Example.COM "),
+            Some("anna@example.com".into())
+        );
+        assert_eq!(
+            normalize("ПОДДЕРЖКА@пример.рф"),
+            Some("поддержка@пример.рф".into())
+        );
     }
 
     #[test]
     fn non_addresses_are_refused() {
-        for bad in ["", "anna", "@example.com", "anna@", "an na@x.org", "a@.x", "a@x.", "<a@x.org>"] {
+        for bad in [
+            "",
+            "anna",
+            "@example.com",
+            "anna@",
+            "an na@x.org",
+            "a@.x",
+            "a@x.",
+            "<a@x.org>",
+        ] {
             assert_eq!(normalize(bad), None, "{bad:?}");
         }
     }

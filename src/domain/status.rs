@@ -21,7 +21,12 @@ pub enum Status {
 }
 
 impl Status {
-    pub const ALL: [Status; 4] = [Status::Open, Status::Pending, Status::Resolved, Status::Closed];
+    pub const ALL: [Status; 4] = [
+        Status::Open,
+        Status::Pending,
+        Status::Resolved,
+        Status::Closed,
+    ];
 
     pub fn as_str(self) -> &'static str {
         match self {
@@ -41,7 +46,10 @@ impl Status {
 impl std::str::FromStr for Status {
     type Err = ();
     fn from_str(s: &str) -> Result<Self, ()> {
-        Status::ALL.into_iter().find(|st| st.as_str() == s).ok_or(())
+        Status::ALL
+            .into_iter()
+            .find(|st| st.as_str() == s)
+            .ok_or(())
     }
 }
 
@@ -133,7 +141,13 @@ mod tests {
             (Resolved, CustomerSolved, Ok(Closed)),
             (Closed, CustomerSolved, Err(TransitionError::AlreadyClosed)),
             (Open, AgentReply { then: None }, Ok(Pending)),
-            (Open, AgentReply { then: Some(Resolved) }, Ok(Resolved)),
+            (
+                Open,
+                AgentReply {
+                    then: Some(Resolved),
+                },
+                Ok(Resolved),
+            ),
             (Closed, AgentReply { then: Some(Open) }, Ok(Open)),
             (Open, AgentSet(Resolved), Ok(Resolved)),
             (Pending, AgentSet(Open), Ok(Open)),
@@ -147,7 +161,11 @@ mod tests {
             (Closed, AutoClose, Err(TransitionError::NotResolved)),
         ];
         for (from, action, expected) in cases {
-            assert_eq!(transition(*from, *action), *expected, "{from:?} + {action:?}");
+            assert_eq!(
+                transition(*from, *action),
+                *expected,
+                "{from:?} + {action:?}"
+            );
         }
     }
 
@@ -167,7 +185,15 @@ mod tests {
     fn auto_close_waits_the_configured_days() {
         let resolved = time::macros::datetime!(2026-11-01 12:00 UTC);
         let after = Duration::days(7);
-        assert!(!auto_close_due(resolved, resolved + Duration::days(6), after));
-        assert!(auto_close_due(resolved, resolved + Duration::days(7), after));
+        assert!(!auto_close_due(
+            resolved,
+            resolved + Duration::days(6),
+            after
+        ));
+        assert!(auto_close_due(
+            resolved,
+            resolved + Duration::days(7),
+            after
+        ));
     }
 }

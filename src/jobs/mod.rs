@@ -66,7 +66,10 @@ impl Supervisor {
     pub async fn shutdown(&self, deadline: Duration) {
         self.token.cancel();
         self.tracker.close();
-        if tokio::time::timeout(deadline, self.tracker.wait()).await.is_err() {
+        if tokio::time::timeout(deadline, self.tracker.wait())
+            .await
+            .is_err()
+        {
             tracing::warn!("background tasks did not stop in time");
         }
     }

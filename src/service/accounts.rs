@@ -31,7 +31,7 @@ pub struct Registration {
 fn check_password(errors: &mut FieldErrors, field: &'static str, password: &str, min: usize) {
     let len = password.chars().count();
     if len < min {
-        errors.add(field, "error-password-too-short");
+        errors.add_n(field, "error-password-too-short", min as i64);
     } else if len > MAX_PASSWORD {
         errors.add(field, "error-password-too-long");
     }
@@ -53,7 +53,12 @@ pub async fn register(db: &PgPool, config: &AccountsConfig, input: Registration)
         errors.add("email", "error-email-invalid");
     }
     check_name(&mut errors, &input.name);
-    check_password(&mut errors, "password", &input.password, config.min_password_length);
+    check_password(
+        &mut errors,
+        "password",
+        &input.password,
+        config.min_password_length,
+    );
     errors.into_result()?;
     let address = address.unwrap_or_default();
 
@@ -106,11 +111,14 @@ pub async fn authenticate(
     password: &str,
     ip: IpAddr,
 ) -> Result<UserRow> {
-    let account = email::normalize(email_input).unwrap_or_else(|| email_input.trim().to_lowercase());
+    let account =
+        email::normalize(email_input).unwrap_or_else(|| email_input.trim().to_lowercase());
     let limits = &config.throttle;
     let (for_account, for_address) =
         store::login_failures::recent(db, &account, ip, limits.window_minutes).await?;
-    if for_account >= i64::from(limits.per_account_and_address) || for_address >= i64::from(limits.per_address) {
+    if for_account >= i64::from(limits.per_account_and_address)
+        || for_address >= i64::from(limits.per_address)
+    {
         return Err(Error::Throttled);
     }
     let user = store::users::find_by_email(db, &account).await?;
@@ -223,7 +231,11 @@ pub struct NewAccount {
 
 /// Creates the account with a one-time password that must be changed at the
 /// first sign-in. Returns the id and that password.
-pub async fn create_account(db: &PgPool, actor: Option<UserId>, new: NewAccount) -> Result<(UserId, String)> {
+pub async fn create_account(
+    db: &PgPool,
+    actor: Option<UserId>,
+    new: NewAccount,
+) -> Result<(UserId, String)> {
     let mut errors = FieldErrors::default();
     let address = email::normalize(&new.email);
     if address.is_none() {
@@ -283,7 +295,10 @@ pub async fn create_account(db: &PgPool, actor: Option<UserId>, new: NewAccount)
 
 /// Creates the first administrator when there is none. Returns its address
 /// and one-time password, to be shown once.
-pub async fn ensure_first_admin(db: &PgPool, config: &AccountsConfig) -> Result<Option<(String, String)>> {
+pub async fn ensure_first_admin(
+    db: &PgPool,
+    config: &AccountsConfig,
+) -> Result<Option<(String, String)>> {
     if store::users::any_admin(db).await? {
         return Ok(None);
     }
@@ -291,7 +306,12 @@ pub async fn ensure_first_admin(db: &PgPool, config: &AccountsConfig) -> Result<
     let (_, password) = create_account(
         db,
         None,
-        NewAccount { email: email.clone(), name: "Administrator".into(), role: Role::Admin, departments: vec![] },
+        NewAccount {
+            email: email.clone(),
+            name: "Administrator".into(),
+            role: Role::Admin,
+            departments: vec![],
+        },
     )
     .await?;
     Ok(Some((email, password)))

@@ -22,12 +22,18 @@ pub struct NewDepartment {
 fn valid_slug(slug: &str) -> bool {
     !slug.is_empty()
         && slug.len() <= 63
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
 }
 
 /// Creates a department with its addresses (the first is the primary one).
-pub async fn create(db: &PgPool, actor: Option<UserId>, new: NewDepartment) -> Result<DepartmentId> {
+pub async fn create(
+    db: &PgPool,
+    actor: Option<UserId>,
+    new: NewDepartment,
+) -> Result<DepartmentId> {
     let mut errors = FieldErrors::default();
     if !valid_slug(&new.slug) {
         errors.add("slug", "error-slug-invalid");
@@ -35,7 +41,8 @@ pub async fn create(db: &PgPool, actor: Option<UserId>, new: NewDepartment) -> R
     if new.name.trim().is_empty() {
         errors.add("name", "error-name-required");
     }
-    let addresses: Vec<Option<String>> = new.addresses.iter().map(|a| email::normalize(a)).collect();
+    let addresses: Vec<Option<String>> =
+        new.addresses.iter().map(|a| email::normalize(a)).collect();
     if addresses.iter().any(Option::is_none) {
         errors.add("addresses", "error-email-invalid");
     }
@@ -44,10 +51,21 @@ pub async fn create(db: &PgPool, actor: Option<UserId>, new: NewDepartment) -> R
 
     let id = DepartmentId::new();
     let mut tx = db.begin().await?;
-    if let Err(err) = store::departments::insert(&mut tx, id, &new.slug, new.name.trim(), &new.signature, &addresses).await {
+    if let Err(err) = store::departments::insert(
+        &mut tx,
+        id,
+        &new.slug,
+        new.name.trim(),
+        &new.signature,
+        &addresses,
+    )
+    .await
+    {
         return Err(match store::violated_constraint(&err) {
             Some("departments_slug_key") => FieldErrors::one("slug", "error-slug-taken"),
-            Some("department_addresses_pkey") => FieldErrors::one("addresses", "error-address-taken"),
+            Some("department_addresses_pkey") => {
+                FieldErrors::one("addresses", "error-address-taken")
+            }
             _ => err.into(),
         });
     }

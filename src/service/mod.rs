@@ -38,32 +38,61 @@ impl From<sqlx::Error> for Error {
 
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
-/// Form errors: (field name, locale key of the message). The field `""`
-/// is about the form as a whole.
+/// One form error: the field (`""` for the form as a whole), the locale key
+/// of its message, and the number the message mentions, if any.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FieldError {
+    pub field: &'static str,
+    pub key: &'static str,
+    pub n: Option<i64>,
+}
+
+/// The errors of one form submission.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct FieldErrors(pub Vec<(&'static str, &'static str)>);
+pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
-    pub fn add(&mut self, field: &'static str, message_key: &'static str) {
-        self.0.push((field, message_key));
+    pub fn add(&mut self, field: &'static str, key: &'static str) {
+        self.0.push(FieldError {
+            field,
+            key,
+            n: None,
+        });
+    }
+
+    /// An error whose message mentions a number ("at least { $n } characters").
+    pub fn add_n(&mut self, field: &'static str, key: &'static str, n: i64) {
+        self.0.push(FieldError {
+            field,
+            key,
+            n: Some(n),
+        });
     }
 
     pub fn is_empty(&self) -> bool {
         self.0.is_empty()
     }
 
-    /// The message key for `field`, if it has an error.
-    pub fn get(&self, field: &str) -> Option<&'static str> {
-        self.0.iter().find(|(f, _)| *f == field).map(|(_, m)| *m)
+    /// The error of `field`, if it has one.
+    pub fn get(&self, field: &str) -> Option<&FieldError> {
+        self.0.iter().find(|e| e.field == field)
     }
 
     /// `Err(Invalid)` when there are errors.
     pub fn into_result(self) -> Result<()> {
-        if self.is_empty() { Ok(()) } else { Err(Error::Invalid(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self))
+        }
     }
 
     /// A single error.
-    pub fn one(field: &'static str, message_key: &'static str) -> Error {
-        Error::Invalid(FieldErrors(vec![(field, message_key)]))
+    pub fn one(field: &'static str, key: &'static str) -> Error {
+        Error::Invalid(FieldErrors(vec![FieldError {
+            field,
+            key,
+            n: None,
+        }]))
     }
 }

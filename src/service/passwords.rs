@@ -21,8 +21,11 @@ pub async fn hash(password: String) -> anyhow::Result<String> {
 /// Whether `password` matches `hash`; a malformed hash never matches.
 pub async fn verify(password: String, hash: String) -> anyhow::Result<bool> {
     Ok(tokio::task::spawn_blocking(move || {
-        PasswordHash::new(&hash)
-            .is_ok_and(|parsed| Argon2::default().verify_password(password.as_bytes(), &parsed).is_ok())
+        PasswordHash::new(&hash).is_ok_and(|parsed| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &parsed)
+                .is_ok()
+        })
     })
     .await?)
 }
@@ -43,7 +46,11 @@ pub fn generate() -> anyhow::Result<String> {
         .iter()
         .map(|b| ALPHABET[*b as usize % ALPHABET.len()] as char)
         .collect();
-    Ok(chars.chunks(4).map(|c| c.iter().collect::<String>()).collect::<Vec<_>>().join("-"))
+    Ok(chars
+        .chunks(4)
+        .map(|c| c.iter().collect::<String>())
+        .collect::<Vec<_>>()
+        .join("-"))
 }
 
 #[cfg(test)]
@@ -54,9 +61,17 @@ mod tests {
     async fn hashes_verify_and_wrong_passwords_do_not() {
         let hash = hash("correct horse battery".into()).await.expect("hash");
         assert!(hash.starts_with("$argon2id$"));
-        assert!(verify("correct horse battery".into(), hash.clone()).await.expect("verify"));
+        assert!(
+            verify("correct horse battery".into(), hash.clone())
+                .await
+                .expect("verify")
+        );
         assert!(!verify("wrong".into(), hash).await.expect("verify"));
-        assert!(!verify("x".into(), "not a hash".into()).await.expect("verify"));
+        assert!(
+            !verify("x".into(), "not a hash".into())
+                .await
+                .expect("verify")
+        );
     }
 
     #[test]

@@ -33,13 +33,25 @@ pub async fn start(
 ) -> Result<String> {
     let token = random_token()?;
     let agent = user_agent.map(|ua| ua.chars().take(300).collect::<String>());
-    store::sessions::insert(db, SessionId::new(), &token_hash(&token), user, days, ip, agent.as_deref())
-        .await?;
+    store::sessions::insert(
+        db,
+        SessionId::new(),
+        &token_hash(&token),
+        user,
+        days,
+        ip,
+        agent.as_deref(),
+    )
+    .await?;
     Ok(token)
 }
 
 /// The live session behind a cookie token.
-pub async fn resume(db: &PgPool, token: &str, days: u32) -> Result<Option<store::sessions::SessionRow>> {
+pub async fn resume(
+    db: &PgPool,
+    token: &str,
+    days: u32,
+) -> Result<Option<store::sessions::SessionRow>> {
     Ok(store::sessions::touch(db, &token_hash(token), days).await?)
 }
 

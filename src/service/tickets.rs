@@ -10,7 +10,12 @@ use crate::store;
 use crate::store::tickets::TicketRow;
 
 /// The ticket if `viewer` may act on it at `need`; `NotFound` otherwise.
-pub async fn find(db: &PgPool, viewer: &Viewer, number: TicketNumber, need: AccessLevel) -> Result<TicketRow> {
+pub async fn find(
+    db: &PgPool,
+    viewer: &Viewer,
+    number: TicketNumber,
+    need: AccessLevel,
+) -> Result<TicketRow> {
     store::tickets::find_visible(db, scope(viewer, need), number)
         .await?
         .ok_or(Error::NotFound)

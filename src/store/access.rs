@@ -35,12 +35,10 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
                 .push_bind(user)
                 .push(")");
             if let Some(org) = organisation {
-                qb.push(" or (t.organisation_id = ")
-                    .push_bind(org)
-                    .push(
-                        " and exists (select 1 from organisations o \
+                qb.push(" or (t.organisation_id = ").push_bind(org).push(
+                    " and exists (select 1 from organisations o \
                          where o.id = t.organisation_id and o.shared_tickets))",
-                    );
+                );
             }
             qb.push(")");
         }

@@ -35,7 +35,10 @@ pub async fn record(db: impl PgExecutor<'_>, entry: AuditEntry<'_>) -> sqlx::Res
 }
 
 /// Kinds of the most recent entries about `subject`, newest first (tests, audit page).
-pub async fn kinds_for_subject(db: impl PgExecutor<'_>, subject: uuid::Uuid) -> sqlx::Result<Vec<String>> {
+pub async fn kinds_for_subject(
+    db: impl PgExecutor<'_>,
+    subject: uuid::Uuid,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar("select kind from events where subject_id = $1 order by id desc")
         .bind(subject)
         .fetch_all(db)

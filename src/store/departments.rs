@@ -58,7 +58,10 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DepartmentRow>> {
 }
 
 /// The department with this slug.
-pub async fn find_by_slug(db: impl PgExecutor<'_>, slug: &str) -> sqlx::Result<Option<DepartmentRow>> {
+pub async fn find_by_slug(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+) -> sqlx::Result<Option<DepartmentRow>> {
     sqlx::query_as(&format!("{SELECT} where d.slug = $1"))
         .bind(slug)
         .fetch_optional(db)

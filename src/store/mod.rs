@@ -8,6 +8,7 @@ pub mod access;
 pub mod audit;
 pub mod departments;
 pub mod login_failures;
+pub mod search_log;
 pub mod sessions;
 pub mod tickets;
 pub mod users;
@@ -22,5 +23,8 @@ pub fn violated_constraint(err: &sqlx::Error) -> Option<&str> {
 
 /// A trivial round trip.
 pub async fn ping(db: impl sqlx::PgExecutor<'_>) -> sqlx::Result<()> {
-    sqlx::query_scalar::<_, i32>("select 1").fetch_one(db).await.map(|_| ())
+    sqlx::query_scalar::<_, i32>("select 1")
+        .fetch_one(db)
+        .await
+        .map(|_| ())
 }

@@ -83,12 +83,19 @@ pub async fn list_for_user(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Resul
 
 /// Ends one session.
 pub async fn delete(db: impl PgExecutor<'_>, id: SessionId) -> sqlx::Result<()> {
-    sqlx::query("delete from sessions where id = $1").bind(id).execute(db).await?;
+    sqlx::query("delete from sessions where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 /// Ends one of the user's sessions; false when it was not theirs.
-pub async fn delete_for_user(db: impl PgExecutor<'_>, user: UserId, id: SessionId) -> sqlx::Result<bool> {
+pub async fn delete_for_user(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+    id: SessionId,
+) -> sqlx::Result<bool> {
     let done = sqlx::query("delete from sessions where id = $1 and user_id = $2")
         .bind(id)
         .bind(user)
@@ -113,6 +120,8 @@ pub async fn delete_all_but(
 
 /// Deletes expired sessions.
 pub async fn purge_expired(db: impl PgExecutor<'_>) -> sqlx::Result<u64> {
-    let done = sqlx::query("delete from sessions where expires_at < now()").execute(db).await?;
+    let done = sqlx::query("delete from sessions where expires_at < now()")
+        .execute(db)
+        .await?;
     Ok(done.rows_affected())
 }

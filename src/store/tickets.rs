@@ -74,7 +74,8 @@ pub async fn find_visible(
     scope: Scope,
     number: TicketNumber,
 ) -> sqlx::Result<Option<TicketRow>> {
-    let mut qb = QueryBuilder::<Postgres>::new(format!("select {COLUMNS} from tickets t where t.number = "));
+    let mut qb =
+        QueryBuilder::<Postgres>::new(format!("select {COLUMNS} from tickets t where t.number = "));
     qb.push_bind(number);
     super::access::push_scope(&mut qb, scope);
     qb.build_query_as().fetch_optional(db).await
@@ -94,7 +95,8 @@ pub async fn list_visible(
     after: Option<Cursor>,
     limit: i64,
 ) -> sqlx::Result<Vec<TicketRow>> {
-    let mut qb = QueryBuilder::<Postgres>::new(format!("select {COLUMNS} from tickets t where true"));
+    let mut qb =
+        QueryBuilder::<Postgres>::new(format!("select {COLUMNS} from tickets t where true"));
     super::access::push_scope(&mut qb, scope);
     if let Some(c) = after {
         qb.push(" and (t.last_activity_at, t.id) < (")
@@ -103,7 +105,8 @@ pub async fn list_visible(
             .push_bind(c.id)
             .push(")");
     }
-    qb.push(" order by t.last_activity_at desc, t.id desc limit ").push_bind(limit);
+    qb.push(" order by t.last_activity_at desc, t.id desc limit ")
+        .push_bind(limit);
     qb.build_query_as().fetch_all(db).await
 }
 

@@ -54,12 +54,14 @@ pub async fn insert(db: &mut PgConnection, user: NewUser<'_>) -> sqlx::Result<()
     .bind(user.locale)
     .execute(&mut *db)
     .await?;
-    sqlx::query("insert into user_emails (id, user_id, email, is_primary) values ($1, $2, $3, true)")
-        .bind(uuid::Uuid::now_v7())
-        .bind(user.id)
-        .bind(user.email)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query(
+        "insert into user_emails (id, user_id, email, is_primary) values ($1, $2, $3, true)",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(user.id)
+    .bind(user.email)
+    .execute(&mut *db)
+    .await?;
     Ok(())
 }
 

@@ -19,7 +19,10 @@ use crate::service::{self, FieldErrors, accounts};
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/account", get(show).post(update))
-        .route("/account/password", get(password_form).post(change_password))
+        .route(
+            "/account/password",
+            get(password_form).post(change_password),
+        )
         .route("/account/sessions/{id}/revoke", post(revoke_session))
         .route("/account/sign-out-everywhere", post(sign_out_everywhere))
 }
@@ -78,11 +81,23 @@ async fn account_page(
     });
     let mut time_zones: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
     time_zones.sort();
-    Ok(AccountPage { page, name, locale, time_zone, time_zones, errors, sessions })
+    Ok(AccountPage {
+        page,
+        name,
+        locale,
+        time_zone,
+        time_zones,
+        errors,
+        sessions,
+    })
 }
 
 /// GET /account
-async fn show(State(app): State<AppState>, SignedIn(visitor): SignedIn, page: PageCtx) -> Result<AccountPage, WebError> {
+async fn show(
+    State(app): State<AppState>,
+    SignedIn(visitor): SignedIn,
+    page: PageCtx,
+) -> Result<AccountPage, WebError> {
     account_page(&app, page, &visitor, None, FieldErrors::default()).await
 }
 
@@ -118,7 +133,14 @@ async fn update(
     match result {
         Ok(()) => Ok(Redirect::to("/account?notice=saved").into_response()),
         Err(service::Error::Invalid(errors)) => {
-            let body = account_page(&app, page, &visitor, Some((form.name, form.locale, form.time_zone)), errors).await?;
+            let body = account_page(
+                &app,
+                page,
+                &visitor,
+                Some((form.name, form.locale, form.time_zone)),
+                errors,
+            )
+            .await?;
             Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
         }
         Err(other) => Err(other.into()),
@@ -136,7 +158,11 @@ pub struct PasswordPage {
 }
 
 /// GET /account/password
-async fn password_form(State(app): State<AppState>, SignedIn(visitor): SignedIn, page: PageCtx) -> PasswordPage {
+async fn password_form(
+    State(app): State<AppState>,
+    SignedIn(visitor): SignedIn,
+    page: PageCtx,
+) -> PasswordPage {
     PasswordPage {
         page,
         must_change: visitor.user.must_change_password,
@@ -170,7 +196,11 @@ async fn change_password(
     )
     .await;
     match result {
-        Ok(()) => Ok(Redirect::to(&format!("{}?notice=password-changed", visitor.user.role.home())).into_response()),
+        Ok(()) => Ok(Redirect::to(&format!(
+            "{}?notice=password-changed",
+            visitor.user.role.home()
+        ))
+        .into_response()),
         Err(service::Error::Invalid(errors)) => {
             let body = PasswordPage {
                 page,
@@ -196,8 +226,20 @@ async fn revoke_session(
 }
 
 /// POST /account/sign-out-everywhere
-async fn sign_out_everywhere(State(app): State<AppState>, SignedIn(visitor): SignedIn) -> Result<Response, WebError> {
+async fn sign_out_everywhere(
+    State(app): State<AppState>,
+    SignedIn(visitor): SignedIn,
+) -> Result<Response, WebError> {
     accounts::sign_out_everywhere(&app.db, visitor.user.id).await?;
-    let cookie = build_cookie(SESSION_COOKIE, String::new(), Some(0), app.config.secure_cookies());
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?notice=signed-out-everywhere")).into_response())
+    let cookie = build_cookie(
+        SESSION_COOKIE,
+        String::new(),
+        Some(0),
+        app.config.secure_cookies(),
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/login?notice=signed-out-everywhere"),
+    )
+        .into_response())
 }

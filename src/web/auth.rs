@@ -41,7 +41,11 @@ pub struct NextQuery {
 }
 
 /// GET /login
-async fn login_form(State(app): State<AppState>, page: PageCtx, Query(q): Query<NextQuery>) -> LoginPage {
+async fn login_form(
+    State(app): State<AppState>,
+    page: PageCtx,
+    Query(q): Query<NextQuery>,
+) -> LoginPage {
     LoginPage {
         page,
         email: String::new(),
@@ -69,21 +73,46 @@ async fn login(
     headers: axum::http::HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
-    let result = accounts::authenticate(&app.db, &app.config.accounts, &form.email, &form.password, ctx.ip).await;
+    let result = accounts::authenticate(
+        &app.db,
+        &app.config.accounts,
+        &form.email,
+        &form.password,
+        ctx.ip,
+    )
+    .await;
     let (status, errors) = match result {
         Ok(user) => {
-            let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-            let token = service::sessions::start(&app.db, user.id, app.config.accounts.session_days, Some(ctx.ip), user_agent).await?;
+            let user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok());
+            let token = service::sessions::start(
+                &app.db,
+                user.id,
+                app.config.accounts.session_days,
+                Some(ctx.ip),
+                user_agent,
+            )
+            .await?;
             let target = if user.must_change_password {
                 "/account/password".to_string()
             } else {
                 safe_next(Some(&form.next)).unwrap_or_else(|| user.role.home().to_string())
             };
-            let cookie = build_cookie(SESSION_COOKIE, token, Some(i64::from(app.config.accounts.session_days)), app.config.secure_cookies());
+            let cookie = build_cookie(
+                SESSION_COOKIE,
+                token,
+                Some(i64::from(app.config.accounts.session_days)),
+                app.config.secure_cookies(),
+            );
             return Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response());
         }
         Err(service::Error::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
-        Err(service::Error::Throttled) => (StatusCode::TOO_MANY_REQUESTS, FieldErrors(vec![("", "error-throttled")])),
+        Err(service::Error::Throttled) => (StatusCode::TOO_MANY_REQUESTS, {
+            let mut errors = FieldErrors::default();
+            errors.add("", "error-throttled");
+            errors
+        }),
         Err(other) => return Err(other.into()),
     };
     let body = LoginPage {
@@ -97,12 +126,24 @@ async fn login(
 }
 
 /// POST /logout
-async fn logout(State(app): State<AppState>, visitor: Option<axum::Extension<Visitor>>) -> Result<Response, WebError> {
+async fn logout(
+    State(app): State<AppState>,
+    visitor: Option<axum::Extension<Visitor>>,
+) -> Result<Response, WebError> {
     if let Some(axum::Extension(v)) = visitor {
         service::sessions::end(&app.db, v.session_id).await?;
     }
-    let cookie = build_cookie(SESSION_COOKIE, String::new(), Some(0), app.config.secure_cookies());
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/login?notice=signed-out")).into_response())
+    let cookie = build_cookie(
+        SESSION_COOKIE,
+        String::new(),
+        Some(0),
+        app.config.secure_cookies(),
+    );
+    Ok((
+        [(header::SET_COOKIE, cookie)],
+        Redirect::to("/login?notice=signed-out"),
+    )
+        .into_response())
 }
 
 /// templates/auth/register.html
@@ -117,7 +158,10 @@ pub struct RegisterPage {
 }
 
 /// GET /register
-async fn register_form(State(app): State<AppState>, page: PageCtx) -> Result<RegisterPage, WebError> {
+async fn register_form(
+    State(app): State<AppState>,
+    page: PageCtx,
+) -> Result<RegisterPage, WebError> {
     if !app.config.accounts.registration {
         return Err(WebError::NotFound);
     }
@@ -159,10 +203,28 @@ async fn register(
     };
     match accounts::register(&app.db, &app.config.accounts, input).await {
         Ok(user) => {
-            let user_agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-            let token = service::sessions::start(&app.db, user, app.config.accounts.session_days, Some(ctx.ip), user_agent).await?;
-            let cookie = build_cookie(SESSION_COOKIE, token, Some(i64::from(app.config.accounts.session_days)), app.config.secure_cookies());
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal?notice=welcome")).into_response())
+            let user_agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok());
+            let token = service::sessions::start(
+                &app.db,
+                user,
+                app.config.accounts.session_days,
+                Some(ctx.ip),
+                user_agent,
+            )
+            .await?;
+            let cookie = build_cookie(
+                SESSION_COOKIE,
+                token,
+                Some(i64::from(app.config.accounts.session_days)),
+                app.config.secure_cookies(),
+            );
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to("/portal?notice=welcome"),
+            )
+                .into_response())
         }
         Err(service::Error::Invalid(errors)) => {
             let body = RegisterPage {
@@ -198,7 +260,12 @@ async fn set_locale(
     if let Some(axum::Extension(v)) = visitor {
         accounts::set_locale(&app.db, v.user.id, &locale).await?;
     }
-    let cookie = build_cookie(LANG_COOKIE, locale.code(), Some(365), app.config.secure_cookies());
+    let cookie = build_cookie(
+        LANG_COOKIE,
+        locale.code(),
+        Some(365),
+        app.config.secure_cookies(),
+    );
     let back = safe_next(Some(&form.back)).unwrap_or_else(|| "/".into());
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&back)).into_response())
 }

@@ -96,7 +96,9 @@ impl PageCtx {
         let notice = ctx
             .path
             .split_once('?')
-            .and_then(|(_, q)| url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notice"))
+            .and_then(|(_, q)| {
+                url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notice")
+            })
             .map(|(_, v)| format!("notice-{v}"))
             .filter(|key| locale.has(key))
             .map(|key| locale.t(&key));
@@ -127,12 +129,27 @@ impl PageCtx {
 
     /// A message with one argument.
     pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
-        self.locale.t_with(key, &[(name, Arg::Str(value.to_string()))])
+        self.locale
+            .t_with(key, &[(name, Arg::Str(value.to_string()))])
     }
 
     /// A message with one numeric argument (plural forms).
-    pub fn tn(&self, key: &str, name: &'static str, value: impl std::borrow::Borrow<i64>) -> String {
-        self.locale.t_with(key, &[(name, Arg::Num(*value.borrow()))])
+    pub fn tn(
+        &self,
+        key: &str,
+        name: &'static str,
+        value: impl std::borrow::Borrow<i64>,
+    ) -> String {
+        self.locale
+            .t_with(key, &[(name, Arg::Num(*value.borrow()))])
+    }
+
+    /// A form error's message.
+    pub fn error(&self, e: &crate::service::FieldError) -> String {
+        match e.n {
+            Some(n) => self.tn(e.key, "n", n),
+            None => self.t(e.key),
+        }
     }
 
     /// Whether the signed-in user is staff (agent or admin).
@@ -155,7 +172,10 @@ impl<S: Send + Sync> FromRequestParts<S> for PageCtx {
     type Rejection = StatusCode;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        let ctx = parts.extensions.get::<RequestCtx>().ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
+        let ctx = parts
+            .extensions
+            .get::<RequestCtx>()
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)?;
         Ok(PageCtx::new(ctx, parts.extensions.get::<Visitor>()))
     }
 }
@@ -164,7 +184,11 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     type Rejection = StatusCode;
 
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
-        parts.extensions.get::<RequestCtx>().cloned().ok_or(StatusCode::INTERNAL_SERVER_ERROR)
+        parts
+            .extensions
+            .get::<RequestCtx>()
+            .cloned()
+            .ok_or(StatusCode::INTERNAL_SERVER_ERROR)
     }
 }
 
@@ -196,7 +220,12 @@ fn cookie_value<'a>(cookies: &'a [Cookie<'static>], name: &str) -> Option<&'a st
 
 /// A cookie as Bilet sets them: HttpOnly, SameSite=Lax (links from mail
 /// must arrive signed in), Secure under https.
-pub fn build_cookie(name: &'static str, value: String, max_age_days: Option<i64>, secure: bool) -> HeaderValue {
+pub fn build_cookie(
+    name: &'static str,
+    value: String,
+    max_age_days: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
     let mut cookie = Cookie::build((name, value))
         .path("/")
         .http_only(true)
@@ -205,10 +234,16 @@ pub fn build_cookie(name: &'static str, value: String, max_age_days: Option<i64>
     if let Some(days) = max_age_days {
         cookie = cookie.max_age(cookie::time::Duration::days(days));
     }
-    HeaderValue::from_str(&cookie.build().encoded().to_string()).unwrap_or(HeaderValue::from_static(""))
+    HeaderValue::from_str(&cookie.build().encoded().to_string())
+        .unwrap_or(HeaderValue::from_static(""))
 }
 
-fn pick_locale(visitor: Option<&Visitor>, cookies: &[Cookie<'static>], headers: &HeaderMap, default: &str) -> Locale {
+fn pick_locale(
+    visitor: Option<&Visitor>,
+    cookies: &[Cookie<'static>],
+    headers: &HeaderMap,
+    default: &str,
+) -> Locale {
     visitor
         .and_then(|v| v.user.locale.as_deref())
         .and_then(Locale::parse)
@@ -229,7 +264,11 @@ fn is_unsafe(method: &Method) -> bool {
 
 // Paths a user with a one-time password may still use.
 fn allowed_before_password_change(path: &str) -> bool {
-    path == "/account/password" || path == "/logout" || path == "/locale" || path.starts_with("/static/") || path == "/healthz"
+    path == "/account/password"
+        || path == "/logout"
+        || path == "/locale"
+        || path.starts_with("/static/")
+        || path == "/healthz"
 }
 
 /// The middleware. See the module documentation.
@@ -246,7 +285,12 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     if let Some(token) = cookie_value(&jar, SESSION_COOKIE) {
         match service::sessions::resume(&app.db, token, app.config.accounts.session_days).await {
             Ok(Some(session)) => match crate::store::users::find(&app.db, session.user_id).await {
-                Ok(Some(user)) => visitor = Some(Visitor { user, session_id: session.id }),
+                Ok(Some(user)) => {
+                    visitor = Some(Visitor {
+                        user,
+                        session_id: session.id,
+                    })
+                }
                 Ok(None) => {}
                 Err(err) => tracing::error!(error = ?err, "loading the session's user"),
             },
@@ -266,11 +310,23 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         .unwrap_or_else(|| app.config.i18n.default_time_zone.clone());
     let ctx = RequestCtx {
         ip,
-        locale: pick_locale(visitor.as_ref(), &jar, &parts.headers, &app.config.i18n.default_locale),
+        locale: pick_locale(
+            visitor.as_ref(),
+            &jar,
+            &parts.headers,
+            &app.config.i18n.default_locale,
+        ),
         tz: jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC),
         csrf_token: csrf_token(&app.secrets.session_key, &csrf_cookie),
-        path: parts.uri.path_and_query().map_or("/".into(), |p| p.as_str().to_string()),
-        request_id: parts.headers.get("x-request-id").and_then(|v| v.to_str().ok()).map(str::to_string),
+        path: parts
+            .uri
+            .path_and_query()
+            .map_or("/".into(), |p| p.as_str().to_string()),
+        request_id: parts
+            .headers
+            .get("x-request-id")
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string),
     };
     let path = parts.uri.path().to_string();
 
@@ -282,7 +338,11 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                 .find(|(k, _)| k == CSRF_FIELD)
                 .map(|(_, v)| v.into_owned())
         });
-        let from_header = parts.headers.get(CSRF_HEADER).and_then(|v| v.to_str().ok()).map(str::to_string);
+        let from_header = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_string);
         let is_form = parts
             .headers
             .get(header::CONTENT_TYPE)
@@ -297,17 +357,32 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                         .map(|(_, v)| v.into_owned());
                     body = Body::from(bytes);
                 }
-                Err(_) => return error_page(&ctx, visitor.as_ref(), StatusCode::PAYLOAD_TOO_LARGE, "error-too-large"),
+                Err(_) => {
+                    return error_page(
+                        &ctx,
+                        visitor.as_ref(),
+                        StatusCode::PAYLOAD_TOO_LARGE,
+                        "error-too-large",
+                    );
+                }
             }
         }
         let token = from_body.or(from_query).or(from_header);
-        let cookie = if new_csrf { None } else { Some(csrf_cookie.as_str()) };
+        let cookie = if new_csrf {
+            None
+        } else {
+            Some(csrf_cookie.as_str())
+        };
         if !csrf_valid(&app.secrets.session_key, cookie, token.as_deref()) {
             return error_page(&ctx, visitor.as_ref(), StatusCode::FORBIDDEN, "error-csrf");
         }
     }
 
-    if visitor.as_ref().is_some_and(|v| v.user.must_change_password) && !allowed_before_password_change(&path) {
+    if visitor
+        .as_ref()
+        .is_some_and(|v| v.user.must_change_password)
+        && !allowed_before_password_change(&path)
+    {
         return Redirect::to("/account/password").into_response();
     }
 
@@ -335,7 +410,12 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     response
 }
 
-fn error_page(ctx: &RequestCtx, visitor: Option<&Visitor>, status: StatusCode, message_key: &'static str) -> Response {
+fn error_page(
+    ctx: &RequestCtx,
+    visitor: Option<&Visitor>,
+    status: StatusCode,
+    message_key: &'static str,
+) -> Response {
     let page = PageCtx::new(ctx, visitor);
     let title = page.t(match status.as_u16() {
         404 => "error-not-found-title",
@@ -344,7 +424,11 @@ fn error_page(ctx: &RequestCtx, visitor: Option<&Visitor>, status: StatusCode, m
     });
     let body = ErrorPage {
         message: page.t(message_key),
-        request_id: if status.is_server_error() { ctx.request_id.clone() } else { None },
+        request_id: if status.is_server_error() {
+            ctx.request_id.clone()
+        } else {
+            None
+        },
         title,
         page,
     };

@@ -70,7 +70,10 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = status.into_response();
-        response.extensions_mut().insert(ErrorMarker { status, message_key });
+        response.extensions_mut().insert(ErrorMarker {
+            status,
+            message_key,
+        });
         response
     }
 }

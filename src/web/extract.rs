@@ -10,14 +10,35 @@ use super::context::{RequestCtx, Visitor};
 use super::error::WebError;
 use crate::domain::users::Role;
 
-fn visitor(parts: &Parts) -> Result<Visitor, Response> {
+/// Why an area turned the visitor away.
+pub enum Rejection {
+    /// Not signed in: to the sign-in page, then back to this path.
+    SignIn(String),
+    /// Signed in with the wrong role.
+    NotFound,
+}
+
+impl IntoResponse for Rejection {
+    fn into_response(self) -> Response {
+        match self {
+            Rejection::SignIn(next) => {
+                let next: String = url::form_urlencoded::byte_serialize(next.as_bytes()).collect();
+                Redirect::to(&format!("/login?next={next}")).into_response()
+            }
+            Rejection::NotFound => WebError::NotFound.into_response(),
+        }
+    }
+}
+
+fn visitor(parts: &Parts) -> Result<Visitor, Rejection> {
     match parts.extensions.get::<Visitor>() {
         Some(v) => Ok(v.clone()),
-        None => {
-            let next = parts.extensions.get::<RequestCtx>().map_or("/".to_string(), |c| c.path.clone());
-            let target = format!("/login?next={}", url::form_urlencoded::byte_serialize(next.as_bytes()).collect::<String>());
-            Err(Redirect::to(&target).into_response())
-        }
+        None => Err(Rejection::SignIn(
+            parts
+                .extensions
+                .get::<RequestCtx>()
+                .map_or("/".to_string(), |c| c.path.clone()),
+        )),
     }
 }
 
@@ -25,7 +46,7 @@ fn visitor(parts: &Parts) -> Result<Visitor, Response> {
 pub struct SignedIn(pub Visitor);
 
 impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
-    type Rejection = Response;
+    type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         visitor(parts).map(SignedIn)
     }
@@ -35,11 +56,11 @@ impl<S: Send + Sync> FromRequestParts<S> for SignedIn {
 pub struct CustomerUser(pub Visitor);
 
 impl<S: Send + Sync> FromRequestParts<S> for CustomerUser {
-    type Rejection = Response;
+    type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let v = visitor(parts)?;
         if v.user.role != Role::Customer {
-            return Err(WebError::NotFound.into_response());
+            return Err(Rejection::NotFound);
         }
         Ok(CustomerUser(v))
     }
@@ -49,11 +70,11 @@ impl<S: Send + Sync> FromRequestParts<S> for CustomerUser {
 pub struct StaffUser(pub Visitor);
 
 impl<S: Send + Sync> FromRequestParts<S> for StaffUser {
-    type Rejection = Response;
+    type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let v = visitor(parts)?;
         if !v.user.role.is_staff() {
-            return Err(WebError::NotFound.into_response());
+            return Err(Rejection::NotFound);
         }
         Ok(StaffUser(v))
     }
@@ -63,11 +84,11 @@ impl<S: Send + Sync> FromRequestParts<S> for StaffUser {
 pub struct AdminUser(pub Visitor);
 
 impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
-    type Rejection = Response;
+    type Rejection = Rejection;
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         let v = visitor(parts)?;
         if v.user.role != Role::Admin {
-            return Err(WebError::NotFound.into_response());
+            return Err(Rejection::NotFound);
         }
         Ok(AdminUser(v))
     }
@@ -77,7 +98,10 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
 /// site ("//evil.example" or "https://...").
 pub fn safe_next(next: Option<&str>) -> Option<String> {
     let next = next?;
-    let ok = next.starts_with('/') && !next.starts_with("//") && !next.starts_with("/\\") && !next.contains(['\r', '\n']);
+    let ok = next.starts_with('/')
+        && !next.starts_with("//")
+        && !next.starts_with("/\\")
+        && !next.contains(['\r', '\n']);
     ok.then(|| next.to_string())
 }
 
@@ -88,7 +112,12 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed_after_sign_in() {
         assert_eq!(safe_next(Some("/portal?x=1")), Some("/portal?x=1".into()));
-        for bad in ["//evil.example", "https://evil.example", "/\\evil.example", "portal"] {
+        for bad in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "portal",
+        ] {
             assert_eq!(safe_next(Some(bad)), None, "{bad}");
         }
     }

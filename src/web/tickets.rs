@@ -15,7 +15,11 @@ pub struct TicketListItem {
 }
 
 /// The first page of the tickets the visitor may read.
-pub async fn list_items(app: &AppState, visitor: &Visitor, page: &PageCtx) -> Result<Vec<TicketListItem>, WebError> {
+pub async fn list_items(
+    app: &AppState,
+    visitor: &Visitor,
+    page: &PageCtx,
+) -> Result<Vec<TicketListItem>, WebError> {
     let now = time::OffsetDateTime::now_utc();
     let rows = service::tickets::list(&app.db, &visitor.viewer(), None, 50).await?;
     Ok(rows

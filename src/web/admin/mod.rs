@@ -26,7 +26,11 @@ pub struct AdminHomePage {
 }
 
 /// GET /admin
-async fn home(State(app): State<AppState>, AdminUser(_): AdminUser, page: PageCtx) -> Result<AdminHomePage, WebError> {
+async fn home(
+    State(app): State<AppState>,
+    AdminUser(_): AdminUser,
+    page: PageCtx,
+) -> Result<AdminHomePage, WebError> {
     let departments = service::departments::list(&app.db).await?;
     Ok(AdminHomePage { page, departments })
 }

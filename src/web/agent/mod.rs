@@ -25,7 +25,11 @@ pub struct AgentHomePage {
 }
 
 /// GET /agent
-async fn home(State(app): State<AppState>, StaffUser(visitor): StaffUser, page: PageCtx) -> Result<AgentHomePage, WebError> {
+async fn home(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+) -> Result<AgentHomePage, WebError> {
     let tickets = list_items(&app, &visitor, &page).await?;
     Ok(AgentHomePage { page, tickets })
 }

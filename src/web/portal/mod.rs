@@ -25,7 +25,11 @@ pub struct PortalHomePage {
 }
 
 /// GET /portal
-async fn home(State(app): State<AppState>, CustomerUser(visitor): CustomerUser, page: PageCtx) -> Result<PortalHomePage, WebError> {
+async fn home(
+    State(app): State<AppState>,
+    CustomerUser(visitor): CustomerUser,
+    page: PageCtx,
+) -> Result<PortalHomePage, WebError> {
     let tickets = list_items(&app, &visitor, &page).await?;
     Ok(PortalHomePage { page, tickets })
 }

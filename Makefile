@@ -1,0 +1,43 @@
+# Bilet: `make run` starts a helpdesk, `make test` checks everything CI checks.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+RUST_MIN := 1.95
+
+.PHONY: help run test build lint deps-rust deps-run deps-test
+
+help:
+	@echo "make run    build and start Bilet on http://127.0.0.1:8080 with its embedded database"
+	@echo "make test   install test services, run fmt, clippy and the whole test suite"
+
+deps-rust:
+	@command -v cargo >/dev/null 2>&1 || { \
+	  echo "Rust is not installed. Get it from https://rustup.rs:"; \
+	  echo "  curl --proto '=https' --tlsv1.2 -sSf https://sh.rustup.rs | sh"; exit 1; }
+	@have=$$(rustc --version | awk '{print $$2}'); \
+	 if [ "$$(printf '%s\n%s\n' "$(RUST_MIN)" "$$have" | sort -V | head -1)" != "$(RUST_MIN)" ]; then \
+	   echo "Rust $$have is too old; Bilet needs $(RUST_MIN) or newer: run 'rustup update stable'"; exit 1; fi
+
+# The PostgreSQL server binaries (initdb, postgres) for the embedded database.
+deps-run:
+	@if ! { command -v pg_config >/dev/null 2>&1 && [ -x "$$(pg_config --bindir)/initdb" ]; } \
+	   && ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1; then \
+	   echo "Installing the PostgreSQL server package..."; \
+	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
+	 fi
+
+deps-test: deps-run
+
+build: deps-rust
+	cargo build --release --locked
+
+run: deps-rust deps-run build
+	./target/release/bilet serve
+
+lint: deps-rust
+	cargo fmt --check
+	cargo clippy --locked --all-targets -- -D warnings
+
+test: deps-rust deps-test lint
+	tests/env/with-services cargo test --locked --all-targets

@@ -1,0 +1,98 @@
+//! Every state-changing form needs the CSRF token; security headers.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::harness::{TestApp, texts};
+
+const POST_ROUTES: &[&str] = &[
+    "/login",
+    "/logout",
+    "/register",
+    "/locale",
+    "/account",
+    "/account/password",
+    "/account/sign-out-everywhere",
+    "/account/sessions/00000000-0000-0000-0000-000000000000/revoke",
+];
+
+#[sqlx::test]
+async fn posts_without_a_valid_token_are_refused(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register("anna@example.com", "Anna", "correct horse battery")
+        .await;
+    for path in POST_ROUTES {
+        let res = app.post_raw(path, &[("email", "anna@example.com")]).await;
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{path} without a token"
+        );
+        let res = app
+            .post_raw(path, &[("csrf", "forged"), ("email", "x")])
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::FORBIDDEN,
+            "{path} with a forged token"
+        );
+    }
+    // Still signed in: the refused logout did nothing.
+    assert_eq!(app.get("/portal").await.status(), StatusCode::OK);
+}
+
+#[sqlx::test]
+async fn a_token_from_another_browser_is_refused(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let victim = app.another_browser();
+    let attacker_token = app.csrf().await;
+    victim.get("/login").await;
+    let res = victim
+        .post_raw(
+            "/register",
+            &[
+                ("csrf", &attacker_token),
+                ("email", "x@example.com"),
+                ("name", "X"),
+                ("password", "0123456789ab"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let html = res.text().await.expect("body");
+    assert!(
+        texts(&html, "main p")
+            .join(" ")
+            .contains("expired or did not come from this site")
+    );
+}
+
+#[sqlx::test]
+async fn pages_carry_security_headers(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let res = app.get("/login").await;
+    let headers = res.headers();
+    let csp = headers["content-security-policy"].to_str().expect("csp");
+    assert!(csp.contains("script-src 'self'") && !csp.contains("unsafe-inline"));
+    assert!(csp.contains("frame-ancestors 'none'"));
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert!(headers.contains_key("x-request-id"));
+    let cookie = headers["set-cookie"].to_str().expect("cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"));
+    assert!(!cookie.contains("Secure"), "plain http public_url");
+}
+
+#[sqlx::test]
+async fn cookies_are_secure_behind_https(db: PgPool) {
+    let app = TestApp::spawn_with(db, |c| {
+        c.http.public_url = "https://help.example.com/".parse().expect("url")
+    })
+    .await;
+    let res = app.get("/login").await;
+    assert!(
+        res.headers()["set-cookie"]
+            .to_str()
+            .expect("cookie")
+            .contains("Secure")
+    );
+}

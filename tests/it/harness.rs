@@ -1,0 +1,311 @@
+//! The real app on 127.0.0.1:0 over a test's own database, driven by a
+//! cookie-keeping HTTP client, plus helpers to read pages.
+
+use std::net::SocketAddr;
+
+use bilet::app::AppState;
+use bilet::config::Config;
+use bilet::secrets::Secrets;
+use reqwest::cookie::{CookieStore, Jar};
+use reqwest::{Response, StatusCode};
+use scraper::{Html, Selector};
+use sqlx::PgPool;
+use std::sync::Arc;
+use tempfile::TempDir;
+use tokio_util::sync::CancellationToken;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    pub state: AppState,
+    pub client: reqwest::Client,
+    jar: Arc<Jar>,
+    _dir: Arc<TempDir>,
+}
+
+/// A browser: keeps cookies, does not follow redirects (tests assert them).
+pub fn client() -> (reqwest::Client, Arc<Jar>) {
+    let jar = Arc::new(Jar::default());
+    let client = reqwest::Client::builder()
+        .cookie_provider(jar.clone())
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .expect("client");
+    (client, jar)
+}
+
+impl TestApp {
+    pub async fn spawn(db: PgPool) -> TestApp {
+        Self::spawn_with(db, |_| {}).await
+    }
+
+    pub async fn spawn_with(db: PgPool, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_tests(dir.path());
+        tweak(&mut config);
+        let state = AppState::new(db, config, Secrets::for_tests(), CancellationToken::new())
+            .expect("state");
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let router = bilet::web::router(state.clone());
+        tokio::spawn(async move {
+            axum::serve(
+                listener,
+                router.into_make_service_with_connect_info::<SocketAddr>(),
+            )
+            .await
+            .expect("serve");
+        });
+        let (client, jar) = client();
+        TestApp {
+            addr,
+            state,
+            client,
+            jar,
+            _dir: Arc::new(dir),
+        }
+    }
+
+    /// The same server, seen from another browser (its own cookies).
+    pub fn another_browser(&self) -> TestApp {
+        let (client, jar) = client();
+        TestApp {
+            addr: self.addr,
+            state: self.state.clone(),
+            client,
+            jar,
+            _dir: self._dir.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.client.get(self.url(path)).send().await.expect("GET")
+    }
+
+    /// The CSRF token of this browser, as its pages embed it.
+    pub async fn csrf(&self) -> String {
+        if self.cookie("bilet_csrf").is_none() {
+            self.get("/login").await;
+        }
+        let cookie = self
+            .cookie("bilet_csrf")
+            .expect("the first page sets the CSRF cookie");
+        bilet::web::context::csrf_token(&self.state.secrets.session_key, &cookie)
+    }
+
+    /// A cookie of this browser.
+    pub fn cookie(&self, name: &str) -> Option<String> {
+        let url: reqwest::Url = self.url("/").parse().expect("url");
+        let header = self.jar.cookies(&url)?;
+        header
+            .to_str()
+            .ok()?
+            .split("; ")
+            .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
+    }
+
+    /// POSTs a form with this browser's CSRF token.
+    pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        let token = self.csrf().await;
+        let mut all: Vec<(&str, &str)> = fields.to_vec();
+        all.push(("csrf", &token));
+        self.client
+            .post(self.url(path))
+            .form(&all)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// POSTs a form exactly as given (no token added).
+    pub async fn post_raw(&self, path: &str, fields: &[(&str, &str)]) -> Response {
+        self.client
+            .post(self.url(path))
+            .form(fields)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    pub async fn register(&self, email: &str, name: &str, password: &str) -> Response {
+        self.post_form(
+            "/register",
+            &[("email", email), ("name", name), ("password", password)],
+        )
+        .await
+    }
+
+    pub async fn login(&self, email: &str, password: &str) -> Response {
+        self.post_form("/login", &[("email", email), ("password", password)])
+            .await
+    }
+
+    /// Creates a staff or customer account and returns its one-time password.
+    pub async fn create_account(
+        &self,
+        email: &str,
+        role: bilet::domain::users::Role,
+        departments: &[(&str, bilet::domain::access::AccessLevel)],
+    ) -> String {
+        let (_, password) = bilet::service::accounts::create_account(
+            &self.state.db,
+            None,
+            bilet::service::accounts::NewAccount {
+                email: email.into(),
+                name: email.split('@').next().unwrap_or("x").into(),
+                role,
+                departments: departments
+                    .iter()
+                    .map(|(s, l)| (s.to_string(), *l))
+                    .collect(),
+            },
+        )
+        .await
+        .expect("account");
+        password
+    }
+
+    /// Signs in with a one-time password and replaces it with `password`.
+    pub async fn login_and_set_password(&self, email: &str, one_time: &str, password: &str) {
+        let res = self.login(email, one_time).await;
+        assert_redirect(&res, "/account/password");
+        let res = self
+            .post_form(
+                "/account/password",
+                &[("current", one_time), ("new", password)],
+            )
+            .await;
+        assert_eq!(
+            res.status(),
+            StatusCode::SEE_OTHER,
+            "password change failed"
+        );
+    }
+}
+
+/// Asserts a redirect to `to` (path, query allowed after it).
+pub fn assert_redirect(res: &Response, to: &str) {
+    assert!(
+        res.status().is_redirection(),
+        "expected a redirect to {to}, got {}",
+        res.status()
+    );
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("");
+    assert!(
+        location == to || location.starts_with(&format!("{to}?")),
+        "redirected to {location}, not {to}"
+    );
+}
+
+/// The text of every element matching `selector`.
+pub fn texts(html: &str, selector: &str) -> Vec<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .map(|e| e.text().collect::<String>().trim().to_string())
+        .collect()
+}
+
+/// An attribute of the first element matching `selector`.
+pub fn attr(html: &str, selector: &str, name: &str) -> Option<String> {
+    let doc = Html::parse_document(html);
+    let sel = Selector::parse(selector).expect("selector");
+    doc.select(&sel)
+        .next()
+        .and_then(|e| e.value().attr(name).map(str::to_string))
+}
+
+/// Small fixtures written through the service and store layers.
+pub mod fixtures {
+    use bilet::domain::access::AccessLevel;
+    use bilet::domain::ids::{DepartmentId, OrganisationId, TicketId, TicketNumber, UserId};
+    use bilet::domain::users::Role;
+    use bilet::service;
+    use sqlx::PgPool;
+
+    pub async fn department(db: &PgPool, slug: &str) -> DepartmentId {
+        service::departments::create(
+            db,
+            None,
+            service::departments::NewDepartment {
+                slug: slug.into(),
+                name: slug.to_uppercase(),
+                addresses: vec![format!("{slug}@support.test")],
+                signature: String::new(),
+            },
+        )
+        .await
+        .expect("department")
+    }
+
+    pub async fn user(
+        db: &PgPool,
+        email: &str,
+        role: Role,
+        grants: &[(&str, AccessLevel)],
+    ) -> UserId {
+        let (id, _) = service::accounts::create_account(
+            db,
+            None,
+            service::accounts::NewAccount {
+                email: email.into(),
+                name: email.into(),
+                role,
+                departments: grants.iter().map(|(s, l)| (s.to_string(), *l)).collect(),
+            },
+        )
+        .await
+        .expect("user");
+        id
+    }
+
+    pub async fn organisation(db: &PgPool, shared: bool) -> OrganisationId {
+        let id = OrganisationId::new();
+        sqlx::query("insert into organisations (id, name, shared_tickets) values ($1, 'Org', $2)")
+            .bind(id)
+            .bind(shared)
+            .execute(db)
+            .await
+            .expect("organisation");
+        id
+    }
+
+    pub async fn ticket(
+        db: &PgPool,
+        department: DepartmentId,
+        requester: UserId,
+        subject: &str,
+    ) -> (TicketId, TicketNumber) {
+        let org: Option<OrganisationId> =
+            sqlx::query_scalar("select organisation_id from users where id = $1")
+                .bind(requester)
+                .fetch_one(db)
+                .await
+                .expect("requester");
+        let id = TicketId::new();
+        let mut conn = db.acquire().await.expect("conn");
+        let number = bilet::store::tickets::insert(
+            &mut conn,
+            bilet::store::tickets::NewTicket {
+                id,
+                subject,
+                department,
+                requester,
+                organisation: org,
+                actor: Some(requester),
+            },
+        )
+        .await
+        .expect("ticket");
+        (id, number)
+    }
+}

@@ -1,0 +1,11 @@
+//! Integration tests: the real app against real PostgreSQL (a fresh,
+//! migrated database per test via `#[sqlx::test]`), driven over HTTP.
+
+mod access;
+mod accounts;
+mod csrf;
+mod embedded;
+mod events;
+mod harness;
+mod pages;
+mod tickets;

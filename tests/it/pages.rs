@@ -1,0 +1,176 @@
+//! Pages in the reader's language; health; errors.
+
+use reqwest::StatusCode;
+use sqlx::PgPool;
+
+use crate::harness::{TestApp, assert_redirect, attr, texts};
+
+#[sqlx::test]
+async fn pages_follow_accept_language_then_the_switcher_then_the_account(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let res = app
+        .client
+        .get(app.url("/login"))
+        .header("accept-language", "ru-RU,ru;q=0.9,en;q=0.8")
+        .send()
+        .await
+        .expect("GET");
+    let html = res.text().await.expect("body");
+    assert_eq!(attr(&html, "html", "lang").as_deref(), Some("ru"));
+    assert_eq!(texts(&html, "h1"), ["Вход"]);
+
+    // The switcher wins over the browser and brings the reader back.
+    let res = app
+        .post_form("/locale", &[("lang", "ru"), ("back", "/register")])
+        .await;
+    assert_redirect(&res, "/register");
+    let html = app.get("/register").await.text().await.expect("body");
+    assert_eq!(texts(&html, "h1"), ["Регистрация"]);
+
+    // Errors come in that language too, with Russian plural forms.
+    let res = app.register("x@example.com", "Имя", "short").await;
+    let html = res.text().await.expect("body");
+    assert!(
+        texts(&html, "#password-error")[0].contains("не менее 10 символов"),
+        "{html}"
+    );
+
+    // Once signed in, the account's language decides.
+    app.register("anna@example.com", "Anna", "correct horse battery")
+        .await;
+    let locale: Option<String> = sqlx::query_scalar("select locale from users")
+        .fetch_one(&app.state.db)
+        .await
+        .expect("locale");
+    assert_eq!(locale.as_deref(), Some("ru"));
+    app.post_form(
+        "/account",
+        &[
+            ("name", "Anna"),
+            ("locale", "en"),
+            ("time_zone", "Europe/Moscow"),
+        ],
+    )
+    .await;
+    let res = app
+        .client
+        .get(app.url("/portal"))
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .expect("GET");
+    let html = res.text().await.expect("body");
+    assert_eq!(texts(&html, "h1"), ["My tickets"]);
+}
+
+#[sqlx::test]
+async fn account_preferences_are_validated_and_kept(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register("anna@example.com", "Anna", "correct horse battery")
+        .await;
+    let res = app
+        .post_form(
+            "/account",
+            &[
+                ("name", ""),
+                ("locale", "xx"),
+                ("time_zone", "Mars/Olympus"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert_eq!(texts(&html, ".error-summary li").len(), 3);
+    let res = app
+        .post_form(
+            "/account",
+            &[
+                ("name", "Анна"),
+                ("locale", ""),
+                ("time_zone", "Asia/Yekaterinburg"),
+            ],
+        )
+        .await;
+    assert_redirect(&res, "/account");
+    let html = app
+        .get("/account?notice=saved")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(attr(&html, "input#name", "value").as_deref(), Some("Анна"));
+    assert_eq!(
+        attr(&html, "#time_zone option[selected]", "value").as_deref(),
+        Some("Asia/Yekaterinburg")
+    );
+    assert_eq!(texts(&html, ".notice"), ["Saved."]);
+}
+
+#[sqlx::test]
+async fn notices_show_only_known_messages(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let html = app
+        .get("/login?notice=%3Cscript%3Ealert(1)%3C/script%3E")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(texts(&html, ".notice").is_empty());
+    let html = app
+        .get("/login?notice=signed-out")
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert_eq!(texts(&html, ".notice"), ["You are signed out."]);
+}
+
+#[sqlx::test]
+async fn unknown_pages_answer_404_in_the_readers_language(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let res = app
+        .client
+        .get(app.url("/no/such/page"))
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::NOT_FOUND);
+    let html = res.text().await.expect("body");
+    assert_eq!(texts(&html, "h1"), ["Страница не найдена"]);
+}
+
+#[sqlx::test]
+async fn health_answers_when_the_database_does(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let res = app.get("/healthz").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    app.state.db.close().await;
+    assert_eq!(
+        app.get("/healthz").await.status(),
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+}
+
+#[sqlx::test]
+async fn static_files_are_served_from_the_binary(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let res = app.get("/static/app.css").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(
+        res.headers()["content-type"]
+            .to_str()
+            .expect("type")
+            .starts_with("text/css")
+    );
+    assert!(
+        res.text()
+            .await
+            .expect("css")
+            .contains("prefers-color-scheme: dark")
+    );
+    assert_eq!(
+        app.get("/static/nope.css").await.status(),
+        StatusCode::NOT_FOUND
+    );
+}
