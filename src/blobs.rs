@@ -18,8 +18,8 @@ pub struct StoredBlob {
     pub size: u64,
 }
 
-/// A readable blob.
-pub type BlobReader = Pin<Box<dyn AsyncRead + Send>>;
+/// A readable blob, or bytes on their way in.
+pub type BlobReader<'a> = Pin<Box<dyn AsyncRead + Send + 'a>>;
 
 /// Blob storage.
 pub trait BlobStore: Send + Sync {
@@ -27,11 +27,11 @@ pub trait BlobStore: Send + Sync {
     /// and nothing is kept.
     fn put<'a>(
         &'a self,
-        reader: BlobReader,
+        reader: BlobReader<'a>,
         limit: u64,
     ) -> BoxFuture<'a, Result<StoredBlob, BlobError>>;
     /// Opens a stored blob.
-    fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader, BlobError>>;
+    fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>>;
     /// Removes a blob nobody references any more.
     fn delete<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
 }
@@ -72,7 +72,7 @@ impl FsBlobStore {
         })
     }
 
-    async fn put_inner(&self, mut reader: BlobReader, limit: u64) -> Result<StoredBlob, BlobError> {
+    async fn put_inner(&self, mut reader: BlobReader<'_>, limit: u64) -> Result<StoredBlob, BlobError> {
         let tmp = self.root.join("tmp").join(uuid::Uuid::new_v4().to_string());
         let mut file = tokio::fs::File::create(&tmp).await?;
         let mut hasher = Sha256::new();
@@ -117,17 +117,17 @@ impl FsBlobStore {
 impl BlobStore for FsBlobStore {
     fn put<'a>(
         &'a self,
-        reader: BlobReader,
+        reader: BlobReader<'a>,
         limit: u64,
     ) -> BoxFuture<'a, Result<StoredBlob, BlobError>> {
         Box::pin(self.put_inner(reader, limit))
     }
 
-    fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader, BlobError>> {
+    fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>> {
         Box::pin(async move {
             let path = self.path(sha256).ok_or(BlobError::Missing)?;
             match tokio::fs::File::open(path).await {
-                Ok(file) => Ok(Box::pin(file) as BlobReader),
+                Ok(file) => Ok(Box::pin(file) as BlobReader<'static>),
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Err(BlobError::Missing),
                 Err(err) => Err(err.into()),
             }
@@ -150,7 +150,7 @@ impl BlobStore for FsBlobStore {
 mod tests {
     use super::*;
 
-    fn reader(bytes: &'static [u8]) -> BlobReader {
+    fn reader(bytes: &'static [u8]) -> BlobReader<'static> {
         Box::pin(bytes)
     }
 

@@ -24,6 +24,8 @@ pub struct Config {
     pub accounts: AccountsConfig,
     pub i18n: I18nConfig,
     pub tickets: TicketsConfig,
+    pub attachments: AttachmentsConfig,
+    pub mail: MailConfig,
     pub log: LogConfig,
     #[serde(default)]
     pub secrets: SecretsConfig,
@@ -85,6 +87,22 @@ pub struct I18nConfig {
 pub struct TicketsConfig {
     pub auto_close_days: u32,
     pub reopen_window_days: u32,
+    pub rating_change_hours: u32,
+    pub rate_replies: bool,
+    pub link_days: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AttachmentsConfig {
+    pub max_file_bytes: u64,
+    pub max_message_bytes: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MailConfig {
+    pub tag_prefix: String,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -204,6 +222,17 @@ impl Config {
         }
         if self.tickets.reopen_window_days == 0 {
             return invalid("tickets.reopen_window_days", "must be at least 1");
+        }
+        if self.attachments.max_file_bytes == 0
+            || self.attachments.max_message_bytes < self.attachments.max_file_bytes
+        {
+            return invalid(
+                "attachments.max_message_bytes",
+                "must be at least attachments.max_file_bytes, which must not be 0",
+            );
+        }
+        if self.mail.tag_prefix.is_empty() || self.mail.tag_prefix.contains([']', ' ']) {
+            return invalid("mail.tag_prefix", "must be a short prefix without spaces or ]");
         }
         if self
             .log

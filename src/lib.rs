@@ -24,6 +24,8 @@ pub mod secrets;
 pub mod service;
 /// All SQL.
 pub mod store;
+/// Mail: Message-IDs, later the gateway.
+pub mod mail;
 /// Logging.
 pub mod telemetry;
 /// The web server.

@@ -117,6 +117,115 @@ admin-department-name = Name
 admin-department-slug = Short name
 admin-department-addresses = Addresses
 
+## Portal: lists
+
+portal-new-ticket = New ticket
+portal-search-label = Search my tickets
+search-submit = Search
+portal-no-results = No tickets match “{ $q }”.
+portal-open-tickets = Open
+portal-closed-tickets = Resolved and closed
+pager-next = Older tickets
+portal-support-replied = Support replied
+portal-support-name = Support — { $name }
+
+## Portal: new ticket
+
+new-ticket-title = New ticket
+new-ticket-no-topics = Tickets cannot be opened here yet. Please write to us by email.
+new-ticket-topic-question = What is it about?
+new-ticket-change-topic = ← Choose another topic
+continue = Continue
+optional = (optional)
+field-product = Which product or service is it about?
+product-none = Not related to a product
+field-subject = Subject
+subject-hint = One line that names the problem, for example “Site example.com shows error 502 since 10:00”.
+field-description = Description
+description-hint = What exactly happens, since when, what changed just before, and what you already tried.
+field-attachments = Attachments
+attachments-hint = Screenshots (PNG, GIF, JPEG), PDF, or text files such as command output (.txt, .log). Up to { $file } MB a file, { $total } MB in all.
+attachments-kept = These files are already attached:
+new-ticket-submit = Send ticket
+similar-title = Is it the same problem?
+similar-text = You already have ticket #{ $number }:
+similar-add = Add this message to #{ $number }
+similar-new = Open a new ticket anyway
+
+## Portal: ticket page
+
+created-title = Ticket #{ $number } is open
+created-next = We have sent a confirmation to your email address. Support answers tickets in the order they arrive; every answer appears here and comes to you by email. You can reply to that email too.
+continued-in = This ticket was closed; the conversation continues in
+continues = This ticket continues
+conversation = Conversation
+rate-reply = Rate this reply:
+stars-n = { $n ->
+    [one] { $n } star
+   *[other] { $n } stars
+}
+rating-title = How did we do?
+rating-question = Your rating
+rating-given = You rated this ticket { $n } out of 5.
+stars-label-1 = 1 — Poor
+stars-label-2 = 2 — Fair
+stars-label-3 = 3 — Good
+stars-label-4 = 4 — Very good
+stars-label-5 = 5 — Excellent
+field-comment = Comment
+rating-submit = Send rating
+rating-change = Change rating
+reply-title = Reply
+portal-reply-reopens = This ticket is resolved. Replying reopens it.
+portal-reply-new-ticket = This ticket was closed long ago. Your reply will open a new ticket linked to this one.
+field-message = Your message
+reply-submit = Send reply
+solved-button = My problem is solved
+
+## Portal: claiming an account
+
+login-claim = Wrote to us by email before?
+login-claim-link = Set a password for your address
+claim-title = Set a password
+claim-lead = If you have written to us by email, enter that address. We will send you a link to set a password, so that you can follow your tickets here.
+claim-submit = Send me the link
+claim-password-lead = Choose a password for { $email }.
+claim-password-submit = Set password and sign in
+
+notice-reply-added = Your reply was sent.
+notice-reopened = Your reply was sent and the ticket is open again.
+notice-continued = The old ticket was closed long ago, so your reply opened this new ticket.
+notice-closed = The ticket is closed. Thank you!
+notice-rated = Thank you for your rating.
+notice-rating-fixed = This rating can no longer be changed.
+notice-claim-sent = If that address has written to us, a link is on its way. Check your mail.
+notice-link-expired = That link has expired or is no longer valid. Sign in, or ask for a new link.
+
+error-topic-unknown = Choose what your ticket is about.
+error-product-unknown = Choose a product from the list.
+error-subject-required = Enter a subject.
+error-subject-too-long = The subject is too long: use at most { $n } characters.
+error-body-required = Describe the problem.
+error-body-too-long = The text is too long: use at most { $n } characters.
+error-prompt-required = Answer “{ $name }”.
+error-file-too-large = { $name } is larger than { $n } MB.
+error-files-too-large = { $name } does not fit: all attachments together may be at most { $n } MB.
+error-file-type = { $name } cannot be attached: only PNG, GIF, JPEG, PDF and text files can.
+error-stars = Choose from 1 to 5 stars.
+error-comment-too-long = The comment is too long: use at most { $n } characters.
+
+## Mail
+
+mail-greeting = Hello { $name },
+mail-ack-received = we have received your request and opened ticket #{ $number }:
+mail-ack-next = Support answers tickets in the order they arrive. You will get every answer by email.
+mail-ack-reply-hint = To add something, simply reply to this email and keep the ticket number in the subject.
+mail-open-ticket = Open the ticket in your browser:
+mail-claim-subject = Set a password for the helpdesk
+mail-claim-intro = Someone, hopefully you, asked to set a password for this address. Open this link within a day to choose one:
+mail-claim-button = Set a password
+mail-claim-ignore = If it was not you, ignore this message: nothing changes.
+
 ## Dates and numbers
 
 fmt-date = { $month } { $day }, { $year }

@@ -122,6 +122,116 @@ admin-department-name = Название
 admin-department-slug = Короткое имя
 admin-department-addresses = Адреса
 
+## Portal: lists
+
+portal-new-ticket = Новое обращение
+portal-search-label = Поиск по моим обращениям
+search-submit = Найти
+portal-no-results = Нет обращений по запросу «{ $q }».
+portal-open-tickets = Открытые
+portal-closed-tickets = Решённые и закрытые
+pager-next = Более ранние обращения
+portal-support-replied = Поддержка ответила
+portal-support-name = Поддержка — { $name }
+
+## Portal: new ticket
+
+new-ticket-title = Новое обращение
+new-ticket-no-topics = Здесь пока нельзя создать обращение. Пожалуйста, напишите нам по электронной почте.
+new-ticket-topic-question = С чем связано обращение?
+new-ticket-change-topic = ← Выбрать другую тему
+continue = Продолжить
+optional = (необязательно)
+field-product = К какому продукту или услуге это относится?
+product-none = Не относится к продукту
+field-subject = Тема
+subject-hint = Одна строка, которая называет проблему, например: «Сайт example.com с 10:00 отдаёт ошибку 502».
+field-description = Описание
+description-hint = Что именно происходит, с какого времени, что менялось перед этим и что вы уже попробовали.
+field-attachments = Вложения
+attachments-hint = Снимки экрана (PNG, GIF, JPEG), PDF или текстовые файлы, например вывод команд (.txt, .log). До { $file } МБ на файл, всего до { $total } МБ.
+attachments-kept = Эти файлы уже прикреплены:
+new-ticket-submit = Отправить обращение
+similar-title = Это та же проблема?
+similar-text = У вас уже есть обращение №{ $number }:
+similar-add = Добавить сообщение в №{ $number }
+similar-new = Всё равно создать новое обращение
+
+## Portal: ticket page
+
+created-title = Обращение №{ $number } создано
+created-next = Мы отправили подтверждение на ваш адрес электронной почты. Поддержка отвечает на обращения в порядке очереди; каждый ответ появится здесь и придёт вам на почту. На это письмо тоже можно ответить.
+continued-in = Это обращение закрыто; переписка продолжается в обращении
+continues = Это обращение продолжает обращение
+conversation = Переписка
+rate-reply = Оцените ответ:
+stars-n = { $n ->
+    [one] { $n } звезда
+    [few] { $n } звезды
+   *[other] { $n } звёзд
+}
+rating-title = Как мы справились?
+rating-question = Ваша оценка
+rating-given = Вы оценили это обращение на { $n } из 5.
+stars-label-1 = 1 — плохо
+stars-label-2 = 2 — так себе
+stars-label-3 = 3 — хорошо
+stars-label-4 = 4 — очень хорошо
+stars-label-5 = 5 — отлично
+field-comment = Комментарий
+rating-submit = Отправить оценку
+rating-change = Изменить оценку
+reply-title = Ответ
+portal-reply-reopens = Обращение решено. Ваш ответ снова откроет его.
+portal-reply-new-ticket = Обращение закрыто давно. Ваш ответ создаст новое обращение, связанное с этим.
+field-message = Ваше сообщение
+reply-submit = Отправить ответ
+solved-button = Моя проблема решена
+
+## Portal: claiming an account
+
+login-claim = Уже писали нам по электронной почте?
+login-claim-link = Задайте пароль для своего адреса
+claim-title = Установка пароля
+claim-lead = Если вы писали нам по электронной почте, укажите этот адрес. Мы пришлём ссылку для установки пароля, чтобы вы могли следить за обращениями здесь.
+claim-submit = Прислать ссылку
+claim-password-lead = Придумайте пароль для { $email }.
+claim-password-submit = Установить пароль и войти
+
+notice-reply-added = Ваш ответ отправлен.
+notice-reopened = Ваш ответ отправлен, обращение снова открыто.
+notice-continued = Прежнее обращение закрыто давно, поэтому ваш ответ создал это новое обращение.
+notice-closed = Обращение закрыто. Спасибо!
+notice-rated = Спасибо за оценку.
+notice-rating-fixed = Эту оценку уже нельзя изменить.
+notice-claim-sent = Если с этого адреса нам писали, ссылка уже в пути. Проверьте почту.
+notice-link-expired = Срок действия ссылки истёк, или она больше не действует. Войдите или запросите новую ссылку.
+
+error-topic-unknown = Выберите, с чем связано обращение.
+error-product-unknown = Выберите продукт из списка.
+error-subject-required = Укажите тему.
+error-subject-too-long = Тема слишком длинная: не более { $n } символов.
+error-body-required = Опишите проблему.
+error-body-too-long = Текст слишком длинный: не более { $n } символов.
+error-prompt-required = Ответьте на вопрос «{ $name }».
+error-file-too-large = Файл { $name } больше { $n } МБ.
+error-files-too-large = Файл { $name } не помещается: все вложения вместе — не более { $n } МБ.
+error-file-type = Файл { $name } нельзя прикрепить: допускаются только PNG, GIF, JPEG, PDF и текстовые файлы.
+error-stars = Выберите от 1 до 5 звёзд.
+error-comment-too-long = Комментарий слишком длинный: не более { $n } символов.
+
+## Mail
+
+mail-greeting = Здравствуйте, { $name }!
+mail-ack-received = Мы получили ваше обращение и зарегистрировали его под номером { $number }:
+mail-ack-next = Поддержка отвечает на обращения в порядке очереди. Каждый ответ придёт вам на почту.
+mail-ack-reply-hint = Чтобы что-то добавить, просто ответьте на это письмо, сохранив номер обращения в теме.
+mail-open-ticket = Открыть обращение в браузере:
+mail-claim-subject = Установка пароля для службы поддержки
+mail-claim-intro = Кто-то — надеемся, вы — попросил установить пароль для этого адреса. Откройте ссылку в течение суток, чтобы задать пароль:
+mail-claim-button = Установить пароль
+mail-claim-ignore = Если это были не вы, просто удалите письмо: ничего не изменится.
+
 ## Dates and numbers
 
 fmt-date = { $day } { $month } { $year } г.

@@ -103,6 +103,12 @@ pub fn scope(viewer: &Viewer, need: AccessLevel) -> Scope {
     }
 }
 
+/// Whether the holder of `scope` reads internal notes (and their
+/// attachments). Customers never do.
+pub fn reads_notes(scope: Scope) -> bool {
+    !matches!(scope, Scope::Customer { .. } | Scope::Nothing)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

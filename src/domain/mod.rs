@@ -5,5 +5,8 @@
 pub mod access;
 pub mod email;
 pub mod ids;
+pub mod messages;
 pub mod status;
+pub mod subjects;
+pub mod uploads;
 pub mod users;

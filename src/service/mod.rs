@@ -4,9 +4,12 @@
 pub mod accounts;
 pub mod departments;
 pub mod health;
+pub mod links;
 pub mod passwords;
 pub mod sessions;
+pub mod notifications;
 pub mod tickets;
+pub mod uploads;
 
 /// What went wrong in a use case.
 #[derive(Debug, thiserror::Error)]
@@ -45,6 +48,8 @@ pub struct FieldError {
     pub field: &'static str,
     pub key: &'static str,
     pub n: Option<i64>,
+    /// A name the message mentions (a file name).
+    pub name: Option<String>,
 }
 
 /// The errors of one form submission.
@@ -53,20 +58,21 @@ pub struct FieldErrors(pub Vec<FieldError>);
 
 impl FieldErrors {
     pub fn add(&mut self, field: &'static str, key: &'static str) {
-        self.0.push(FieldError {
-            field,
-            key,
-            n: None,
-        });
+        self.push(field, key, None, None);
     }
 
     /// An error whose message mentions a number ("at least { $n } characters").
     pub fn add_n(&mut self, field: &'static str, key: &'static str, n: i64) {
-        self.0.push(FieldError {
-            field,
-            key,
-            n: Some(n),
-        });
+        self.push(field, key, Some(n), None);
+    }
+
+    /// An error about something named, such as one of several files.
+    pub fn add_named(&mut self, field: &'static str, key: &'static str, name: &str, n: Option<i64>) {
+        self.push(field, key, n, Some(name.to_string()));
+    }
+
+    fn push(&mut self, field: &'static str, key: &'static str, n: Option<i64>, name: Option<String>) {
+        self.0.push(FieldError { field, key, n, name });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -80,19 +86,13 @@ impl FieldErrors {
 
     /// `Err(Invalid)` when there are errors.
     pub fn into_result(self) -> Result<()> {
-        if self.is_empty() {
-            Ok(())
-        } else {
-            Err(Error::Invalid(self))
-        }
+        if self.is_empty() { Ok(()) } else { Err(Error::Invalid(self)) }
     }
 
     /// A single error.
     pub fn one(field: &'static str, key: &'static str) -> Error {
-        Error::Invalid(FieldErrors(vec![FieldError {
-            field,
-            key,
-            n: None,
-        }]))
+        let mut errors = FieldErrors::default();
+        errors.add(field, key);
+        Error::Invalid(errors)
     }
 }

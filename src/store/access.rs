@@ -4,7 +4,7 @@
 
 use sqlx::{Postgres, QueryBuilder};
 
-use crate::domain::access::Scope;
+use crate::domain::access::{Scope, reads_notes};
 
 /// Appends ` and <t is within scope>`.
 pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
@@ -42,5 +42,13 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
             }
             qb.push(")");
         }
+    }
+}
+
+/// Appends ` and <message m is readable in scope>`: customers never read
+/// internal notes. Used with [`push_scope`] on the message's ticket.
+pub fn push_message_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
+    if !reads_notes(scope) {
+        qb.push(" and m.kind in ('customer', 'agent')");
     }
 }

@@ -5,9 +5,15 @@
 //! `domain::access`, applied by `access::push_scope`).
 
 pub mod access;
+pub mod attachments;
 pub mod audit;
+pub mod blobs;
+pub mod catalog;
 pub mod departments;
 pub mod login_failures;
+pub mod messages;
+pub mod outbox;
+pub mod ratings;
 pub mod search_log;
 pub mod sessions;
 pub mod tickets;

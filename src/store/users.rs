@@ -24,6 +24,18 @@ pub struct UserRow {
     pub created_at: OffsetDateTime,
 }
 
+impl UserRow {
+    /// The user as the access rule sees them.
+    pub fn viewer(&self) -> crate::domain::access::Viewer {
+        crate::domain::access::Viewer {
+            user_id: self.id,
+            role: self.role,
+            organisation_id: self.organisation_id,
+            disabled: self.disabled_at.is_some(),
+        }
+    }
+}
+
 const SELECT: &str = "select u.id, u.role, u.name, e.email, u.password_hash, u.must_change_password, \
      u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at \
      from users u join user_emails e on e.user_id = u.id and e.is_primary";

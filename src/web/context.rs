@@ -47,12 +47,7 @@ pub struct Visitor {
 impl Visitor {
     /// The user as the access rule sees them.
     pub fn viewer(&self) -> Viewer {
-        Viewer {
-            user_id: self.user.id,
-            role: self.user.role,
-            organisation_id: self.user.organisation_id,
-            disabled: self.user.disabled_at.is_some(),
-        }
+        self.user.viewer()
     }
 }
 
@@ -79,6 +74,30 @@ pub struct PageCtx {
     pub user: Option<UserSummary>,
     pub notice: Option<String>,
     pub languages: Vec<(String, String)>,
+}
+
+/// Numbers templates pass to plural messages, by value or by reference
+/// (askama hands out references).
+pub trait Count {
+    fn count(&self) -> i64;
+}
+
+impl Count for i64 {
+    fn count(&self) -> i64 {
+        *self
+    }
+}
+
+impl Count for usize {
+    fn count(&self) -> i64 {
+        *self as i64
+    }
+}
+
+impl<T: Count + ?Sized> Count for &T {
+    fn count(&self) -> i64 {
+        (**self).count()
+    }
 }
 
 /// The signed-in user as the page header shows them.
@@ -133,23 +152,26 @@ impl PageCtx {
             .t_with(key, &[(name, Arg::Str(value.to_string()))])
     }
 
+    /// A message with two arguments.
+    pub fn t2(&self, key: &str, a: &'static str, av: impl ToString, b: &'static str, bv: impl ToString) -> String {
+        self.locale.t_with(key, &[(a, Arg::Str(av.to_string())), (b, Arg::Str(bv.to_string()))])
+    }
+
     /// A message with one numeric argument (plural forms).
-    pub fn tn(
-        &self,
-        key: &str,
-        name: &'static str,
-        value: impl std::borrow::Borrow<i64>,
-    ) -> String {
-        self.locale
-            .t_with(key, &[(name, Arg::Num(*value.borrow()))])
+    pub fn tn(&self, key: &str, name: &'static str, value: impl Count) -> String {
+        self.locale.t_with(key, &[(name, Arg::Num(value.count()))])
     }
 
     /// A form error's message.
     pub fn error(&self, e: &crate::service::FieldError) -> String {
-        match e.n {
-            Some(n) => self.tn(e.key, "n", n),
-            None => self.t(e.key),
+        let mut args = Vec::new();
+        if let Some(n) = e.n {
+            args.push(("n", Arg::Num(n)));
         }
+        if let Some(name) = &e.name {
+            args.push(("name", Arg::Str(name.clone())));
+        }
+        self.locale.t_with(e.key, &args)
     }
 
     /// Whether the signed-in user is staff (agent or admin).

@@ -5,12 +5,15 @@ pub mod account;
 pub mod admin;
 pub mod agent;
 pub mod assets;
+pub mod attachments;
 pub mod auth;
 pub mod client_ip;
 pub mod context;
 pub mod error;
 pub mod extract;
+pub mod format;
 pub mod health;
+pub mod multipart;
 pub mod portal;
 pub mod tickets;
 
@@ -46,6 +49,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(agent::routes())
         .merge(admin::routes())
+        .merge(attachments::routes())
         .fallback(not_found)
         .layer(middleware::from_fn_with_state(state.clone(), context::middleware))
         .merge(assets::routes())

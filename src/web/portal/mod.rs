@@ -1,19 +1,43 @@
-//! The customer portal: the customer's own tickets.
+//! The customer portal: the customer's tickets, filing, following,
+//! answering, closing and rating them; signed links from mail; claiming an
+//! account for an address that has only written mail.
+
+pub mod access;
+pub mod claim;
+pub mod tickets;
 
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
-use axum::extract::State;
+use axum::extract::{Query, State};
 use axum::routing::get;
+use serde::Deserialize;
 
 use super::context::PageCtx;
 use super::error::WebError;
 use super::extract::CustomerUser;
-use super::tickets::{TicketListItem, list_items};
 use crate::app::AppState;
+use crate::domain::messages::Kind;
+use crate::service;
+use crate::store::tickets::ListCursor;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/portal", get(home))
+    Router::new()
+        .route("/portal", get(home))
+        .merge(tickets::routes())
+        .merge(claim::routes())
+}
+
+/// One row of "My tickets".
+pub struct ListItem {
+    pub number: String,
+    pub subject: String,
+    pub department: String,
+    pub status: &'static str,
+    pub updated: String,
+    pub updated_exact: String,
+    pub support_replied: bool,
+    pub done: bool,
 }
 
 /// templates/portal/home.html
@@ -21,15 +45,73 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "portal/home.html")]
 pub struct PortalHomePage {
     page: PageCtx,
-    tickets: Vec<TicketListItem>,
+    active: Vec<ListItem>,
+    done: Vec<ListItem>,
+    q: String,
+    next: Option<String>,
 }
 
-/// GET /portal
+#[derive(Deserialize, Default)]
+pub struct ListQuery {
+    #[serde(default)]
+    q: String,
+    after: Option<String>,
+}
+
+fn encode_cursor(c: &ListCursor) -> String {
+    format!("{}_{}_{}", c.done, c.last_activity_at.unix_timestamp_nanos(), c.id)
+}
+
+fn decode_cursor(s: &str) -> Option<ListCursor> {
+    let mut parts = s.splitn(3, '_');
+    let done = parts.next()?.parse().ok()?;
+    let nanos: i128 = parts.next()?.parse().ok()?;
+    let id = parts.next()?.parse().ok()?;
+    Some(ListCursor { done, last_activity_at: time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?, id })
+}
+
+/// GET /portal: "My tickets", active first, searchable, paged by keyset.
 async fn home(
     State(app): State<AppState>,
     CustomerUser(visitor): CustomerUser,
     page: PageCtx,
+    Query(query): Query<ListQuery>,
 ) -> Result<PortalHomePage, WebError> {
-    let tickets = list_items(&app, &visitor, &page).await?;
-    Ok(PortalHomePage { page, tickets })
+    let after = query.after.as_deref().and_then(decode_cursor);
+    let (rows, next) = service::tickets::list_page(&app.db, &visitor.viewer(), Some(&query.q), after, 25).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let (done, active): (Vec<ListItem>, Vec<ListItem>) = rows
+        .into_iter()
+        .map(|r| ListItem {
+            number: r.number.to_string(),
+            subject: r.subject,
+            department: r.department_name,
+            status: r.status.as_str(),
+            updated: page.fmt.relative(r.last_activity_at, now),
+            updated_exact: page.fmt.datetime(r.last_activity_at),
+            support_replied: r.last_message_kind == Some(Kind::Agent),
+            done: r.done == 1,
+        })
+        .partition(|i| i.done);
+    let next = next.map(|c| {
+        let q: String = url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect();
+        format!("/portal?q={q}&after={}", encode_cursor(&c))
+    });
+    Ok(PortalHomePage { page, active, done, q: query.q, next })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn cursors_survive_the_url() {
+        let c = ListCursor {
+            done: 1,
+            last_activity_at: time::macros::datetime!(2026-11-25 21:05:07.123456789 UTC),
+            id: crate::domain::ids::TicketId::new(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
+        assert_eq!(decode_cursor("x_y_z"), None);
+    }
 }

@@ -1,0 +1,184 @@
+//! Mails Bilet writes to the outbox: rendered here, in the recipient's
+//! language, fixed at insert; the sender only builds MIME and delivers.
+
+use askama::Template;
+use serde_json::json;
+use sqlx::PgConnection;
+use time::OffsetDateTime;
+
+use super::links::{self, TicketLink};
+use crate::app::AppState;
+use crate::domain::ids::{MessageId, TicketId, TicketNumber};
+use crate::i18n::{Arg, Locale};
+use crate::store;
+use crate::store::users::UserRow;
+
+/// Translation helper for mail templates.
+pub struct MailLocale(pub Locale);
+
+impl MailLocale {
+    pub fn t(&self, key: &str) -> String {
+        self.0.t(key)
+    }
+    pub fn t1(&self, key: &str, name: &'static str, value: impl ToString) -> String {
+        self.0.t_with(key, &[(name, Arg::Str(value.to_string()))])
+    }
+    pub fn code(&self) -> String {
+        self.0.code()
+    }
+}
+
+#[derive(Template)]
+#[template(path = "email/ack.txt", escape = "none")]
+struct AckText<'a> {
+    l: &'a MailLocale,
+    name: &'a str,
+    number: TicketNumber,
+    subject: &'a str,
+    department: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/ack.html")]
+struct AckHtml<'a> {
+    l: &'a MailLocale,
+    name: &'a str,
+    number: TicketNumber,
+    subject: &'a str,
+    department: &'a str,
+    link: &'a str,
+}
+
+/// The language mail to `user` is written in.
+pub fn locale_of(app: &AppState, user: &UserRow) -> Locale {
+    user.locale
+        .as_deref()
+        .and_then(Locale::parse)
+        .or_else(|| Locale::parse(&app.config.i18n.default_locale))
+        .unwrap_or_else(Locale::fallback)
+}
+
+/// The domain of our Message-IDs: the public address's host.
+pub fn mail_domain(app: &AppState) -> String {
+    app.config.http.public_url.host_str().unwrap_or("bilet.localhost").to_string()
+}
+
+/// A signed link that opens one ticket for `user`.
+pub fn ticket_link(app: &AppState, user: &UserRow, number: TicketNumber) -> String {
+    let expires = OffsetDateTime::now_utc() + time::Duration::days(i64::from(app.config.tickets.link_days));
+    let token = links::issue(
+        &app.secrets.session_key,
+        TicketLink { user: user.id, ticket: number, epoch: user.session_epoch, expires: expires.unix_timestamp() },
+    );
+    format!("{}l/{token}", app.config.http.public_url)
+}
+
+/// The subject with its ticket tag: "[#1042] Printer on fire".
+pub fn tagged_subject(app: &AppState, number: TicketNumber, subject: &str) -> String {
+    format!("[{}{}] {subject}", app.config.mail.tag_prefix, number)
+}
+
+/// The department's sending address, with a fallback for departments that
+/// have none.
+pub fn from_address(app: &AppState, addresses: &[String]) -> String {
+    addresses
+        .first()
+        .cloned()
+        .unwrap_or_else(|| format!("noreply@{}", mail_domain(app)))
+}
+
+/// What the acknowledgement of a new ticket needs to know.
+pub struct Ack<'a> {
+    pub ticket: TicketId,
+    pub number: TicketNumber,
+    pub subject: &'a str,
+    pub department_name: &'a str,
+    pub department_addresses: &'a [String],
+    pub requester: &'a UserRow,
+}
+
+/// Queues the acknowledgement of a new ticket to its requester.
+pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> anyhow::Result<()> {
+    let l = MailLocale(locale_of(app, ack.requester));
+    let link = ticket_link(app, ack.requester, ack.number);
+    let name = ack.requester.name.as_str();
+    let (number, subject, department) = (ack.number, ack.subject, ack.department_name);
+    let text = AckText { l: &l, name, number, subject, department, link: &link }.render()?;
+    let html = AckHtml { l: &l, name, number, subject, department, link: &link }.render()?;
+    let message_id = crate::mail::message_id::generate(&app.secrets.message_id_key, ack.number, MessageId::new(), &mail_domain(app));
+    let from = from_address(app, ack.department_addresses);
+    store::outbox::insert(
+        db,
+        store::outbox::NewOutbound {
+            ticket: Some(ack.ticket),
+            message: None,
+            kind: "ack",
+            from_addr: &from,
+            from_name: Some(ack.department_name),
+            mail_message_id: &message_id,
+            in_reply_to: None,
+            references: &[],
+            subject: &tagged_subject(app, ack.number, ack.subject),
+            body_text: &text,
+            body_html: Some(&html),
+            // RFC 3834: an automatic answer; other robots must not answer it.
+            headers: json!({ "Auto-Submitted": "auto-replied" }),
+            to: std::slice::from_ref(&ack.requester.email),
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "email/claim.txt", escape = "none")]
+struct ClaimText<'a> {
+    l: &'a MailLocale,
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/claim.html")]
+struct ClaimHtml<'a> {
+    l: &'a MailLocale,
+    name: &'a str,
+    link: &'a str,
+}
+
+/// Queues the mail with a link that lets `user` set a password for the
+/// address they have written from.
+pub async fn queue_claim(db: &mut PgConnection, app: &AppState, user: &UserRow) -> anyhow::Result<()> {
+    let l = MailLocale(locale_of(app, user));
+    let expires = OffsetDateTime::now_utc() + time::Duration::days(1);
+    let token = links::issue_claim(
+        &app.secrets.session_key,
+        TicketLink { user: user.id, ticket: TicketNumber(0), epoch: user.session_epoch, expires: expires.unix_timestamp() },
+    );
+    let link = format!("{}claim/{token}", app.config.http.public_url);
+    let text = ClaimText { l: &l, name: &user.name, link: &link }.render()?;
+    let html = ClaimHtml { l: &l, name: &user.name, link: &link }.render()?;
+    let message_id = format!("claim.{}@{}", uuid::Uuid::new_v4().simple(), mail_domain(app));
+    let from = format!("noreply@{}", mail_domain(app));
+    store::outbox::insert(
+        db,
+        store::outbox::NewOutbound {
+            ticket: None,
+            message: None,
+            kind: "claim",
+            from_addr: &from,
+            from_name: None,
+            mail_message_id: &message_id,
+            in_reply_to: None,
+            references: &[],
+            subject: &l.t("mail-claim-subject"),
+            body_text: &text,
+            body_html: Some(&html),
+            headers: json!({ "Auto-Submitted": "auto-generated" }),
+            to: std::slice::from_ref(&user.email),
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,122 @@
+//! Files customers and agents attach. Each file streams into the blob store
+//! (never whole in memory), within the per-file and per-message limits, and
+//! is then classified by its content. Files accepted in a form that had
+//! other errors are "staged": the form carries a signed reference, so the
+//! user does not have to pick them again.
+
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use tokio::io::AsyncReadExt;
+
+use super::FieldErrors;
+use crate::app::AppState;
+use crate::blobs::{BlobError, BlobReader};
+use crate::domain::uploads::{Sniffer, clean_filename};
+
+/// A stored, accepted file, not yet attached to a message.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Upload {
+    pub sha256: String,
+    pub size: u64,
+    pub filename: String,
+    pub content_type: String,
+}
+
+/// Receives the files of one form, keeping count of the message budget.
+pub struct Receiver<'a> {
+    app: &'a AppState,
+    used: u64,
+    pub uploads: Vec<Upload>,
+    pub errors: FieldErrors,
+}
+
+impl<'a> Receiver<'a> {
+    pub fn new(app: &'a AppState) -> Self {
+        Self { app, used: 0, uploads: Vec::new(), errors: FieldErrors::default() }
+    }
+
+    fn mb(bytes: u64) -> i64 {
+        (bytes / (1024 * 1024)) as i64
+    }
+
+    /// Streams one file in. Errors are collected under the `attachments` field.
+    pub async fn receive(&mut self, filename: &str, reader: BlobReader<'_>) -> anyhow::Result<()> {
+        let limits = &self.app.config.attachments;
+        let name = clean_filename(filename);
+        let budget = limits.max_message_bytes.saturating_sub(self.used);
+        let limit = limits.max_file_bytes.min(budget);
+        let stored = match self.app.blobs.put(reader, limit).await {
+            Ok(stored) => stored,
+            Err(BlobError::TooLarge(_)) if limit < limits.max_file_bytes => {
+                self.errors.add_named("attachments", "error-files-too-large", &name, Some(Self::mb(limits.max_message_bytes)));
+                return Ok(());
+            }
+            Err(BlobError::TooLarge(_)) => {
+                self.errors.add_named("attachments", "error-file-too-large", &name, Some(Self::mb(limits.max_file_bytes)));
+                return Ok(());
+            }
+            Err(err) => return Err(err.into()),
+        };
+        let Some(kind) = self.classify(&stored.sha256).await? else {
+            self.errors.add_named("attachments", "error-file-type", &name, None);
+            return Ok(());
+        };
+        self.used += stored.size;
+        self.uploads.push(Upload {
+            sha256: stored.sha256,
+            size: stored.size,
+            filename: name,
+            content_type: kind.content_type().to_string(),
+        });
+        Ok(())
+    }
+
+    /// Takes back a file accepted by an earlier submission of the same form.
+    pub fn restage(&mut self, token: &str) {
+        if let Some(upload) = read_stage_token(self.app, token) {
+            if !self.uploads.iter().any(|u| u.sha256 == upload.sha256 && u.filename == upload.filename) {
+                self.used += upload.size;
+                self.uploads.push(upload);
+            }
+        }
+    }
+
+    async fn classify(&self, sha256: &str) -> anyhow::Result<Option<crate::domain::uploads::Kind>> {
+        let mut reader = self.app.blobs.open(sha256).await?;
+        let mut sniffer = Sniffer::new();
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = reader.read(&mut buf).await?;
+            if n == 0 {
+                break;
+            }
+            sniffer.update(&buf[..n]);
+        }
+        Ok(sniffer.finish())
+    }
+}
+
+/// A signed reference to an accepted file, for a form shown again.
+pub fn stage_token(app: &AppState, upload: &Upload) -> String {
+    let payload = format!("{}\n{}\n{}\n{}", upload.sha256, upload.size, upload.content_type, upload.filename);
+    let sig = app.secrets.session_key.sign(&[b"staged-upload", payload.as_bytes()]);
+    format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(&sig[..16]))
+}
+
+fn read_stage_token(app: &AppState, token: &str) -> Option<Upload> {
+    let (payload, sig) = token.split_once('.')?;
+    let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
+    let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
+    let full = app.secrets.session_key.sign(&[b"staged-upload", &payload]);
+    if sig.len() != 16 || full[..16] != sig[..] {
+        return None;
+    }
+    let text = String::from_utf8(payload).ok()?;
+    let mut parts = text.splitn(4, '\n');
+    Some(Upload {
+        sha256: parts.next()?.to_string(),
+        size: parts.next()?.parse().ok()?,
+        content_type: parts.next()?.to_string(),
+        filename: parts.next()?.to_string(),
+    })
+}

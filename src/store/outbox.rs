@@ -1,0 +1,99 @@
+//! The outbox: one row per mail to send, fixed at insert (recipients,
+//! Message-ID, rendered subject and bodies), written in the transaction of
+//! the change that caused it. The sender only builds MIME and delivers.
+
+use sqlx::PgConnection;
+use sqlx::PgExecutor;
+use uuid::Uuid;
+
+use crate::domain::ids::{MessageId, TicketId};
+
+/// A mail to send.
+pub struct NewOutbound<'a> {
+    pub ticket: Option<TicketId>,
+    pub message: Option<MessageId>,
+    /// ack, reply, notification, claim, escalation...
+    pub kind: &'a str,
+    pub from_addr: &'a str,
+    pub from_name: Option<&'a str>,
+    pub mail_message_id: &'a str,
+    pub in_reply_to: Option<&'a str>,
+    pub references: &'a [String],
+    pub subject: &'a str,
+    pub body_text: &'a str,
+    pub body_html: Option<&'a str>,
+    pub headers: serde_json::Value,
+    pub to: &'a [String],
+}
+
+/// Queues `mail` with its recipients.
+pub async fn insert(db: &mut PgConnection, mail: NewOutbound<'_>) -> sqlx::Result<Uuid> {
+    let id = Uuid::now_v7();
+    sqlx::query(
+        "insert into outbox (id, ticket_id, message_id, kind, from_addr, from_name, mail_message_id, \
+             in_reply_to, mail_references, subject, body_text, body_html, headers) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+    )
+    .bind(id)
+    .bind(mail.ticket)
+    .bind(mail.message)
+    .bind(mail.kind)
+    .bind(mail.from_addr)
+    .bind(mail.from_name)
+    .bind(mail.mail_message_id)
+    .bind(mail.in_reply_to)
+    .bind(mail.references)
+    .bind(mail.subject)
+    .bind(mail.body_text)
+    .bind(mail.body_html)
+    .bind(mail.headers)
+    .execute(&mut *db)
+    .await?;
+    for address in mail.to {
+        sqlx::query("insert into outbox_recipients (outbox_id, address, kind) values ($1, $2, 'to') on conflict do nothing")
+            .bind(id)
+            .bind(address)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(id)
+}
+
+/// A queued mail as tests and the admin console see it.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OutboundRow {
+    pub id: Uuid,
+    pub kind: String,
+    pub from_addr: String,
+    pub mail_message_id: String,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub headers: serde_json::Value,
+    pub recipients: Vec<String>,
+}
+
+/// The mails queued about a ticket, oldest first.
+pub async fn list_for_ticket(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<OutboundRow>> {
+    sqlx::query_as(
+        "select o.id, o.kind, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
+                array(select r.address from outbox_recipients r where r.outbox_id = o.id order by r.address) as recipients \
+         from outbox o where o.ticket_id = $1 order by o.created_at, o.id",
+    )
+    .bind(ticket)
+    .fetch_all(db)
+    .await
+}
+
+/// The mails queued to an address, oldest first (claim links have no ticket).
+pub async fn list_to(db: impl PgExecutor<'_>, address: &str) -> sqlx::Result<Vec<OutboundRow>> {
+    sqlx::query_as(
+        "select o.id, o.kind, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
+                array(select r.address from outbox_recipients r where r.outbox_id = o.id order by r.address) as recipients \
+         from outbox o where exists (select 1 from outbox_recipients r where r.outbox_id = o.id and r.address = $1) \
+         order by o.created_at, o.id",
+    )
+    .bind(address)
+    .fetch_all(db)
+    .await
+}

@@ -1,0 +1,119 @@
+//! Claiming an account: customers who first wrote by mail set a password
+//! for their address through a mailed link. Following the link only shows
+//! a form; the password is set by its POST.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::service::{self, FieldErrors, accounts};
+use crate::web::context::{PageCtx, RequestCtx, SESSION_COOKIE, build_cookie};
+use crate::web::error::WebError;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/claim", get(request_form).post(request))
+        .route("/claim/{token}", get(password_form).post(set_password))
+}
+
+/// templates/portal/claim.html
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/claim.html")]
+pub struct ClaimPage {
+    page: PageCtx,
+    email: String,
+    errors: FieldErrors,
+}
+
+/// GET /claim
+async fn request_form(page: PageCtx) -> ClaimPage {
+    ClaimPage { page, email: String::new(), errors: FieldErrors::default() }
+}
+
+#[derive(Deserialize)]
+pub struct ClaimForm {
+    #[serde(default)]
+    email: String,
+}
+
+/// POST /claim
+async fn request(State(app): State<AppState>, page: PageCtx, Form(form): Form<ClaimForm>) -> Result<Response, WebError> {
+    match accounts::request_claim(&app, &form.email).await {
+        Ok(()) => Ok(Redirect::to("/claim?notice=claim-sent").into_response()),
+        Err(service::Error::Invalid(errors)) => {
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, ClaimPage { page, email: form.email, errors }).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// templates/portal/claim_password.html
+#[derive(Template, WebTemplate)]
+#[template(path = "portal/claim_password.html")]
+pub struct ClaimPasswordPage {
+    page: PageCtx,
+    token: String,
+    email: String,
+    name: String,
+    errors: FieldErrors,
+    min_password: usize,
+}
+
+/// GET /claim/{token}
+async fn password_form(State(app): State<AppState>, page: PageCtx, Path(token): Path<String>) -> Result<ClaimPasswordPage, WebError> {
+    let user = accounts::claimable(&app, &token).await?;
+    Ok(ClaimPasswordPage {
+        page,
+        token,
+        email: user.email,
+        name: user.name,
+        errors: FieldErrors::default(),
+        min_password: app.config.accounts.min_password_length,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct PasswordForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    password: String,
+}
+
+/// POST /claim/{token}: sets the password and signs in.
+async fn set_password(
+    State(app): State<AppState>,
+    page: PageCtx,
+    ctx: RequestCtx,
+    headers: HeaderMap,
+    Path(token): Path<String>,
+    Form(form): Form<PasswordForm>,
+) -> Result<Response, WebError> {
+    match accounts::claim(&app, &token, &form.name, &form.password).await {
+        Ok(user) => {
+            let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
+            let session = service::sessions::start(&app.db, user.id, app.config.accounts.session_days, Some(ctx.ip), agent).await?;
+            let cookie = build_cookie(SESSION_COOKIE, session, Some(i64::from(app.config.accounts.session_days)), app.config.secure_cookies());
+            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal?notice=welcome")).into_response())
+        }
+        Err(service::Error::Invalid(errors)) => {
+            let user = accounts::claimable(&app, &token).await?;
+            let body = ClaimPasswordPage {
+                page,
+                token,
+                email: user.email,
+                name: form.name,
+                errors,
+                min_password: app.config.accounts.min_password_length,
+            };
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+        }
+        Err(other) => Err(other.into()),
+    }
+}
