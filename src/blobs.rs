@@ -31,7 +31,8 @@ pub trait BlobStore: Send + Sync {
         limit: u64,
     ) -> BoxFuture<'a, Result<StoredBlob, BlobError>>;
     /// Opens a stored blob.
-    fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>>;
+    fn open<'a>(&'a self, sha256: &'a str)
+    -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>>;
     /// Removes a blob nobody references any more.
     fn delete<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
 }
@@ -72,7 +73,11 @@ impl FsBlobStore {
         })
     }
 
-    async fn put_inner(&self, mut reader: BlobReader<'_>, limit: u64) -> Result<StoredBlob, BlobError> {
+    async fn put_inner(
+        &self,
+        mut reader: BlobReader<'_>,
+        limit: u64,
+    ) -> Result<StoredBlob, BlobError> {
         let tmp = self.root.join("tmp").join(uuid::Uuid::new_v4().to_string());
         let mut file = tokio::fs::File::create(&tmp).await?;
         let mut hasher = Sha256::new();
@@ -123,7 +128,10 @@ impl BlobStore for FsBlobStore {
         Box::pin(self.put_inner(reader, limit))
     }
 
-    fn open<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>> {
+    fn open<'a>(
+        &'a self,
+        sha256: &'a str,
+    ) -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>> {
         Box::pin(async move {
             let path = self.path(sha256).ok_or(BlobError::Missing)?;
             match tokio::fs::File::open(path).await {

@@ -232,7 +232,10 @@ impl Config {
             );
         }
         if self.mail.tag_prefix.is_empty() || self.mail.tag_prefix.contains([']', ' ']) {
-            return invalid("mail.tag_prefix", "must be a short prefix without spaces or ]");
+            return invalid(
+                "mail.tag_prefix",
+                "must be a short prefix without spaces or ]",
+            );
         }
         if self
             .log

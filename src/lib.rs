@@ -18,14 +18,14 @@ pub mod events;
 pub mod i18n;
 /// Background jobs and their supervisor.
 pub mod jobs;
+/// Mail: Message-IDs, later the gateway.
+pub mod mail;
 /// The server's keys.
 pub mod secrets;
 /// Use cases shared by every entry point.
 pub mod service;
 /// All SQL.
 pub mod store;
-/// Mail: Message-IDs, later the gateway.
-pub mod mail;
 /// Logging.
 pub mod telemetry;
 /// The web server.

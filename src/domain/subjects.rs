@@ -5,15 +5,31 @@ use std::collections::BTreeSet;
 
 /// Prefixes mail clients put before a subject, in the languages our users
 /// write in. Compared case-insensitively.
-const PREFIXES: &[&str] = &["re", "fw", "fwd", "aw", "wg", "sv", "tr", "ответ", "отв", "пересл", "fw:"];
+const PREFIXES: &[&str] = &[
+    "re",
+    "fw",
+    "fwd",
+    "aw",
+    "wg",
+    "sv",
+    "tr",
+    "ответ",
+    "отв",
+    "пересл",
+    "fw:",
+];
 
 /// The subject without "Re:", "Fwd:", "Ответ:"... prefixes (repeated ones too).
 pub fn strip_reply_prefixes(subject: &str) -> &str {
     let mut rest = subject.trim();
     loop {
-        let Some((head, tail)) = rest.split_once(':') else { return rest };
+        let Some((head, tail)) = rest.split_once(':') else {
+            return rest;
+        };
         // "Re[2]:" and "RE(3):" count too.
-        let word = head.trim().trim_end_matches(|c: char| c == ']' || c == ')' || c.is_ascii_digit());
+        let word = head
+            .trim()
+            .trim_end_matches(|c: char| c == ']' || c == ')' || c.is_ascii_digit());
         let word = word.trim_end_matches(['[', '(']).to_lowercase();
         if PREFIXES.contains(&word.as_str()) {
             rest = tail.trim_start();
@@ -49,17 +65,35 @@ mod tests {
 
     #[test]
     fn reply_prefixes_are_stripped() {
-        assert_eq!(strip_reply_prefixes("Re: RE: Fwd: Server down"), "Server down");
-        assert_eq!(strip_reply_prefixes("Ответ: Сайт не работает"), "Сайт не работает");
+        assert_eq!(
+            strip_reply_prefixes("Re: RE: Fwd: Server down"),
+            "Server down"
+        );
+        assert_eq!(
+            strip_reply_prefixes("Ответ: Сайт не работает"),
+            "Сайт не работает"
+        );
         assert_eq!(strip_reply_prefixes("AW: Re[2]: Rechnung"), "Rechnung");
-        assert_eq!(strip_reply_prefixes("Ticket: 42 broken"), "Ticket: 42 broken");
+        assert_eq!(
+            strip_reply_prefixes("Ticket: 42 broken"),
+            "Ticket: 42 broken"
+        );
     }
 
     #[test]
     fn similar_subjects_share_most_words() {
-        assert!(similar("Сайт не открывается", "Re: сайт не открывается с утра"));
-        assert!(similar("Mail server rejects my mail", "mail server rejects mail"));
-        assert!(!similar("Mail server rejects my mail", "Invoice 42 is wrong"));
+        assert!(similar(
+            "Сайт не открывается",
+            "Re: сайт не открывается с утра"
+        ));
+        assert!(similar(
+            "Mail server rejects my mail",
+            "mail server rejects mail"
+        ));
+        assert!(!similar(
+            "Mail server rejects my mail",
+            "Invoice 42 is wrong"
+        ));
         assert!(!similar("", "anything"));
     }
 }

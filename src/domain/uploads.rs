@@ -10,7 +10,9 @@ pub enum Kind {
     Jpeg,
     Pdf,
     /// Text; `utf8` when every byte sequence is valid UTF-8.
-    Text { utf8: bool },
+    Text {
+        utf8: bool,
+    },
 }
 
 impl Kind {
@@ -48,7 +50,10 @@ pub struct Sniffer {
 
 impl Sniffer {
     pub fn new() -> Self {
-        Self { utf8: true, ..Self::default() }
+        Self {
+            utf8: true,
+            ..Self::default()
+        }
     }
 
     pub fn update(&mut self, chunk: &[u8]) {
@@ -96,7 +101,9 @@ impl Sniffer {
         // Text: no NUL byte and almost no other control characters (legacy
         // encodings such as windows-1251 are text too, just not UTF-8).
         let text = self.len > 0 && !self.nul && self.controls * 100 <= self.len;
-        text.then_some(Kind::Text { utf8: self.utf8 && self.carry.is_empty() })
+        text.then_some(Kind::Text {
+            utf8: self.utf8 && self.carry.is_empty(),
+        })
     }
 }
 
@@ -117,7 +124,11 @@ pub fn clean_filename(name: &str) -> String {
         .take(200)
         .collect();
     let cleaned = cleaned.trim().trim_start_matches('.').to_string();
-    if cleaned.is_empty() { "attachment".to_string() } else { cleaned }
+    if cleaned.is_empty() {
+        "attachment".to_string()
+    } else {
+        cleaned
+    }
 }
 
 #[cfg(test)]
@@ -128,18 +139,31 @@ mod tests {
     fn images_and_pdf_are_known_by_their_magic_bytes() {
         assert_eq!(classify(b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR"), Some(Kind::Png));
         assert_eq!(classify(b"GIF89a\x01\0\x01\0"), Some(Kind::Gif));
-        assert_eq!(classify(&[0xff, 0xd8, 0xff, 0xe0, 0, 0x10]), Some(Kind::Jpeg));
+        assert_eq!(
+            classify(&[0xff, 0xd8, 0xff, 0xe0, 0, 0x10]),
+            Some(Kind::Jpeg)
+        );
         assert_eq!(classify(b"%PDF-1.7\n%\xe2\xe3"), Some(Kind::Pdf));
     }
 
     #[test]
     fn command_output_is_text_in_any_encoding() {
-        let traceroute = b"traceroute to example.com (93.184.216.34), 30 hops max\n 1  10.0.0.1  0.512 ms\n";
+        let traceroute =
+            b"traceroute to example.com (93.184.216.34), 30 hops max\n 1  10.0.0.1  0.512 ms\n";
         assert_eq!(classify(traceroute), Some(Kind::Text { utf8: true }));
-        assert_eq!(classify("Ошибка диска\n".as_bytes()), Some(Kind::Text { utf8: true }));
+        assert_eq!(
+            classify("Ошибка диска\n".as_bytes()),
+            Some(Kind::Text { utf8: true })
+        );
         // windows-1251 "Ошибка"
-        assert_eq!(classify(b"\xce\xf8\xe8\xe1\xea\xe0\r\n"), Some(Kind::Text { utf8: false }));
-        assert_eq!(classify(b"\x1b[31mred\x1b[0m\n"), Some(Kind::Text { utf8: true }));
+        assert_eq!(
+            classify(b"\xce\xf8\xe8\xe1\xea\xe0\r\n"),
+            Some(Kind::Text { utf8: false })
+        );
+        assert_eq!(
+            classify(b"\x1b[31mred\x1b[0m\n"),
+            Some(Kind::Text { utf8: true })
+        );
     }
 
     #[test]
@@ -161,7 +185,10 @@ mod tests {
 
     #[test]
     fn file_names_lose_paths_and_control_characters() {
-        assert_eq!(clean_filename("C:\\Users\\me\\скриншот 1.png"), "скриншот 1.png");
+        assert_eq!(
+            clean_filename("C:\\Users\\me\\скриншот 1.png"),
+            "скриншот 1.png"
+        );
         assert_eq!(clean_filename("../../etc/passwd"), "passwd");
         assert_eq!(clean_filename("a\r\nb\".txt"), "ab.txt");
         assert_eq!(clean_filename(".."), "attachment");

@@ -24,19 +24,28 @@ pub fn generate(key: &Key, ticket: TicketNumber, message: MessageId, domain: &st
 /// The ticket and message a Message-ID of ours refers to, if its signature
 /// holds. Angle brackets and surrounding space are ignored.
 pub fn verify(key: &Key, message_id: &str) -> Option<(TicketNumber, MessageId)> {
-    let id = message_id.trim().trim_start_matches('<').trim_end_matches('>');
+    let id = message_id
+        .trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>');
     let (local, _domain) = id.rsplit_once('@')?;
     let (signed, sig) = local.rsplit_once('.')?;
     let sig: Vec<u8> = (0..sig.len())
         .step_by(2)
-        .map(|i| sig.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok()))
+        .map(|i| {
+            sig.get(i..i + 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+        })
         .collect::<Option<_>>()?;
     let full = key.sign(&[b"message-id", signed.as_bytes()]);
     if sig.len() != SIG_BYTES || !constant_eq(&full[..SIG_BYTES], &sig) {
         return None;
     }
     let (ticket, message) = signed.strip_prefix('t')?.split_once('.')?;
-    Some((TicketNumber(ticket.parse().ok()?), MessageId(message.parse().ok()?)))
+    Some((
+        TicketNumber(ticket.parse().ok()?),
+        MessageId(message.parse().ok()?),
+    ))
 }
 
 fn constant_eq(a: &[u8], b: &[u8]) -> bool {
@@ -53,7 +62,10 @@ mod tests {
         let message = MessageId::new();
         let id = generate(&key, TicketNumber(1042), message, "help.example.com");
         assert!(id.starts_with("t1042."));
-        assert_eq!(verify(&key, &format!("<{id}>")), Some((TicketNumber(1042), message)));
+        assert_eq!(
+            verify(&key, &format!("<{id}>")),
+            Some((TicketNumber(1042), message))
+        );
         let forged = id.replacen("t1042", "t1043", 1);
         assert_eq!(verify(&key, &forged), None);
         assert_eq!(verify(&Key::for_tests(5), &id), None);

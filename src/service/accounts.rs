@@ -373,27 +373,63 @@ pub async fn request_claim(app: &crate::app::AppState, email_input: &str) -> Res
 
 /// The account a claim token is for, if it is still valid and unclaimed.
 pub async fn claimable(app: &crate::app::AppState, token: &str) -> Result<UserRow> {
-    let link = super::links::read_claim(&app.secrets.session_key, token, time::OffsetDateTime::now_utc())
+    let link = super::links::read_claim(
+        &app.secrets.session_key,
+        token,
+        time::OffsetDateTime::now_utc(),
+    )
+    .ok_or(Error::NotFound)?;
+    let user = store::users::find(&app.db, link.user)
+        .await?
         .ok_or(Error::NotFound)?;
-    let user = store::users::find(&app.db, link.user).await?.ok_or(Error::NotFound)?;
-    let valid = user.session_epoch == link.epoch && user.password_hash.is_none() && user.disabled_at.is_none();
-    if valid { Ok(user) } else { Err(Error::NotFound) }
+    let valid = user.session_epoch == link.epoch
+        && user.password_hash.is_none()
+        && user.disabled_at.is_none();
+    if valid {
+        Ok(user)
+    } else {
+        Err(Error::NotFound)
+    }
 }
 
 /// Sets the first password of a claimed account.
-pub async fn claim(app: &crate::app::AppState, token: &str, name: &str, password: &str) -> Result<UserRow> {
+pub async fn claim(
+    app: &crate::app::AppState,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<UserRow> {
     let user = claimable(app, token).await?;
     let mut errors = FieldErrors::default();
     check_name(&mut errors, name);
-    check_password(&mut errors, "password", password, app.config.accounts.min_password_length);
+    check_password(
+        &mut errors,
+        "password",
+        password,
+        app.config.accounts.min_password_length,
+    );
     errors.into_result()?;
     let hash = passwords::hash(password.to_string()).await?;
     let mut tx = app.db.begin().await?;
     store::users::set_password(&mut *tx, user.id, &hash, false).await?;
-    store::users::set_preferences(&mut *tx, user.id, name.trim(), user.locale.as_deref(), user.time_zone.as_deref()).await?;
+    store::users::set_preferences(
+        &mut *tx,
+        user.id,
+        name.trim(),
+        user.locale.as_deref(),
+        user.time_zone.as_deref(),
+    )
+    .await?;
     store::audit::record(
         &mut *tx,
-        AuditEntry { actor: Some(user.id), kind: "account.claimed", ticket: None, subject: Some(user.id.0), data: json!({}), ip: None },
+        AuditEntry {
+            actor: Some(user.id),
+            kind: "account.claimed",
+            ticket: None,
+            subject: Some(user.id.0),
+            data: json!({}),
+            ip: None,
+        },
     )
     .await?;
     tx.commit().await?;

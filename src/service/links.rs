@@ -77,27 +77,6 @@ fn constant_eq(a: &[u8], b: &[u8]) -> bool {
     a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn links_verify_expire_and_resist_tampering() {
-        let key = Key::for_tests(7);
-        let now = OffsetDateTime::now_utc();
-        let link = TicketLink { user: UserId::new(), ticket: TicketNumber(1001), epoch: 3, expires: now.unix_timestamp() + 60 };
-        let token = issue(&key, link);
-        assert_eq!(read(&key, &token, now), Some(link));
-        assert_eq!(read(&key, &token, now + time::Duration::seconds(61)), None);
-        assert_eq!(read(&Key::for_tests(8), &token, now), None);
-        let mut bytes = URL_SAFE_NO_PAD.decode(&token).expect("b64");
-        bytes[20] ^= 1;
-        assert_eq!(read(&key, &URL_SAFE_NO_PAD.encode(bytes), now), None);
-        assert_eq!(read(&key, "garbage", now), None);
-        assert_eq!(read_claim(&key, &token, now), None, "a ticket link is no claim link");
-    }
-}
-
 /// The user and ticket a link token opens, if it is valid now: signed by
 /// us, not expired, issued since the user's last password change or
 /// "sign out everywhere", and the account not disabled.
@@ -113,4 +92,34 @@ pub async fn holder(
     Ok(user
         .filter(|u| u.session_epoch == link.epoch && u.disabled_at.is_none())
         .map(|u| (u, link.ticket)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn links_verify_expire_and_resist_tampering() {
+        let key = Key::for_tests(7);
+        let now = OffsetDateTime::now_utc();
+        let link = TicketLink {
+            user: UserId::new(),
+            ticket: TicketNumber(1001),
+            epoch: 3,
+            expires: now.unix_timestamp() + 60,
+        };
+        let token = issue(&key, link);
+        assert_eq!(read(&key, &token, now), Some(link));
+        assert_eq!(read(&key, &token, now + time::Duration::seconds(61)), None);
+        assert_eq!(read(&Key::for_tests(8), &token, now), None);
+        let mut bytes = URL_SAFE_NO_PAD.decode(&token).expect("b64");
+        bytes[20] ^= 1;
+        assert_eq!(read(&key, &URL_SAFE_NO_PAD.encode(bytes), now), None);
+        assert_eq!(read(&key, "garbage", now), None);
+        assert_eq!(
+            read_claim(&key, &token, now),
+            None,
+            "a ticket link is no claim link"
+        );
+    }
 }

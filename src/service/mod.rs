@@ -5,9 +5,9 @@ pub mod accounts;
 pub mod departments;
 pub mod health;
 pub mod links;
+pub mod notifications;
 pub mod passwords;
 pub mod sessions;
-pub mod notifications;
 pub mod tickets;
 pub mod uploads;
 
@@ -67,12 +67,29 @@ impl FieldErrors {
     }
 
     /// An error about something named, such as one of several files.
-    pub fn add_named(&mut self, field: &'static str, key: &'static str, name: &str, n: Option<i64>) {
+    pub fn add_named(
+        &mut self,
+        field: &'static str,
+        key: &'static str,
+        name: &str,
+        n: Option<i64>,
+    ) {
         self.push(field, key, n, Some(name.to_string()));
     }
 
-    fn push(&mut self, field: &'static str, key: &'static str, n: Option<i64>, name: Option<String>) {
-        self.0.push(FieldError { field, key, n, name });
+    fn push(
+        &mut self,
+        field: &'static str,
+        key: &'static str,
+        n: Option<i64>,
+        name: Option<String>,
+    ) {
+        self.0.push(FieldError {
+            field,
+            key,
+            n,
+            name,
+        });
     }
 
     pub fn is_empty(&self) -> bool {
@@ -86,7 +103,11 @@ impl FieldErrors {
 
     /// `Err(Invalid)` when there are errors.
     pub fn into_result(self) -> Result<()> {
-        if self.is_empty() { Ok(()) } else { Err(Error::Invalid(self)) }
+        if self.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::Invalid(self))
+        }
     }
 
     /// A single error.

@@ -61,15 +61,26 @@ pub fn locale_of(app: &AppState, user: &UserRow) -> Locale {
 
 /// The domain of our Message-IDs: the public address's host.
 pub fn mail_domain(app: &AppState) -> String {
-    app.config.http.public_url.host_str().unwrap_or("bilet.localhost").to_string()
+    app.config
+        .http
+        .public_url
+        .host_str()
+        .unwrap_or("bilet.localhost")
+        .to_string()
 }
 
 /// A signed link that opens one ticket for `user`.
 pub fn ticket_link(app: &AppState, user: &UserRow, number: TicketNumber) -> String {
-    let expires = OffsetDateTime::now_utc() + time::Duration::days(i64::from(app.config.tickets.link_days));
+    let expires =
+        OffsetDateTime::now_utc() + time::Duration::days(i64::from(app.config.tickets.link_days));
     let token = links::issue(
         &app.secrets.session_key,
-        TicketLink { user: user.id, ticket: number, epoch: user.session_epoch, expires: expires.unix_timestamp() },
+        TicketLink {
+            user: user.id,
+            ticket: number,
+            epoch: user.session_epoch,
+            expires: expires.unix_timestamp(),
+        },
     );
     format!("{}l/{token}", app.config.http.public_url)
 }
@@ -104,9 +115,30 @@ pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> a
     let link = ticket_link(app, ack.requester, ack.number);
     let name = ack.requester.name.as_str();
     let (number, subject, department) = (ack.number, ack.subject, ack.department_name);
-    let text = AckText { l: &l, name, number, subject, department, link: &link }.render()?;
-    let html = AckHtml { l: &l, name, number, subject, department, link: &link }.render()?;
-    let message_id = crate::mail::message_id::generate(&app.secrets.message_id_key, ack.number, MessageId::new(), &mail_domain(app));
+    let text = AckText {
+        l: &l,
+        name,
+        number,
+        subject,
+        department,
+        link: &link,
+    }
+    .render()?;
+    let html = AckHtml {
+        l: &l,
+        name,
+        number,
+        subject,
+        department,
+        link: &link,
+    }
+    .render()?;
+    let message_id = crate::mail::message_id::generate(
+        &app.secrets.message_id_key,
+        ack.number,
+        MessageId::new(),
+        &mail_domain(app),
+    );
     let from = from_address(app, ack.department_addresses);
     store::outbox::insert(
         db,
@@ -149,17 +181,40 @@ struct ClaimHtml<'a> {
 
 /// Queues the mail with a link that lets `user` set a password for the
 /// address they have written from.
-pub async fn queue_claim(db: &mut PgConnection, app: &AppState, user: &UserRow) -> anyhow::Result<()> {
+pub async fn queue_claim(
+    db: &mut PgConnection,
+    app: &AppState,
+    user: &UserRow,
+) -> anyhow::Result<()> {
     let l = MailLocale(locale_of(app, user));
     let expires = OffsetDateTime::now_utc() + time::Duration::days(1);
     let token = links::issue_claim(
         &app.secrets.session_key,
-        TicketLink { user: user.id, ticket: TicketNumber(0), epoch: user.session_epoch, expires: expires.unix_timestamp() },
+        TicketLink {
+            user: user.id,
+            ticket: TicketNumber(0),
+            epoch: user.session_epoch,
+            expires: expires.unix_timestamp(),
+        },
     );
     let link = format!("{}claim/{token}", app.config.http.public_url);
-    let text = ClaimText { l: &l, name: &user.name, link: &link }.render()?;
-    let html = ClaimHtml { l: &l, name: &user.name, link: &link }.render()?;
-    let message_id = format!("claim.{}@{}", uuid::Uuid::new_v4().simple(), mail_domain(app));
+    let text = ClaimText {
+        l: &l,
+        name: &user.name,
+        link: &link,
+    }
+    .render()?;
+    let html = ClaimHtml {
+        l: &l,
+        name: &user.name,
+        link: &link,
+    }
+    .render()?;
+    let message_id = format!(
+        "claim.{}@{}",
+        uuid::Uuid::new_v4().simple(),
+        mail_domain(app)
+    );
     let from = format!("noreply@{}", mail_domain(app));
     store::outbox::insert(
         db,

@@ -24,7 +24,12 @@ use crate::store::tickets::{ListCursor, ListRow, TicketDetail, TicketRow};
 use crate::store::users::UserRow;
 
 /// The ticket if `viewer` may act on it at `need`; `NotFound` otherwise.
-pub async fn find(db: &PgPool, viewer: &Viewer, number: TicketNumber, need: AccessLevel) -> Result<TicketRow> {
+pub async fn find(
+    db: &PgPool,
+    viewer: &Viewer,
+    number: TicketNumber,
+    need: AccessLevel,
+) -> Result<TicketRow> {
     store::tickets::find_visible(db, scope(viewer, need), number)
         .await?
         .ok_or(Error::NotFound)
@@ -37,7 +42,12 @@ pub async fn auto_close(db: &PgPool, days: u32) -> Result<usize> {
 }
 
 /// A page of the tickets `viewer` may read, latest activity first.
-pub async fn list(db: &PgPool, viewer: &Viewer, after: Option<store::tickets::Cursor>, limit: i64) -> Result<Vec<TicketRow>> {
+pub async fn list(
+    db: &PgPool,
+    viewer: &Viewer,
+    after: Option<store::tickets::Cursor>,
+    limit: i64,
+) -> Result<Vec<TicketRow>> {
     Ok(store::tickets::list_visible(db, scope(viewer, AccessLevel::Read), after, limit).await?)
 }
 
@@ -51,10 +61,21 @@ pub async fn list_page(
     limit: i64,
 ) -> Result<(Vec<ListRow>, Option<ListCursor>)> {
     let search = search.map(str::trim).filter(|q| !q.is_empty());
-    let mut rows = store::tickets::list_page(db, scope(viewer, AccessLevel::Read), search, after, limit + 1).await?;
+    let mut rows = store::tickets::list_page(
+        db,
+        scope(viewer, AccessLevel::Read),
+        search,
+        after,
+        limit + 1,
+    )
+    .await?;
     let next = if rows.len() as i64 > limit {
         rows.truncate(limit as usize);
-        rows.last().map(|r| ListCursor { done: r.done, last_activity_at: r.last_activity_at, id: r.id })
+        rows.last().map(|r| ListCursor {
+            done: r.done,
+            last_activity_at: r.last_activity_at,
+            id: r.id,
+        })
     } else {
         None
     };
@@ -82,24 +103,41 @@ pub struct ResolvedTopic {
 
 /// Resolves a `t-`/`d-` choice among what customers may pick.
 pub async fn resolve_topic(db: &PgPool, choice: &str) -> Result<Option<ResolvedTopic>> {
-    if let Some(id) = choice.strip_prefix("t-").and_then(|s| s.parse::<Uuid>().ok()) {
+    if let Some(id) = choice
+        .strip_prefix("t-")
+        .and_then(|s| s.parse::<Uuid>().ok())
+    {
         let topics = store::catalog::visible_help_topics(db).await?;
         return Ok(topics
             .into_iter()
             .find(|t| t.id == id)
-            .map(|t| ResolvedTopic { department: t.department_id, help_topic: Some(t) }));
+            .map(|t| ResolvedTopic {
+                department: t.department_id,
+                help_topic: Some(t),
+            }));
     }
-    if let Some(id) = choice.strip_prefix("d-").and_then(|s| s.parse::<Uuid>().ok()) {
+    if let Some(id) = choice
+        .strip_prefix("d-")
+        .and_then(|s| s.parse::<Uuid>().ok())
+    {
         let departments = store::catalog::visible_departments(db).await?;
         return Ok(departments
             .into_iter()
             .find(|d| d.id.0 == id)
-            .map(|d| ResolvedTopic { department: d.id, help_topic: None }));
+            .map(|d| ResolvedTopic {
+                department: d.id,
+                help_topic: None,
+            }));
     }
     Ok(None)
 }
 
-fn check_subject_and_body(errors: &mut FieldErrors, subject: &str, body: &str, body_required: bool) {
+fn check_subject_and_body(
+    errors: &mut FieldErrors,
+    subject: &str,
+    body: &str,
+    body_required: bool,
+) {
     if subject.trim().is_empty() {
         errors.add("subject", "error-subject-required");
     } else if subject.chars().count() > MAX_SUBJECT {
@@ -117,14 +155,24 @@ fn check_body(errors: &mut FieldErrors, body: &str, required: bool) {
 }
 
 /// Checks the form without saving anything; the caller shows the errors.
-pub async fn validate_customer_ticket(db: &PgPool, input: &CustomerTicketInput) -> Result<ResolvedTopic> {
+pub async fn validate_customer_ticket(
+    db: &PgPool,
+    input: &CustomerTicketInput,
+) -> Result<ResolvedTopic> {
     let mut errors = FieldErrors::default();
     let topic = resolve_topic(db, &input.topic).await?;
     match &topic {
         None => errors.add("topic", "error-topic-unknown"),
-        Some(ResolvedTopic { help_topic: Some(t), .. }) => {
+        Some(ResolvedTopic {
+            help_topic: Some(t),
+            ..
+        }) => {
             for prompt in t.prompts.0.iter().filter(|p| p.required) {
-                if input.answers.get(&prompt.key).is_none_or(|a| a.trim().is_empty()) {
+                if input
+                    .answers
+                    .get(&prompt.key)
+                    .is_none_or(|a| a.trim().is_empty())
+                {
                     errors.add_named("prompts", "error-prompt-required", &prompt.label, None);
                 }
             }
@@ -144,7 +192,11 @@ pub async fn validate_customer_ticket(db: &PgPool, input: &CustomerTicketInput) 
 
 /// One of the customer's active or recently resolved tickets whose subject
 /// looks like `subject`: "one problem, one ticket".
-pub async fn find_similar(db: &PgPool, requester: UserId, subject: &str) -> Result<Option<(TicketNumber, String)>> {
+pub async fn find_similar(
+    db: &PgPool,
+    requester: UserId,
+    subject: &str,
+) -> Result<Option<(TicketNumber, String)>> {
     let recent = store::tickets::recent_of_requester(db, requester, 14).await?;
     Ok(recent
         .into_iter()
@@ -198,7 +250,11 @@ async fn add_message(
 
 /// Opens a ticket from the portal: ticket, first message, attachments,
 /// acknowledgement in the outbox, search feed, event, all in one transaction.
-pub async fn open_by_customer(app: &AppState, customer: &UserRow, input: CustomerTicketInput) -> Result<TicketNumber> {
+pub async fn open_by_customer(
+    app: &AppState,
+    customer: &UserRow,
+    input: CustomerTicketInput,
+) -> Result<TicketNumber> {
     let topic = validate_customer_ticket(&app.db, &input).await?;
     let department = store::departments::list(&app.db)
         .await?
@@ -235,12 +291,29 @@ pub async fn open_by_customer(app: &AppState, customer: &UserRow, input: Custome
         },
     )
     .await?;
-    let message = add_message(&mut tx, id, Kind::Customer, Source::Web, Some(customer.id), Some(subject), &input.body, &input.uploads).await?;
+    let message = add_message(
+        &mut tx,
+        id,
+        Kind::Customer,
+        Source::Web,
+        Some(customer.id),
+        Some(subject),
+        &input.body,
+        &input.uploads,
+    )
+    .await?;
     store::tickets::after_message(&mut *tx, id, Kind::Customer, Status::Open).await?;
     store::search_log::append(&mut *tx, id, "upsert").await?;
     store::audit::record(
         &mut *tx,
-        AuditEntry { actor: Some(customer.id), kind: "ticket.opened", ticket: Some(id), subject: None, data: json!({ "via": "web" }), ip: None },
+        AuditEntry {
+            actor: Some(customer.id),
+            kind: "ticket.opened",
+            ticket: Some(id),
+            subject: None,
+            data: json!({ "via": "web" }),
+            ip: None,
+        },
     )
     .await?;
     notifications::queue_ack(
@@ -256,7 +329,15 @@ pub async fn open_by_customer(app: &AppState, customer: &UserRow, input: Custome
         },
     )
     .await?;
-    events::publish(&mut *tx, &Event::MessageAdded { ticket: id, department: department.id, message }).await?;
+    events::publish(
+        &mut *tx,
+        &Event::MessageAdded {
+            ticket: id,
+            department: department.id,
+            message,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(number)
 }
@@ -279,9 +360,13 @@ pub async fn customer_reply(
     body: &str,
     uploads: &[Upload],
 ) -> Result<ReplyOutcome> {
-    let ticket = store::tickets::detail(&app.db, scope(&customer.viewer(), AccessLevel::Reply), number)
-        .await?
-        .ok_or(Error::NotFound)?;
+    let ticket = store::tickets::detail(
+        &app.db,
+        scope(&customer.viewer(), AccessLevel::Reply),
+        number,
+    )
+    .await?
+    .ok_or(Error::NotFound)?;
     let mut errors = FieldErrors::default();
     check_body(&mut errors, body, uploads.is_empty());
     errors.into_result()?;
@@ -293,17 +378,39 @@ pub async fn customer_reply(
         let new = continue_in_new_ticket(app, customer, &ticket, body, uploads).await?;
         return Ok(ReplyOutcome::NewTicket(new));
     }
-    let to = status::transition(ticket.status, Action::CustomerMessage).map_err(|_| Error::Conflict("status"))?;
+    let to = status::transition(ticket.status, Action::CustomerMessage)
+        .map_err(|_| Error::Conflict("status"))?;
     let mut tx = app.db.begin().await?;
-    let message = add_message(&mut tx, ticket.id, Kind::Customer, Source::Web, Some(customer.id), None, body, uploads).await?;
+    let message = add_message(
+        &mut tx,
+        ticket.id,
+        Kind::Customer,
+        Source::Web,
+        Some(customer.id),
+        None,
+        body,
+        uploads,
+    )
+    .await?;
     store::tickets::after_message(&mut *tx, ticket.id, Kind::Customer, to).await?;
     if to != ticket.status {
-        store::tickets::status_history(&mut *tx, ticket.id, ticket.status, to, Some(customer.id)).await?;
+        store::tickets::status_history(&mut *tx, ticket.id, ticket.status, to, Some(customer.id))
+            .await?;
     }
     store::search_log::append(&mut *tx, ticket.id, "upsert").await?;
-    events::publish(&mut *tx, &Event::MessageAdded { ticket: ticket.id, department: ticket.department_id, message }).await?;
+    events::publish(
+        &mut *tx,
+        &Event::MessageAdded {
+            ticket: ticket.id,
+            department: ticket.department_id,
+            message,
+        },
+    )
+    .await?;
     tx.commit().await?;
-    Ok(ReplyOutcome::Added { reopened: matches!(ticket.status, Status::Resolved | Status::Closed) })
+    Ok(ReplyOutcome::Added {
+        reopened: matches!(ticket.status, Status::Resolved | Status::Closed),
+    })
 }
 
 async fn continue_in_new_ticket(
@@ -329,7 +436,17 @@ async fn continue_in_new_ticket(
     )
     .await?;
     store::tickets::link(&mut *tx, old.id, id, "reopened_as", Some(customer.id)).await?;
-    let message = add_message(&mut tx, id, Kind::Customer, Source::Web, Some(customer.id), None, body, uploads).await?;
+    let message = add_message(
+        &mut tx,
+        id,
+        Kind::Customer,
+        Source::Web,
+        Some(customer.id),
+        None,
+        body,
+        uploads,
+    )
+    .await?;
     store::tickets::after_message(&mut *tx, id, Kind::Customer, Status::Open).await?;
     store::search_log::append(&mut *tx, id, "upsert").await?;
     notifications::queue_ack(
@@ -345,21 +462,46 @@ async fn continue_in_new_ticket(
         },
     )
     .await?;
-    events::publish(&mut *tx, &Event::MessageAdded { ticket: id, department: department.id, message }).await?;
+    events::publish(
+        &mut *tx,
+        &Event::MessageAdded {
+            ticket: id,
+            department: department.id,
+            message,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(number)
 }
 
 /// The customer's "my problem is solved": closes the ticket.
-pub async fn customer_close(app: &AppState, customer: &UserRow, number: TicketNumber) -> Result<()> {
-    let ticket = store::tickets::detail(&app.db, scope(&customer.viewer(), AccessLevel::Reply), number)
-        .await?
-        .ok_or(Error::NotFound)?;
-    let to = status::transition(ticket.status, Action::CustomerSolved).map_err(|_| Error::Conflict("already-closed"))?;
+pub async fn customer_close(
+    app: &AppState,
+    customer: &UserRow,
+    number: TicketNumber,
+) -> Result<()> {
+    let ticket = store::tickets::detail(
+        &app.db,
+        scope(&customer.viewer(), AccessLevel::Reply),
+        number,
+    )
+    .await?
+    .ok_or(Error::NotFound)?;
+    let to = status::transition(ticket.status, Action::CustomerSolved)
+        .map_err(|_| Error::Conflict("already-closed"))?;
     let mut tx = app.db.begin().await?;
     store::tickets::change_status(&mut *tx, ticket.id, to).await?;
-    store::tickets::status_history(&mut *tx, ticket.id, ticket.status, to, Some(customer.id)).await?;
-    events::publish(&mut *tx, &Event::TicketChanged { ticket: ticket.id, department: ticket.department_id }).await?;
+    store::tickets::status_history(&mut *tx, ticket.id, ticket.status, to, Some(customer.id))
+        .await?;
+    events::publish(
+        &mut *tx,
+        &Event::TicketChanged {
+            ticket: ticket.id,
+            department: ticket.department_id,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }
@@ -376,7 +518,9 @@ pub async fn rate(
     comment: &str,
 ) -> Result<()> {
     let viewer_scope = scope(&customer.viewer(), AccessLevel::Reply);
-    let ticket = store::tickets::detail(&app.db, viewer_scope, number).await?.ok_or(Error::NotFound)?;
+    let ticket = store::tickets::detail(&app.db, viewer_scope, number)
+        .await?
+        .ok_or(Error::NotFound)?;
     let mut errors = FieldErrors::default();
     if !(1..=5).contains(&stars) {
         errors.add("stars", "error-stars");
@@ -396,8 +540,12 @@ pub async fn rate(
             if !app.config.tickets.rate_replies {
                 return Err(Error::NotFound);
             }
-            let messages = store::messages::list_for_ticket(&app.db, viewer_scope, ticket.id).await?;
-            let m = messages.into_iter().find(|m| m.id == id && m.kind == Kind::Agent).ok_or(Error::NotFound)?;
+            let messages =
+                store::messages::list_for_ticket(&app.db, viewer_scope, ticket.id).await?;
+            let m = messages
+                .into_iter()
+                .find(|m| m.id == id && m.kind == Kind::Agent)
+                .ok_or(Error::NotFound)?;
             m.author_id
         }
     };
@@ -412,7 +560,11 @@ pub async fn rate(
         app.config.tickets.rating_change_hours,
     )
     .await?;
-    if saved { Ok(()) } else { Err(Error::Conflict("rating-fixed")) }
+    if saved {
+        Ok(())
+    } else {
+        Err(Error::Conflict("rating-fixed"))
+    }
 }
 
 /// A ticket as its readers see it: header, conversation, attachments, ratings.
@@ -431,16 +583,29 @@ pub struct TicketView {
 /// never get internal notes). Four queries, whatever the ticket's size.
 pub async fn view(db: &PgPool, viewer: &Viewer, number: TicketNumber) -> Result<TicketView> {
     let s: Scope = scope(viewer, AccessLevel::Read);
-    let ticket = store::tickets::detail(db, s, number).await?.ok_or(Error::NotFound)?;
+    let ticket = store::tickets::detail(db, s, number)
+        .await?
+        .ok_or(Error::NotFound)?;
     let messages = store::messages::list_for_ticket(db, s, ticket.id).await?;
     let attachments = store::attachments::list_for_ticket(db, s, ticket.id).await?;
     let ratings = store::ratings::for_ticket(db, ticket.id).await?;
     let (continued_in, continues) = store::tickets::continuations(db, ticket.id).await?;
-    Ok(TicketView { ticket, messages, attachments, ratings, continued_in, continues })
+    Ok(TicketView {
+        ticket,
+        messages,
+        attachments,
+        ratings,
+        continued_in,
+        continues,
+    })
 }
 
 /// An attachment `viewer` may download.
-pub async fn attachment(db: &PgPool, viewer: &Viewer, id: AttachmentId) -> Result<store::attachments::AttachmentRow> {
+pub async fn attachment(
+    db: &PgPool,
+    viewer: &Viewer,
+    id: AttachmentId,
+) -> Result<store::attachments::AttachmentRow> {
     store::attachments::find_visible(db, scope(viewer, AccessLevel::Read), id)
         .await?
         .ok_or(Error::NotFound)

@@ -32,7 +32,12 @@ pub struct Receiver<'a> {
 
 impl<'a> Receiver<'a> {
     pub fn new(app: &'a AppState) -> Self {
-        Self { app, used: 0, uploads: Vec::new(), errors: FieldErrors::default() }
+        Self {
+            app,
+            used: 0,
+            uploads: Vec::new(),
+            errors: FieldErrors::default(),
+        }
     }
 
     fn mb(bytes: u64) -> i64 {
@@ -48,17 +53,28 @@ impl<'a> Receiver<'a> {
         let stored = match self.app.blobs.put(reader, limit).await {
             Ok(stored) => stored,
             Err(BlobError::TooLarge(_)) if limit < limits.max_file_bytes => {
-                self.errors.add_named("attachments", "error-files-too-large", &name, Some(Self::mb(limits.max_message_bytes)));
+                self.errors.add_named(
+                    "attachments",
+                    "error-files-too-large",
+                    &name,
+                    Some(Self::mb(limits.max_message_bytes)),
+                );
                 return Ok(());
             }
             Err(BlobError::TooLarge(_)) => {
-                self.errors.add_named("attachments", "error-file-too-large", &name, Some(Self::mb(limits.max_file_bytes)));
+                self.errors.add_named(
+                    "attachments",
+                    "error-file-too-large",
+                    &name,
+                    Some(Self::mb(limits.max_file_bytes)),
+                );
                 return Ok(());
             }
             Err(err) => return Err(err.into()),
         };
         let Some(kind) = self.classify(&stored.sha256).await? else {
-            self.errors.add_named("attachments", "error-file-type", &name, None);
+            self.errors
+                .add_named("attachments", "error-file-type", &name, None);
             return Ok(());
         };
         self.used += stored.size;
@@ -73,11 +89,14 @@ impl<'a> Receiver<'a> {
 
     /// Takes back a file accepted by an earlier submission of the same form.
     pub fn restage(&mut self, token: &str) {
-        if let Some(upload) = read_stage_token(self.app, token) {
-            if !self.uploads.iter().any(|u| u.sha256 == upload.sha256 && u.filename == upload.filename) {
-                self.used += upload.size;
-                self.uploads.push(upload);
-            }
+        if let Some(upload) = read_stage_token(self.app, token)
+            && !self
+                .uploads
+                .iter()
+                .any(|u| u.sha256 == upload.sha256 && u.filename == upload.filename)
+        {
+            self.used += upload.size;
+            self.uploads.push(upload);
         }
     }
 
@@ -98,9 +117,19 @@ impl<'a> Receiver<'a> {
 
 /// A signed reference to an accepted file, for a form shown again.
 pub fn stage_token(app: &AppState, upload: &Upload) -> String {
-    let payload = format!("{}\n{}\n{}\n{}", upload.sha256, upload.size, upload.content_type, upload.filename);
-    let sig = app.secrets.session_key.sign(&[b"staged-upload", payload.as_bytes()]);
-    format!("{}.{}", URL_SAFE_NO_PAD.encode(payload), URL_SAFE_NO_PAD.encode(&sig[..16]))
+    let payload = format!(
+        "{}\n{}\n{}\n{}",
+        upload.sha256, upload.size, upload.content_type, upload.filename
+    );
+    let sig = app
+        .secrets
+        .session_key
+        .sign(&[b"staged-upload", payload.as_bytes()]);
+    format!(
+        "{}.{}",
+        URL_SAFE_NO_PAD.encode(payload),
+        URL_SAFE_NO_PAD.encode(&sig[..16])
+    )
 }
 
 fn read_stage_token(app: &AppState, token: &str) -> Option<Upload> {

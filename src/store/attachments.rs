@@ -48,7 +48,11 @@ pub struct AttachmentRow {
 const COLUMNS: &str = "a.id, a.message_id, a.blob_sha256, t.number as ticket_number, a.filename, a.content_type, a.size";
 
 /// The readable attachments of a ticket, in one query for the whole page.
-pub async fn list_for_ticket(db: impl PgExecutor<'_>, scope: Scope, ticket: TicketId) -> sqlx::Result<Vec<AttachmentRow>> {
+pub async fn list_for_ticket(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<AttachmentRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(format!(
         "select {COLUMNS} from attachments a \
          join messages m on m.id = a.message_id join tickets t on t.id = a.ticket_id \
@@ -62,7 +66,11 @@ pub async fn list_for_ticket(db: impl PgExecutor<'_>, scope: Scope, ticket: Tick
 }
 
 /// One attachment, if `scope` may read its ticket and message.
-pub async fn find_visible(db: impl PgExecutor<'_>, scope: Scope, id: AttachmentId) -> sqlx::Result<Option<AttachmentRow>> {
+pub async fn find_visible(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    id: AttachmentId,
+) -> sqlx::Result<Option<AttachmentRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(format!(
         "select {COLUMNS} from attachments a \
          join messages m on m.id = a.message_id join tickets t on t.id = a.ticket_id \

@@ -98,7 +98,9 @@ pub struct DepartmentChoice {
 
 /// Departments shown to customers, in order.
 pub async fn visible_departments(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DepartmentChoice>> {
-    sqlx::query_as("select id, name from departments where customer_visible order by position, name")
-        .fetch_all(db)
-        .await
+    sqlx::query_as(
+        "select id, name from departments where customer_visible order by position, name",
+    )
+    .fetch_all(db)
+    .await
 }

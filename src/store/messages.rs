@@ -55,7 +55,11 @@ pub struct MessageRow {
 
 /// The messages of a ticket that `scope` may read, oldest first (internal
 /// notes only for staff).
-pub async fn list_for_ticket(db: impl PgExecutor<'_>, scope: Scope, ticket: TicketId) -> sqlx::Result<Vec<MessageRow>> {
+pub async fn list_for_ticket(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<MessageRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "select m.id, m.kind, m.source, m.author_id, u.name as author_name, e.email as author_email, \
                 m.body_text, m.created_at \

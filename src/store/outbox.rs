@@ -74,7 +74,10 @@ pub struct OutboundRow {
 }
 
 /// The mails queued about a ticket, oldest first.
-pub async fn list_for_ticket(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<OutboundRow>> {
+pub async fn list_for_ticket(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<OutboundRow>> {
     sqlx::query_as(
         "select o.id, o.kind, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
                 array(select r.address from outbox_recipients r where r.outbox_id = o.id order by r.address) as recipients \

@@ -16,10 +16,12 @@ pub struct RatingRow {
 
 /// The ratings of a ticket (the whole ticket and single replies).
 pub async fn for_ticket(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<RatingRow>> {
-    sqlx::query_as("select message_id, stars, comment, created_at from ratings where ticket_id = $1")
-        .bind(ticket)
-        .fetch_all(db)
-        .await
+    sqlx::query_as(
+        "select message_id, stars, comment, created_at from ratings where ticket_id = $1",
+    )
+    .bind(ticket)
+    .fetch_all(db)
+    .await
 }
 
 /// Saves a rating, or changes it while it is younger than `change_hours`.

@@ -43,7 +43,12 @@ pub struct NewTicket<'a> {
 
 impl<'a> NewTicket<'a> {
     /// A ticket with nothing but the essentials.
-    pub fn basic(id: TicketId, subject: &'a str, department: DepartmentId, requester: UserId) -> Self {
+    pub fn basic(
+        id: TicketId,
+        subject: &'a str,
+        department: DepartmentId,
+        requester: UserId,
+    ) -> Self {
         NewTicket {
             id,
             subject,
@@ -210,7 +215,11 @@ pub async fn after_message(
 }
 
 /// Sets a new status (no message) with its timestamps.
-pub async fn change_status(db: impl PgExecutor<'_>, id: TicketId, status: Status) -> sqlx::Result<()> {
+pub async fn change_status(
+    db: impl PgExecutor<'_>,
+    id: TicketId,
+    status: Status,
+) -> sqlx::Result<()> {
     sqlx::query(
         "update tickets set status = $2, version = version + 1, last_activity_at = now(), \
              resolved_at = case when $2 = 'resolved' then coalesce(resolved_at, now()) \
@@ -288,7 +297,11 @@ pub struct TicketDetail {
 }
 
 /// The ticket's page header, if it is within `scope`.
-pub async fn detail(db: impl PgExecutor<'_>, scope: Scope, number: TicketNumber) -> sqlx::Result<Option<TicketDetail>> {
+pub async fn detail(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    number: TicketNumber,
+) -> sqlx::Result<Option<TicketDetail>> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "select t.id, t.number, t.subject, t.status, t.department_id, d.name as department_name, \
                 t.requester_id, u.name as requester_name, p.name as product_name, t.prompt_answers, \
@@ -342,10 +355,17 @@ pub async fn list_page(
     );
     super::access::push_scope(&mut qb, scope);
     if let Some(q) = search {
-        let pattern = format!("%{}%", q.replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_"));
+        let pattern = format!(
+            "%{}%",
+            q.replace('\\', "\\\\")
+                .replace('%', "\\%")
+                .replace('_', "\\_")
+        );
         qb.push(" and (t.subject ilike ").push_bind(pattern.clone());
-        qb.push(" or exists (select 1 from messages m where m.ticket_id = t.id and m.body_text ilike ")
-            .push_bind(pattern);
+        qb.push(
+            " or exists (select 1 from messages m where m.ticket_id = t.id and m.body_text ilike ",
+        )
+        .push_bind(pattern);
         super::access::push_message_filter(&mut qb, scope);
         qb.push("))");
     }
@@ -361,7 +381,8 @@ pub async fn list_page(
             .push_bind(c.id)
             .push(")))");
     }
-    qb.push(" order by x.done, x.last_activity_at desc, x.id desc limit ").push_bind(limit);
+    qb.push(" order by x.done, x.last_activity_at desc, x.id desc limit ")
+        .push_bind(limit);
     qb.build_query_as().fetch_all(db).await
 }
 
@@ -399,5 +420,8 @@ pub async fn continuations(
     .fetch_all(db)
     .await?;
     let (out, inc): (Vec<_>, Vec<_>) = rows.into_iter().partition(|(outgoing, _)| *outgoing);
-    Ok((out.into_iter().map(|r| r.1).collect(), inc.into_iter().map(|r| r.1).collect()))
+    Ok((
+        out.into_iter().map(|r| r.1).collect(),
+        inc.into_iter().map(|r| r.1).collect(),
+    ))
 }

@@ -24,14 +24,20 @@ pub fn routes() -> Router<AppState> {
     Router::new().route("/attachments/{id}", get(download))
 }
 
-async fn find(app: &AppState, visitor: Option<&Visitor>, headers: &HeaderMap, id: AttachmentId) -> Result<AttachmentRow, WebError> {
+async fn find(
+    app: &AppState,
+    visitor: Option<&Visitor>,
+    headers: &HeaderMap,
+    id: AttachmentId,
+) -> Result<AttachmentRow, WebError> {
     if let Some(v) = visitor
         && let Ok(row) = service::tickets::attachment(&app.db, &v.viewer(), id).await
     {
         return Ok(row);
     }
     if let Some(token) = link_token(headers)
-        && let Some((user, ticket)) = service::links::holder(&app.db, &app.secrets.session_key, &token).await?
+        && let Some((user, ticket)) =
+            service::links::holder(&app.db, &app.secrets.session_key, &token).await?
         && let Ok(row) = service::tickets::attachment(&app.db, &user.viewer(), id).await
         && row.ticket_number == ticket
     {
@@ -44,12 +50,22 @@ async fn find(app: &AppState, visitor: Option<&Visitor>, headers: &HeaderMap, id
 fn disposition(inline: bool, filename: &str) -> HeaderValue {
     let ascii: String = filename
         .chars()
-        .map(|c| if c.is_ascii_alphanumeric() || ".-_ ()".contains(c) { c } else { '_' })
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || ".-_ ()".contains(c) {
+                c
+            } else {
+                '_'
+            }
+        })
         .collect();
-    let encoded: String = url::form_urlencoded::byte_serialize(filename.as_bytes()).collect::<String>().replace('+', "%20");
+    let encoded: String = url::form_urlencoded::byte_serialize(filename.as_bytes())
+        .collect::<String>()
+        .replace('+', "%20");
     let kind = if inline { "inline" } else { "attachment" };
-    HeaderValue::from_str(&format!("{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"))
-        .unwrap_or(HeaderValue::from_static("attachment"))
+    HeaderValue::from_str(&format!(
+        "{kind}; filename=\"{ascii}\"; filename*=UTF-8''{encoded}"
+    ))
+    .unwrap_or(HeaderValue::from_static("attachment"))
 }
 
 /// GET /attachments/{id}
@@ -61,16 +77,30 @@ async fn download(
 ) -> Result<Response, WebError> {
     let id: AttachmentId = id.parse().map_err(|_| WebError::NotFound)?;
     let row = find(&app, visitor.as_deref(), &headers, id).await?;
-    let reader = app.blobs.open(&row.blob_sha256).await.map_err(|e| WebError::Internal(e.into()))?;
+    let reader = app
+        .blobs
+        .open(&row.blob_sha256)
+        .await
+        .map_err(|e| WebError::Internal(e.into()))?;
     let inline = shown_inline(&row.content_type);
-    let content_type = HeaderValue::from_str(&row.content_type).unwrap_or(HeaderValue::from_static("application/octet-stream"));
+    let content_type = HeaderValue::from_str(&row.content_type)
+        .unwrap_or(HeaderValue::from_static("application/octet-stream"));
     Ok((
         [
             (header::CONTENT_TYPE, content_type),
             (header::CONTENT_LENGTH, HeaderValue::from(row.size)),
-            (header::CONTENT_DISPOSITION, disposition(inline, &row.filename)),
-            (header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=3600")),
-            (header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
+            (
+                header::CONTENT_DISPOSITION,
+                disposition(inline, &row.filename),
+            ),
+            (
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("private, max-age=3600"),
+            ),
+            (
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            ),
         ],
         Body::from_stream(ReaderStream::new(reader)),
     )
@@ -84,6 +114,9 @@ mod tests {
         let v = super::disposition(false, "счёт 1.pdf");
         let s = v.to_str().expect("ascii header");
         assert!(s.starts_with("attachment; filename=\"____ 1.pdf\""), "{s}");
-        assert!(s.contains("filename*=UTF-8''%D1%81%D1%87%D1%91%D1%82%201.pdf"), "{s}");
+        assert!(
+            s.contains("filename*=UTF-8''%D1%81%D1%87%D1%91%D1%82%201.pdf"),
+            "{s}"
+        );
     }
 }

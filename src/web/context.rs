@@ -153,8 +153,18 @@ impl PageCtx {
     }
 
     /// A message with two arguments.
-    pub fn t2(&self, key: &str, a: &'static str, av: impl ToString, b: &'static str, bv: impl ToString) -> String {
-        self.locale.t_with(key, &[(a, Arg::Str(av.to_string())), (b, Arg::Str(bv.to_string()))])
+    pub fn t2(
+        &self,
+        key: &str,
+        a: &'static str,
+        av: impl ToString,
+        b: &'static str,
+        bv: impl ToString,
+    ) -> String {
+        self.locale.t_with(
+            key,
+            &[(a, Arg::Str(av.to_string())), (b, Arg::Str(bv.to_string()))],
+        )
     }
 
     /// A message with one numeric argument (plural forms).

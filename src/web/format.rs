@@ -24,7 +24,8 @@ pub fn linkify(text: &str) -> String {
     let mut out = String::with_capacity(text.len() + 64);
     for span in finder.spans(text) {
         let s = span.as_str();
-        let is_web = span.kind().is_some() && (s.starts_with("http://") || s.starts_with("https://"));
+        let is_web =
+            span.kind().is_some() && (s.starts_with("http://") || s.starts_with("https://"));
         if is_web {
             out.push_str("<a href=\"");
             escape(s, &mut out);
@@ -44,7 +45,10 @@ mod tests {
 
     #[test]
     fn text_is_escaped_and_web_links_clickable() {
-        assert_eq!(linkify("<b>hi</b> & bye"), "&lt;b&gt;hi&lt;/b&gt; &amp; bye");
+        assert_eq!(
+            linkify("<b>hi</b> & bye"),
+            "&lt;b&gt;hi&lt;/b&gt; &amp; bye"
+        );
         assert_eq!(
             linkify("see https://example.com/a?b=1&c=2."),
             "see <a href=\"https://example.com/a?b=1&amp;c=2\" rel=\"nofollow noopener noreferrer\" target=\"_blank\">https://example.com/a?b=1&amp;c=2</a>."

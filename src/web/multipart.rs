@@ -23,11 +23,17 @@ pub struct MultipartForm {
 impl MultipartForm {
     /// The first value of a text field ("" when absent).
     pub fn get(&self, name: &str) -> &str {
-        self.fields.iter().find(|(k, _)| k == name).map_or("", |(_, v)| v.as_str())
+        self.fields
+            .iter()
+            .find(|(k, _)| k == name)
+            .map_or("", |(_, v)| v.as_str())
     }
 
     /// Every text field whose name starts with `prefix`, without the prefix.
-    pub fn with_prefix<'a>(&'a self, prefix: &'a str) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
+    pub fn with_prefix<'a>(
+        &'a self,
+        prefix: &'a str,
+    ) -> impl Iterator<Item = (&'a str, &'a str)> + 'a {
         self.fields
             .iter()
             .filter_map(move |(k, v)| k.strip_prefix(prefix).map(|k| (k, v.as_str())))
@@ -38,14 +44,20 @@ impl MultipartForm {
 pub async fn read(app: &AppState, mut multipart: Multipart) -> Result<MultipartForm, WebError> {
     let mut receiver = Receiver::new(app);
     let mut fields = Vec::new();
-    while let Some(field) = multipart.next_field().await.map_err(|_| WebError::Invalid)? {
+    while let Some(field) = multipart
+        .next_field()
+        .await
+        .map_err(|_| WebError::Invalid)?
+    {
         let name = field.name().unwrap_or_default().to_string();
         match field.file_name().map(str::to_string) {
             // An empty file input still sends a part: nothing was chosen.
             Some(filename) if filename.is_empty() => {}
             Some(filename) => {
                 let stream = field.map_err(std::io::Error::other);
-                receiver.receive(&filename, Box::pin(StreamReader::new(stream))).await?;
+                receiver
+                    .receive(&filename, Box::pin(StreamReader::new(stream)))
+                    .await?;
             }
             None if name == "staged" => {
                 let token = field.text().await.map_err(|_| WebError::Invalid)?;
@@ -57,5 +69,9 @@ pub async fn read(app: &AppState, mut multipart: Multipart) -> Result<MultipartF
             }
         }
     }
-    Ok(MultipartForm { fields, uploads: receiver.uploads, errors: receiver.errors })
+    Ok(MultipartForm {
+        fields,
+        uploads: receiver.uploads,
+        errors: receiver.errors,
+    })
 }

@@ -14,6 +14,12 @@ const POST_ROUTES: &[&str] = &[
     "/account/password",
     "/account/sign-out-everywhere",
     "/account/sessions/00000000-0000-0000-0000-000000000000/revoke",
+    "/portal/tickets",
+    "/portal/tickets/1001/reply",
+    "/portal/tickets/1001/close",
+    "/portal/tickets/1001/rating",
+    "/claim",
+    "/claim/some-token",
 ];
 
 #[sqlx::test]

@@ -296,16 +296,55 @@ pub mod fixtures {
         let number = bilet::store::tickets::insert(
             &mut conn,
             bilet::store::tickets::NewTicket {
-                id,
-                subject,
-                department,
-                requester,
                 organisation: org,
-                actor: Some(requester),
+                ..bilet::store::tickets::NewTicket::basic(id, subject, department, requester)
             },
         )
         .await
         .expect("ticket");
         (id, number)
+    }
+}
+
+/// A tiny valid PNG (1×1, transparent).
+pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
+
+/// A multipart form under construction.
+pub struct Form(pub reqwest::multipart::Form);
+
+impl Form {
+    pub fn new() -> Self {
+        Form(reqwest::multipart::Form::new())
+    }
+    pub fn text(self, name: &str, value: &str) -> Self {
+        Form(self.0.text(name.to_string(), value.to_string()))
+    }
+    pub fn file(self, name: &str, filename: &str, bytes: &[u8]) -> Self {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename.to_string());
+        Form(self.0.part(name.to_string(), part))
+    }
+}
+
+impl TestApp {
+    /// POSTs a multipart form; the CSRF token goes in the query string, as
+    /// our upload forms do.
+    pub async fn post_multipart(&self, path: &str, form: Form) -> Response {
+        let token = self.csrf().await;
+        let sep = if path.contains('?') { '&' } else { '?' };
+        self.client
+            .post(self.url(&format!("{path}{sep}csrf={token}")))
+            .multipart(form.0)
+            .send()
+            .await
+            .expect("POST")
+    }
+
+    /// The path a redirect points to.
+    pub fn location(res: &Response) -> String {
+        res.headers()
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_string()
     }
 }

@@ -8,4 +8,5 @@ mod embedded;
 mod events;
 mod harness;
 mod pages;
+mod portal;
 mod tickets;

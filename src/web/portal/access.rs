@@ -41,12 +41,16 @@ pub async fn reader(
         if v.user.role != Role::Customer {
             return Err(Rejection::NotFound);
         }
-        if service::tickets::find(&app.db, &v.viewer(), number, AccessLevel::Read).await.is_ok() {
+        if service::tickets::find(&app.db, &v.viewer(), number, AccessLevel::Read)
+            .await
+            .is_ok()
+        {
             return Ok(v.user.clone());
         }
     }
     if let Some(token) = link_token(headers)
-        && let Ok(Some((user, ticket))) = service::links::holder(&app.db, &app.secrets.session_key, &token).await
+        && let Ok(Some((user, ticket))) =
+            service::links::holder(&app.db, &app.secrets.session_key, &token).await
         && ticket == number
     {
         return Ok(user);

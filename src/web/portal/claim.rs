@@ -33,7 +33,11 @@ pub struct ClaimPage {
 
 /// GET /claim
 async fn request_form(page: PageCtx) -> ClaimPage {
-    ClaimPage { page, email: String::new(), errors: FieldErrors::default() }
+    ClaimPage {
+        page,
+        email: String::new(),
+        errors: FieldErrors::default(),
+    }
 }
 
 #[derive(Deserialize)]
@@ -43,12 +47,22 @@ pub struct ClaimForm {
 }
 
 /// POST /claim
-async fn request(State(app): State<AppState>, page: PageCtx, Form(form): Form<ClaimForm>) -> Result<Response, WebError> {
+async fn request(
+    State(app): State<AppState>,
+    page: PageCtx,
+    Form(form): Form<ClaimForm>,
+) -> Result<Response, WebError> {
     match accounts::request_claim(&app, &form.email).await {
         Ok(()) => Ok(Redirect::to("/claim?notice=claim-sent").into_response()),
-        Err(service::Error::Invalid(errors)) => {
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, ClaimPage { page, email: form.email, errors }).into_response())
-        }
+        Err(service::Error::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            ClaimPage {
+                page,
+                email: form.email,
+                errors,
+            },
+        )
+            .into_response()),
         Err(other) => Err(other.into()),
     }
 }
@@ -66,7 +80,11 @@ pub struct ClaimPasswordPage {
 }
 
 /// GET /claim/{token}
-async fn password_form(State(app): State<AppState>, page: PageCtx, Path(token): Path<String>) -> Result<ClaimPasswordPage, WebError> {
+async fn password_form(
+    State(app): State<AppState>,
+    page: PageCtx,
+    Path(token): Path<String>,
+) -> Result<ClaimPasswordPage, WebError> {
     let user = accounts::claimable(&app, &token).await?;
     Ok(ClaimPasswordPage {
         page,
@@ -97,10 +115,28 @@ async fn set_password(
 ) -> Result<Response, WebError> {
     match accounts::claim(&app, &token, &form.name, &form.password).await {
         Ok(user) => {
-            let agent = headers.get(header::USER_AGENT).and_then(|v| v.to_str().ok());
-            let session = service::sessions::start(&app.db, user.id, app.config.accounts.session_days, Some(ctx.ip), agent).await?;
-            let cookie = build_cookie(SESSION_COOKIE, session, Some(i64::from(app.config.accounts.session_days)), app.config.secure_cookies());
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/portal?notice=welcome")).into_response())
+            let agent = headers
+                .get(header::USER_AGENT)
+                .and_then(|v| v.to_str().ok());
+            let session = service::sessions::start(
+                &app.db,
+                user.id,
+                app.config.accounts.session_days,
+                Some(ctx.ip),
+                agent,
+            )
+            .await?;
+            let cookie = build_cookie(
+                SESSION_COOKIE,
+                session,
+                Some(i64::from(app.config.accounts.session_days)),
+                app.config.secure_cookies(),
+            );
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to("/portal?notice=welcome"),
+            )
+                .into_response())
         }
         Err(service::Error::Invalid(errors)) => {
             let user = accounts::claimable(&app, &token).await?;

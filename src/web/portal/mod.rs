@@ -59,7 +59,12 @@ pub struct ListQuery {
 }
 
 fn encode_cursor(c: &ListCursor) -> String {
-    format!("{}_{}_{}", c.done, c.last_activity_at.unix_timestamp_nanos(), c.id)
+    format!(
+        "{}_{}_{}",
+        c.done,
+        c.last_activity_at.unix_timestamp_nanos(),
+        c.id
+    )
 }
 
 fn decode_cursor(s: &str) -> Option<ListCursor> {
@@ -67,7 +72,11 @@ fn decode_cursor(s: &str) -> Option<ListCursor> {
     let done = parts.next()?.parse().ok()?;
     let nanos: i128 = parts.next()?.parse().ok()?;
     let id = parts.next()?.parse().ok()?;
-    Some(ListCursor { done, last_activity_at: time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?, id })
+    Some(ListCursor {
+        done,
+        last_activity_at: time::OffsetDateTime::from_unix_timestamp_nanos(nanos).ok()?,
+        id,
+    })
 }
 
 /// GET /portal: "My tickets", active first, searchable, paged by keyset.
@@ -78,7 +87,8 @@ async fn home(
     Query(query): Query<ListQuery>,
 ) -> Result<PortalHomePage, WebError> {
     let after = query.after.as_deref().and_then(decode_cursor);
-    let (rows, next) = service::tickets::list_page(&app.db, &visitor.viewer(), Some(&query.q), after, 25).await?;
+    let (rows, next) =
+        service::tickets::list_page(&app.db, &visitor.viewer(), Some(&query.q), after, 25).await?;
     let now = time::OffsetDateTime::now_utc();
     let (done, active): (Vec<ListItem>, Vec<ListItem>) = rows
         .into_iter()
@@ -97,7 +107,13 @@ async fn home(
         let q: String = url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect();
         format!("/portal?q={q}&after={}", encode_cursor(&c))
     });
-    Ok(PortalHomePage { page, active, done, q: query.q, next })
+    Ok(PortalHomePage {
+        page,
+        active,
+        done,
+        q: query.q,
+        next,
+    })
 }
 
 #[cfg(test)]

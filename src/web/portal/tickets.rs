@@ -21,7 +21,7 @@ use crate::domain::uploads::shown_inline;
 use crate::service::tickets::{CustomerTicketInput, ReplyOutcome, TicketView};
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
-use crate::store::catalog::{HelpTopicRow, Prompt, ProductRow};
+use crate::store::catalog::{HelpTopicRow, ProductRow, Prompt};
 use crate::store::users::UserRow;
 use crate::web::context::{PageCtx, RequestCtx, Visitor, build_cookie};
 use crate::web::error::WebError;
@@ -61,7 +61,11 @@ pub struct StagedView {
 fn staged_views(app: &AppState, page: &PageCtx, uploads: &[Upload]) -> Vec<StagedView> {
     uploads
         .iter()
-        .map(|u| StagedView { token: stage_token(app, u), filename: u.filename.clone(), size: page.fmt.bytes(u.size) })
+        .map(|u| StagedView {
+            token: stage_token(app, u),
+            filename: u.filename.clone(),
+            size: page.fmt.bytes(u.size),
+        })
         .collect()
 }
 
@@ -107,13 +111,21 @@ async fn topic_choices(app: &AppState) -> Result<Vec<TopicChoice>, WebError> {
     if !topics.is_empty() {
         return Ok(topics
             .into_iter()
-            .map(|t| TopicChoice { value: format!("t-{}", t.id), name: t.name, guidance: t.guidance })
+            .map(|t| TopicChoice {
+                value: format!("t-{}", t.id),
+                name: t.name,
+                guidance: t.guidance,
+            })
             .collect());
     }
     Ok(crate::store::catalog::visible_departments(&app.db)
         .await?
         .into_iter()
-        .map(|d| TopicChoice { value: format!("d-{}", d.id), name: d.name, guidance: String::new() })
+        .map(|d| TopicChoice {
+            value: format!("d-{}", d.id),
+            name: d.name,
+            guidance: String::new(),
+        })
         .collect())
 }
 
@@ -122,14 +134,27 @@ pub struct NewQuery {
     topic: Option<String>,
 }
 
-fn empty_form(app: &AppState, page: PageCtx, topic: &str, name: String, help: Option<HelpTopicRow>, products: Vec<ProductRow>) -> NewTicketPage {
+fn empty_form(
+    app: &AppState,
+    page: PageCtx,
+    topic: &str,
+    name: String,
+    help: Option<HelpTopicRow>,
+    products: Vec<ProductRow>,
+) -> NewTicketPage {
     let limits = &app.config.attachments;
     NewTicketPage {
         page,
         topic: topic.to_string(),
         topic_name: name,
-        guidance: help.as_ref().map(|h| h.guidance.clone()).unwrap_or_default(),
-        suggested_attachments: help.as_ref().map(|h| h.suggested_attachments.clone()).unwrap_or_default(),
+        guidance: help
+            .as_ref()
+            .map(|h| h.guidance.clone())
+            .unwrap_or_default(),
+        suggested_attachments: help
+            .as_ref()
+            .map(|h| h.suggested_attachments.clone())
+            .unwrap_or_default(),
         prompts: help.map(|h| h.prompts.0).unwrap_or_default(),
         products,
         product: String::new(),
@@ -144,7 +169,11 @@ fn empty_form(app: &AppState, page: PageCtx, topic: &str, name: String, help: Op
     }
 }
 
-async fn form_for_topic(app: &AppState, page: PageCtx, topic: &str) -> Result<Option<NewTicketPage>, WebError> {
+async fn form_for_topic(
+    app: &AppState,
+    page: PageCtx,
+    topic: &str,
+) -> Result<Option<NewTicketPage>, WebError> {
     let Some(resolved) = service::tickets::resolve_topic(&app.db, topic).await? else {
         return Ok(None);
     };
@@ -158,7 +187,14 @@ async fn form_for_topic(app: &AppState, page: PageCtx, topic: &str) -> Result<Op
             .unwrap_or_default(),
     };
     let products = crate::store::catalog::active_products(&app.db).await?;
-    Ok(Some(empty_form(app, page, topic, name, resolved.help_topic, products)))
+    Ok(Some(empty_form(
+        app,
+        page,
+        topic,
+        name,
+        resolved.help_topic,
+        products,
+    )))
 }
 
 /// GET /portal/tickets/new: the topic first, then its form.
@@ -170,14 +206,30 @@ async fn new(
 ) -> Result<Response, WebError> {
     let choices = topic_choices(&app).await?;
     // With a single choice there is nothing to ask.
-    let topic = q.topic.clone().or_else(|| (choices.len() == 1).then(|| choices[0].value.clone()));
+    let topic = q
+        .topic
+        .clone()
+        .or_else(|| (choices.len() == 1).then(|| choices[0].value.clone()));
     if let Some(topic) = topic {
         if let Some(form) = form_for_topic(&app, page.clone(), &topic).await? {
             return Ok(form.into_response());
         }
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, NewTopicPage { page, choices, error: true }).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NewTopicPage {
+                page,
+                choices,
+                error: true,
+            },
+        )
+            .into_response());
     }
-    Ok(NewTopicPage { page, choices, error: false }.into_response())
+    Ok(NewTopicPage {
+        page,
+        choices,
+        error: false,
+    }
+    .into_response())
 }
 
 /// POST /portal/tickets (multipart): opens the ticket, or adds the message
@@ -194,7 +246,10 @@ async fn create(
         product: form.get("product").parse().ok(),
         subject: form.get("subject").to_string(),
         body: form.get("body").to_string(),
-        answers: form.with_prefix("prompt.").map(|(k, v)| (k.to_string(), v.to_string())).collect(),
+        answers: form
+            .with_prefix("prompt.")
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect(),
         uploads: form.uploads.clone(),
     };
     let mut errors = form.errors.clone();
@@ -207,23 +262,48 @@ async fn create(
     if errors.is_empty() {
         if let Ok(add_to) = form.get("add_to").parse::<TicketNumber>() {
             let body = body_with_answers(&input);
-            return match service::tickets::customer_reply(&app, &visitor.user, add_to, &body, &input.uploads).await? {
-                ReplyOutcome::NewTicket(n) => Ok(Redirect::to(&format!("/portal/tickets/{n}?notice=continued")).into_response()),
-                ReplyOutcome::Added { .. } => Ok(Redirect::to(&format!("/portal/tickets/{add_to}?notice=reply-added")).into_response()),
+            return match service::tickets::customer_reply(
+                &app,
+                &visitor.user,
+                add_to,
+                &body,
+                &input.uploads,
+            )
+            .await?
+            {
+                ReplyOutcome::NewTicket(n) => Ok(Redirect::to(&format!(
+                    "/portal/tickets/{n}?notice=continued"
+                ))
+                .into_response()),
+                ReplyOutcome::Added { .. } => Ok(Redirect::to(&format!(
+                    "/portal/tickets/{add_to}?notice=reply-added"
+                ))
+                .into_response()),
             };
         }
         if form.get("confirm_new").is_empty() {
-            similar = service::tickets::find_similar(&app.db, visitor.user.id, &input.subject).await?;
+            similar =
+                service::tickets::find_similar(&app.db, visitor.user.id, &input.subject).await?;
         }
         if similar.is_none() {
             let number = service::tickets::open_by_customer(&app, &visitor.user, input).await?;
-            return Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=created")).into_response());
+            return Ok(
+                Redirect::to(&format!("/portal/tickets/{number}?notice=created")).into_response(),
+            );
         }
     }
     // Show the form again with everything typed and every accepted file.
     let Some(mut again) = form_for_topic(&app, page.clone(), &input.topic).await? else {
         let choices = topic_choices(&app).await?;
-        return Ok((StatusCode::UNPROCESSABLE_ENTITY, NewTopicPage { page, choices, error: true }).into_response());
+        return Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            NewTopicPage {
+                page,
+                choices,
+                error: true,
+            },
+        )
+            .into_response());
     };
     again.product = form.get("product").to_string();
     again.subject = input.subject;
@@ -231,7 +311,11 @@ async fn create(
     again.answers = input.answers;
     again.staged = staged_views(&app, &page, &input.uploads);
     again.errors = errors;
-    let status = if similar.is_some() { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
+    let status = if similar.is_some() {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
     again.similar = similar.map(|(n, s)| (n.to_string(), s));
     Ok((status, again).into_response())
 }
@@ -240,7 +324,11 @@ async fn create(
 // prompts' answers, as text.
 fn body_with_answers(input: &CustomerTicketInput) -> String {
     let mut body = input.body.trim().to_string();
-    let mut answers: Vec<_> = input.answers.iter().filter(|(_, v)| !v.trim().is_empty()).collect();
+    let mut answers: Vec<_> = input
+        .answers
+        .iter()
+        .filter(|(_, v)| !v.trim().is_empty())
+        .collect();
     answers.sort();
     for (key, value) in answers {
         body.push_str(&format!("\n{key}: {}", value.trim()));
@@ -307,10 +395,17 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
             MessageView {
                 id: m.id.to_string(),
                 is_agent,
-                author: if is_agent { page.t1("portal-support-name", "name", &name) } else { name },
+                author: if is_agent {
+                    page.t1("portal-support-name", "name", &name)
+                } else {
+                    name
+                },
                 time: page.fmt.relative(m.created_at, now),
                 time_exact: page.fmt.datetime(m.created_at),
-                time_iso: m.created_at.format(&time::format_description::well_known::Rfc3339).unwrap_or_default(),
+                time_iso: m
+                    .created_at
+                    .format(&time::format_description::well_known::Rfc3339)
+                    .unwrap_or_default(),
                 body_html: linkify(&m.body_text),
                 attachments: view
                     .attachments
@@ -323,12 +418,17 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
                         is_image: shown_inline(&a.content_type),
                     })
                     .collect(),
-                rating: view.ratings.iter().find(|r| r.message_id == Some(m.id)).map(|r| i64::from(r.stars)),
+                rating: view
+                    .ratings
+                    .iter()
+                    .find(|r| r.message_id == Some(m.id))
+                    .map(|r| i64::from(r.stars)),
             }
         })
         .collect();
     let window = time::Duration::days(i64::from(app.config.tickets.reopen_window_days));
-    let reopens = crate::domain::status::reply_reopens(t.status, t.resolved_at.or(t.closed_at), now, window);
+    let reopens =
+        crate::domain::status::reply_reopens(t.status, t.resolved_at.or(t.closed_at), now, window);
     let reply_hint = match (t.status, reopens) {
         (Status::Open | Status::Pending, _) => "",
         (_, true) => "portal-reply-reopens",
@@ -336,7 +436,8 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
     };
     let rating = view.ratings.iter().find(|r| r.message_id.is_none());
     let rating_locked = rating.is_some_and(|r| {
-        now - r.created_at > time::Duration::hours(i64::from(app.config.tickets.rating_change_hours))
+        now - r.created_at
+            > time::Duration::hours(i64::from(app.config.tickets.rating_change_hours))
     });
     TicketPage {
         number: t.number.to_string(),
@@ -350,7 +451,12 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
             .as_array()
             .map(|a| {
                 a.iter()
-                    .map(|v| (v["label"].as_str().unwrap_or("").to_string(), v["value"].as_str().unwrap_or("").to_string()))
+                    .map(|v| {
+                        (
+                            v["label"].as_str().unwrap_or("").to_string(),
+                            v["value"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
                     .collect()
             })
             .unwrap_or_default(),
@@ -372,11 +478,17 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
 
 impl TicketPage {
     fn rated(&self, stars: impl crate::web::context::Count) -> bool {
-        self.rating.as_ref().is_some_and(|(given, _)| *given == stars.count())
+        self.rating
+            .as_ref()
+            .is_some_and(|(given, _)| *given == stars.count())
     }
 }
 
-async fn load(app: &AppState, customer: &UserRow, number: TicketNumber) -> Result<TicketView, WebError> {
+async fn load(
+    app: &AppState,
+    customer: &UserRow,
+    number: TicketNumber,
+) -> Result<TicketView, WebError> {
     Ok(service::tickets::view(&app.db, &customer.viewer(), number).await?)
 }
 
@@ -405,7 +517,9 @@ async fn customer_for(
     number: TicketNumber,
 ) -> Result<UserRow, Response> {
     let back = format!("/portal/tickets/{number}");
-    reader(app, visitor, headers, number, &back).await.map_err(Rejection::into_response)
+    reader(app, visitor, headers, number, &back)
+        .await
+        .map_err(Rejection::into_response)
 }
 
 /// POST /portal/tickets/{number}/reply (multipart)
@@ -426,13 +540,19 @@ async fn reply(
     let body = form.get("body").to_string();
     let mut errors = form.errors.clone();
     if errors.is_empty() {
-        match service::tickets::customer_reply(&app, &customer, number, &body, &form.uploads).await {
+        match service::tickets::customer_reply(&app, &customer, number, &body, &form.uploads).await
+        {
             Ok(ReplyOutcome::Added { reopened }) => {
                 let notice = if reopened { "reopened" } else { "reply-added" };
-                return Ok(Redirect::to(&format!("/portal/tickets/{number}?notice={notice}")).into_response());
+                return Ok(
+                    Redirect::to(&format!("/portal/tickets/{number}?notice={notice}"))
+                        .into_response(),
+                );
             }
             Ok(ReplyOutcome::NewTicket(n)) => {
-                return Ok(Redirect::to(&format!("/portal/tickets/{n}?notice=continued")).into_response());
+                return Ok(
+                    Redirect::to(&format!("/portal/tickets/{n}?notice=continued")).into_response(),
+                );
             }
             Err(service::Error::Invalid(more)) => errors = more,
             Err(other) => return Err(other.into()),
@@ -494,10 +614,13 @@ async fn rate(
     let message: Option<MessageId> = form.message.parse().ok();
     let stars: i16 = form.stars.parse().unwrap_or(0);
     match service::tickets::rate(&app, &customer, number, message, stars, &form.comment).await {
-        Ok(()) => Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=rated")).into_response()),
-        Err(service::Error::Conflict(_)) => {
-            Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=rating-fixed")).into_response())
+        Ok(()) => {
+            Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=rated")).into_response())
         }
+        Err(service::Error::Conflict(_)) => Ok(Redirect::to(&format!(
+            "/portal/tickets/{number}?notice=rating-fixed"
+        ))
+        .into_response()),
         Err(service::Error::Invalid(errors)) => {
             let view = load(&app, &customer, number).await?;
             let mut again = ticket_page(&app, page, view);
@@ -511,11 +634,23 @@ async fn rate(
 /// GET /l/{token}: a signed link from one of our mails. It only remembers
 /// the link and opens the ticket: mail scanners open every link, so
 /// following one never changes anything.
-async fn follow_link(State(app): State<AppState>, Path(token): Path<String>) -> Result<Response, WebError> {
+async fn follow_link(
+    State(app): State<AppState>,
+    Path(token): Path<String>,
+) -> Result<Response, WebError> {
     match service::links::holder(&app.db, &app.secrets.session_key, &token).await? {
         Some((_, number)) => {
-            let cookie = build_cookie(LINK_COOKIE, token, Some(i64::from(app.config.tickets.link_days)), app.config.secure_cookies());
-            Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&format!("/portal/tickets/{number}"))).into_response())
+            let cookie = build_cookie(
+                LINK_COOKIE,
+                token,
+                Some(i64::from(app.config.tickets.link_days)),
+                app.config.secure_cookies(),
+            );
+            Ok((
+                [(header::SET_COOKIE, cookie)],
+                Redirect::to(&format!("/portal/tickets/{number}")),
+            )
+                .into_response())
         }
         None => Ok(Redirect::to("/login?notice=link-expired").into_response()),
     }
