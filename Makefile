@@ -27,7 +27,12 @@ deps-run:
 	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	 fi
 
+# What the tests need besides PostgreSQL: headless Chromium and chromedriver.
 deps-test: deps-run
+	@if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
+	   echo "Installing Chromium and chromedriver for the browser tests..."; \
+	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	 fi
 
 build: deps-rust
 	cargo build --release --locked

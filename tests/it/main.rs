@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod browser;
 mod csrf;
 mod embedded;
 mod events;

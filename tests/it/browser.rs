@@ -1,0 +1,250 @@
+//! End to end in headless Chromium (driven through chromedriver, which
+//! `make test` starts): a customer registers, files a ticket with a
+//! screenshot, follows it, replies, closes it, reopens it by replying and
+//! rates it. Screenshots of the main pages land in `test-artifacts/`.
+
+use std::time::Duration;
+
+use bilet::domain::status::Status;
+use fantoccini::{Client, ClientBuilder, Locator};
+use hyper_util::client::legacy::connect::HttpConnector;
+use serde_json::json;
+use sqlx::PgPool;
+
+use crate::harness::{PNG, TestApp, fixtures};
+
+/// A fresh headless Chromium session.
+pub async fn browser(width: u32, height: u32, dark: bool) -> Client {
+    let url = std::env::var("CHROMEDRIVER_URL")
+        .expect("`make test` starts chromedriver and sets CHROMEDRIVER_URL");
+    let mut args = vec![
+        "--headless=new".to_string(),
+        "--no-sandbox".into(),
+        "--disable-gpu".into(),
+        "--disable-dev-shm-usage".into(),
+        "--disable-quic".into(),
+        "--no-first-run".into(),
+        "--disable-background-networking".into(),
+        "--disable-component-update".into(),
+        "--disable-sync".into(),
+        "--hide-scrollbars".into(),
+        "--lang=en-US".into(),
+        format!("--window-size={width},{height}"),
+    ];
+    if dark {
+        args.push("--force-dark-mode".into());
+        args.push("--blink-settings=preferredColorScheme=0".into());
+    }
+    let mut caps = serde_json::Map::new();
+    caps.insert(
+        "goog:chromeOptions".into(),
+        json!({ "binary": "/usr/bin/chromium", "args": args }),
+    );
+    ClientBuilder::new(HttpConnector::new())
+        .capabilities(caps)
+        .connect(&url)
+        .await
+        .expect("chromedriver session")
+}
+
+/// Saves a screenshot of the current page as `test-artifacts/<name>.png`.
+pub async fn shot(client: &Client, name: &str) {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("test-artifacts");
+    std::fs::create_dir_all(&dir).expect("artifacts dir");
+    let png = client.screenshot().await.expect("screenshot");
+    std::fs::write(dir.join(format!("{name}.png")), png).expect("write screenshot");
+}
+
+/// Waits until the current path (and query) satisfies `want`.
+pub async fn wait_for_path(client: &Client, want: impl Fn(&str) -> bool) -> String {
+    for _ in 0..100 {
+        let url = client.current_url().await.expect("url");
+        let path = format!(
+            "{}{}",
+            url.path(),
+            url.query().map(|q| format!("?{q}")).unwrap_or_default()
+        );
+        if want(&path) {
+            return path;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the browser never reached the expected page");
+}
+
+pub async fn fill(client: &Client, css: &str, text: &str) {
+    let field = client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"));
+    field.clear().await.expect("clear");
+    field.send_keys(text).await.expect("type");
+}
+
+pub async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+pub async fn text(client: &Client, css: &str) -> String {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|_| panic!("no {css}"))
+        .text()
+        .await
+        .expect("text")
+}
+
+#[sqlx::test]
+async fn a_customer_files_follows_closes_reopens_and_rates_a_ticket(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let png = tempfile::Builder::new()
+        .suffix(".png")
+        .tempfile()
+        .expect("png file");
+    std::fs::write(png.path(), PNG).expect("write png");
+    let base = app.url("");
+    let c = browser(1280, 900, false).await;
+
+    c.goto(&format!("{base}/register")).await.expect("goto");
+    shot(&c, "register-en-1280").await;
+    fill(&c, "#name", "Anna Petrova").await;
+    fill(&c, "#email", "anna@example.com").await;
+    fill(&c, "#password", "correct horse battery").await;
+    click(&c, "main button[type=submit]").await;
+    wait_for_path(&c, |p| p.starts_with("/portal")).await;
+    assert!(text(&c, ".notice").await.contains("Welcome"));
+    shot(&c, "portal-empty-en-1280").await;
+
+    click(&c, "a.button.primary").await;
+    wait_for_path(&c, |p| p.starts_with("/portal/tickets/new")).await;
+    fill(&c, "#subject", "Site example.com shows error 502").await;
+    fill(
+        &c,
+        "#body",
+        "Since 10:00 every page answers 502. Nothing changed on our side.",
+    )
+    .await;
+    c.find(Locator::Id("attachments"))
+        .await
+        .expect("file input")
+        .send_keys(&png.path().to_string_lossy())
+        .await
+        .expect("choose file");
+    shot(&c, "new-ticket-en-1280").await;
+    click(&c, "form button.primary[type=submit]").await;
+    let path = wait_for_path(&c, |p| p.contains("notice=created")).await;
+    let number: i64 = path
+        .trim_start_matches("/portal/tickets/")
+        .split('?')
+        .next()
+        .and_then(|n| n.parse().ok())
+        .expect("number");
+    assert_eq!(text(&c, "h1").await, "Site example.com shows error 502");
+    assert!(
+        text(&c, ".chips").await.contains(".png"),
+        "the screenshot is attached"
+    );
+    shot(&c, "ticket-created-en-1280").await;
+
+    click(&c, ".breadcrumb a").await;
+    wait_for_path(&c, |p| p == "/portal").await;
+    assert!(
+        text(&c, ".ticket-list")
+            .await
+            .contains("Site example.com shows error 502")
+    );
+    shot(&c, "my-tickets-en-1280").await;
+
+    click(&c, ".ticket-link").await;
+    wait_for_path(&c, |p| p.starts_with(&format!("/portal/tickets/{number}"))).await;
+    fill(
+        &c,
+        "textarea#body",
+        "Here is more: it happens on every page.",
+    )
+    .await;
+    click(&c, ".reply button.primary").await;
+    wait_for_path(&c, |p| p.contains("notice=reply-added")).await;
+    assert_eq!(
+        c.find_all(Locator::Css(".message"))
+            .await
+            .expect("messages")
+            .len(),
+        2
+    );
+
+    click(&c, ".solved button").await;
+    wait_for_path(&c, |p| p.contains("notice=closed")).await;
+    assert_eq!(text(&c, ".meta .pill").await, "Closed");
+
+    fill(&c, "textarea#body", "Sorry, it is back again.").await;
+    click(&c, ".reply button.primary").await;
+    wait_for_path(&c, |p| p.contains("notice=reopened")).await;
+    assert_eq!(text(&c, ".meta .pill").await, "Open");
+
+    // Support resolves it; the customer rates.
+    let id: bilet::domain::ids::TicketId =
+        sqlx::query_scalar("select id from tickets where number = $1")
+            .bind(number)
+            .fetch_one(&db)
+            .await
+            .expect("ticket");
+    bilet::store::tickets::set_status(&db, id, Status::Resolved, time::OffsetDateTime::now_utc())
+        .await
+        .expect("resolve");
+    c.goto(&format!("{base}/portal/tickets/{number}"))
+        .await
+        .expect("goto");
+    click(&c, "label[for=stars-5]").await;
+    fill(&c, "#comment", "Quick and clear, thank you!").await;
+    click(&c, ".rating button.primary").await;
+    wait_for_path(&c, |p| p.contains("notice=rated")).await;
+    let (stars, comment): (i16, String) = sqlx::query_as("select stars, comment from ratings")
+        .fetch_one(&db)
+        .await
+        .expect("rating");
+    assert_eq!(
+        (stars, comment.as_str()),
+        (5, "Quick and clear, thank you!")
+    );
+    shot(&c, "ticket-rated-en-1280").await;
+
+    // The same pages in Russian, on a phone, in the dark.
+    click(&c, ".lang-switch button[value=ru]").await;
+    wait_for_path(&c, |p| p.starts_with(&format!("/portal/tickets/{number}"))).await;
+    assert_eq!(text(&c, ".meta .pill").await, "Решено");
+    shot(&c, "ticket-ru-1280").await;
+    c.close().await.expect("close");
+
+    let phone = browser(390, 844, true).await;
+    phone.goto(&format!("{base}/login")).await.expect("goto");
+    fill(&phone, "#email", "anna@example.com").await;
+    fill(&phone, "#password", "correct horse battery").await;
+    click(&phone, "main button[type=submit]").await;
+    wait_for_path(&phone, |p| p.starts_with("/portal")).await;
+    assert_eq!(
+        text(&phone, "h1").await,
+        "Мои обращения",
+        "the account remembers Russian"
+    );
+    shot(&phone, "my-tickets-ru-390-dark").await;
+    phone
+        .goto(&format!("{base}/portal/tickets/{number}"))
+        .await
+        .expect("goto");
+    shot(&phone, "ticket-ru-390-dark").await;
+    phone
+        .goto(&format!("{base}/portal/tickets/new"))
+        .await
+        .expect("goto");
+    shot(&phone, "new-ticket-ru-390-dark").await;
+    phone.close().await.expect("close");
+}
