@@ -32,6 +32,8 @@ pub struct AppState {
     pub blobs: Arc<dyn BlobStore>,
     /// Cancelled at shutdown: long-lived streams end when it is.
     pub shutdown: CancellationToken,
+    /// Admin settings, cached; reloaded when any node changes them.
+    pub settings: crate::service::settings::SettingsCache,
 }
 
 impl AppState {
@@ -42,7 +44,11 @@ impl AppState {
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
         let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
+        let settings = crate::service::settings::SettingsCache::new(
+            crate::service::settings::Settings::defaults(&config),
+        );
         Ok(Self {
+            settings,
             db,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
@@ -92,6 +98,7 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
     let secrets = Secrets::load_or_create(&config.secrets, &config.data_dir)?;
     let supervisor = Supervisor::new();
     let state = AppState::new(db, config.clone(), secrets, supervisor.token())?;
+    state.settings.reload(&state.db, &state.config).await?;
     let first_admin = first_admin_notice(&state).await?;
 
     let listener = TcpListener::bind(config.http.listen)

@@ -13,7 +13,8 @@ use sqlx::postgres::PgListener;
 use tokio::sync::broadcast;
 use tokio_util::sync::CancellationToken;
 
-use crate::domain::ids::{DepartmentId, MessageId, TicketId, UserId};
+use crate::domain::ids::{DepartmentId, MessageId, TicketId, TicketNumber, UserId};
+use crate::domain::messages::Kind;
 
 /// The NOTIFY channel.
 pub const CHANNEL: &str = "bilet_events";
@@ -23,22 +24,29 @@ pub const CHANNEL: &str = "bilet_events";
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
     /// A ticket was opened or changed (status, assignee, department...).
+    /// After a transfer, `department` is the new one.
     TicketChanged {
         ticket: TicketId,
+        number: TicketNumber,
         department: DepartmentId,
     },
     /// A message was added to a ticket.
     MessageAdded {
         ticket: TicketId,
+        number: TicketNumber,
         department: DepartmentId,
         message: MessageId,
+        kind: Kind,
     },
     /// Admin settings changed: caches reload.
     SettingsChanged,
     /// Someone is viewing or typing on a ticket.
     Presence {
         ticket: TicketId,
+        number: TicketNumber,
+        department: DepartmentId,
         user: UserId,
+        name: String,
         typing: bool,
     },
 }

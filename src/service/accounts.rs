@@ -435,3 +435,9 @@ pub async fn claim(
     tx.commit().await?;
     Ok(user)
 }
+
+/// Remembers whether an agent wants a sound for new customer messages.
+pub async fn set_sound(db: &PgPool, user: UserId, on: bool) -> Result<()> {
+    store::users::set_preference(db, user, "sound", serde_json::Value::Bool(on)).await?;
+    Ok(())
+}

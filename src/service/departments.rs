@@ -90,6 +90,82 @@ pub async fn list(db: &PgPool) -> Result<Vec<DepartmentRow>> {
     Ok(store::departments::list(db).await?)
 }
 
+/// The departments `user` may read tickets of; `None` means all (admins).
+pub async fn readable_by(
+    db: &PgPool,
+    user: &crate::store::users::UserRow,
+) -> Result<Option<Vec<DepartmentId>>> {
+    if user.role == crate::domain::users::Role::Admin {
+        return Ok(None);
+    }
+    Ok(Some(
+        store::users::grants(db, user.id)
+            .await?
+            .into_iter()
+            .map(|(d, _)| d)
+            .collect(),
+    ))
+}
+
+/// A department as the admin console edits it.
+pub async fn for_edit(db: &PgPool, slug: &str) -> Result<store::departments::DepartmentEdit> {
+    store::departments::find_for_edit(db, slug)
+        .await?
+        .ok_or(super::Error::NotFound)
+}
+
+/// Saves an edited department.
+pub async fn update(
+    db: &PgPool,
+    admin: UserId,
+    d: store::departments::DepartmentEdit,
+) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    if d.name.trim().is_empty() {
+        errors.add("name", "error-name-required");
+    }
+    let addresses: Vec<Option<String>> = d.addresses.iter().map(|a| email::normalize(a)).collect();
+    if addresses.iter().any(Option::is_none) {
+        errors.add("addresses", "error-email-invalid");
+    }
+    if let Some(m) = d.manager_id
+        && !store::users::find(db, m)
+            .await?
+            .is_some_and(|u| u.role.is_staff())
+    {
+        errors.add("manager", "error-manager");
+    }
+    errors.into_result()?;
+    let d = store::departments::DepartmentEdit {
+        addresses: addresses.into_iter().flatten().collect(),
+        name: d.name.trim().to_string(),
+        ..d
+    };
+    let mut tx = db.begin().await?;
+    if let Err(err) = store::departments::update(&mut tx, &d).await {
+        return Err(match store::violated_constraint(&err) {
+            Some("department_addresses_pkey") => {
+                FieldErrors::one("addresses", "error-address-taken")
+            }
+            _ => err.into(),
+        });
+    }
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: Some(admin),
+            kind: "department.updated",
+            ticket: None,
+            subject: Some(d.id.0),
+            data: json!({ "slug": d.slug, "name": d.name, "addresses": d.addresses, "customer_visible": d.customer_visible }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     #[test]

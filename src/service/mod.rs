@@ -2,14 +2,19 @@
 //! asks `domain` for the rules and `store` for the data. No HTTP here.
 
 pub mod accounts;
+pub mod agent_tickets;
+pub mod catalog;
 pub mod departments;
 pub mod health;
 pub mod links;
 pub mod notifications;
 pub mod passwords;
 pub mod sessions;
+pub mod settings;
+pub mod staff;
 pub mod tickets;
 pub mod uploads;
+pub mod workspaces;
 
 /// What went wrong in a use case.
 #[derive(Debug, thiserror::Error)]

@@ -157,6 +157,7 @@ pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> a
             // RFC 3834: an automatic answer; other robots must not answer it.
             headers: json!({ "Auto-Submitted": "auto-replied" }),
             to: std::slice::from_ref(&ack.requester.email),
+            attachments: &[],
         },
     )
     .await?;
@@ -232,8 +233,92 @@ pub async fn queue_claim(
             body_html: Some(&html),
             headers: json!({ "Auto-Submitted": "auto-generated" }),
             to: std::slice::from_ref(&user.email),
+            attachments: &[],
         },
     )
     .await?;
     Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "email/reply.txt", escape = "none")]
+struct ReplyText<'a> {
+    l: &'a MailLocale,
+    body: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/reply.html")]
+struct ReplyHtml<'a> {
+    l: &'a MailLocale,
+    body: &'a str,
+    link: &'a str,
+}
+
+/// What an agent's reply mail needs to know.
+pub struct Reply<'a> {
+    pub ticket: TicketId,
+    pub number: TicketNumber,
+    pub subject: &'a str,
+    pub message: MessageId,
+    /// The whole text, signature included.
+    pub body: &'a str,
+    pub agent_name: &'a str,
+    pub department_addresses: &'a [String],
+    pub requester: &'a UserRow,
+    /// Message-IDs of the thread so far, oldest first.
+    pub thread: &'a [String],
+    pub attachments: &'a [uuid::Uuid],
+}
+
+/// Queues an agent's reply to the requester; returns its Message-ID, which
+/// the message keeps so that answers to it thread back.
+pub async fn queue_reply(
+    db: &mut PgConnection,
+    app: &AppState,
+    reply: Reply<'_>,
+) -> anyhow::Result<String> {
+    let l = MailLocale(locale_of(app, reply.requester));
+    let link = ticket_link(app, reply.requester, reply.number);
+    let text = ReplyText {
+        l: &l,
+        body: reply.body,
+        link: &link,
+    }
+    .render()?;
+    let html = ReplyHtml {
+        l: &l,
+        body: reply.body,
+        link: &link,
+    }
+    .render()?;
+    let message_id = crate::mail::message_id::generate(
+        &app.secrets.message_id_key,
+        reply.number,
+        reply.message,
+        &mail_domain(app),
+    );
+    let from = from_address(app, reply.department_addresses);
+    store::outbox::insert(
+        db,
+        store::outbox::NewOutbound {
+            ticket: Some(reply.ticket),
+            message: Some(reply.message),
+            kind: "reply",
+            from_addr: &from,
+            from_name: Some(reply.agent_name),
+            mail_message_id: &message_id,
+            in_reply_to: reply.thread.last().map(String::as_str),
+            references: reply.thread,
+            subject: &tagged_subject(app, reply.number, reply.subject),
+            body_text: &text,
+            body_html: Some(&html),
+            headers: json!({}),
+            to: std::slice::from_ref(&reply.requester.email),
+            attachments: reply.attachments,
+        },
+    )
+    .await?;
+    Ok(message_id)
 }

@@ -333,8 +333,10 @@ pub async fn open_by_customer(
         &mut *tx,
         &Event::MessageAdded {
             ticket: id,
+            number,
             department: department.id,
             message,
+            kind: Kind::Customer,
         },
     )
     .await?;
@@ -402,8 +404,10 @@ pub async fn customer_reply(
         &mut *tx,
         &Event::MessageAdded {
             ticket: ticket.id,
+            number: ticket.number,
             department: ticket.department_id,
             message,
+            kind: Kind::Customer,
         },
     )
     .await?;
@@ -466,8 +470,10 @@ async fn continue_in_new_ticket(
         &mut *tx,
         &Event::MessageAdded {
             ticket: id,
+            number,
             department: department.id,
             message,
+            kind: Kind::Customer,
         },
     )
     .await?;
@@ -498,6 +504,7 @@ pub async fn customer_close(
         &mut *tx,
         &Event::TicketChanged {
             ticket: ticket.id,
+            number: ticket.number,
             department: ticket.department_id,
         },
     )

@@ -46,7 +46,7 @@ impl<'a> Receiver<'a> {
 
     /// Streams one file in. Errors are collected under the `attachments` field.
     pub async fn receive(&mut self, filename: &str, reader: BlobReader<'_>) -> anyhow::Result<()> {
-        let limits = &self.app.config.attachments;
+        let limits = self.app.settings.get();
         let name = clean_filename(filename);
         let budget = limits.max_message_bytes.saturating_sub(self.used);
         let limit = limits.max_file_bytes.min(budget);

@@ -44,3 +44,31 @@ pub async fn kinds_for_subject(
         .fetch_all(db)
         .await
 }
+
+/// One entry of the audit page.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct AuditRow {
+    pub id: i64,
+    pub at: time::OffsetDateTime,
+    pub actor_name: Option<String>,
+    pub kind: String,
+    pub ticket_number: Option<crate::domain::ids::TicketNumber>,
+    pub data: Value,
+}
+
+/// The newest entries before `before` (an entry id), newest first.
+pub async fn page(
+    db: impl PgExecutor<'_>,
+    before: Option<i64>,
+    limit: i64,
+) -> sqlx::Result<Vec<AuditRow>> {
+    sqlx::query_as(
+        "select e.id, e.at, u.name as actor_name, e.kind, t.number as ticket_number, e.data \
+         from events e left join users u on u.id = e.actor_id left join tickets t on t.id = e.ticket_id \
+         where ($1::bigint is null or e.id < $1) order by e.id desc limit $2",
+    )
+    .bind(before)
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}

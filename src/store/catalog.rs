@@ -104,3 +104,96 @@ pub async fn visible_departments(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<De
     .fetch_all(db)
     .await
 }
+
+#[derive(sqlx::FromRow)]
+struct TopicWithVisibility {
+    #[sqlx(flatten)]
+    topic: HelpTopicRow,
+    customer_visible: bool,
+}
+
+/// Every help topic (admin console), with its visibility.
+pub async fn all_help_topics(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(HelpTopicRow, bool)>> {
+    let rows: Vec<TopicWithVisibility> = sqlx::query_as(
+        "select id, name, department_id, guidance, prompts, suggested_attachments, customer_visible \
+         from help_topics order by position, name",
+    )
+    .fetch_all(db)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| (r.topic, r.customer_visible))
+        .collect())
+}
+
+/// Shows or hides a help topic.
+pub async fn set_topic_visible(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    visible: bool,
+) -> sqlx::Result<()> {
+    sqlx::query("update help_topics set customer_visible = $2 where id = $1")
+        .bind(id)
+        .bind(visible)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Changes a help topic.
+#[allow(clippy::too_many_arguments)]
+pub async fn update_help_topic(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    name: &str,
+    department: DepartmentId,
+    guidance: &str,
+    prompts: &[Prompt],
+    suggested_attachments: &str,
+    visible: bool,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update help_topics set name = $2, department_id = $3, guidance = $4, prompts = $5, \
+             suggested_attachments = $6, customer_visible = $7 where id = $1",
+    )
+    .bind(id)
+    .bind(name)
+    .bind(department)
+    .bind(guidance)
+    .bind(sqlx::types::Json(prompts))
+    .bind(suggested_attachments)
+    .bind(visible)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Deletes a help topic.
+pub async fn delete_help_topic(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query("delete from help_topics where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Every product (admin console): (row, active).
+pub async fn all_products(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Uuid, String, bool)>> {
+    sqlx::query_as("select id, name, active from products order by position, name")
+        .fetch_all(db)
+        .await
+}
+
+/// Shows or hides a product.
+pub async fn set_product_active(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    active: bool,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("update products set active = $2 where id = $1")
+        .bind(id)
+        .bind(active)
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}

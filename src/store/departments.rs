@@ -67,3 +67,58 @@ pub async fn find_by_slug(
         .fetch_optional(db)
         .await
 }
+
+/// A department's editable fields with its manager.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct DepartmentEdit {
+    pub id: DepartmentId,
+    pub slug: String,
+    pub name: String,
+    pub signature: String,
+    pub customer_visible: bool,
+    pub manager_id: Option<crate::domain::ids::UserId>,
+    pub addresses: Vec<String>,
+}
+
+/// A department for the edit form.
+pub async fn find_for_edit(
+    db: impl PgExecutor<'_>,
+    slug: &str,
+) -> sqlx::Result<Option<DepartmentEdit>> {
+    sqlx::query_as(
+        "select d.id, d.slug, d.name, d.signature, d.customer_visible, d.manager_id, \
+         coalesce(array(select a.email from department_addresses a where a.department_id = d.id \
+                        order by a.is_primary desc, a.email), '{}') as addresses \
+         from departments d where d.slug = $1",
+    )
+    .bind(slug)
+    .fetch_optional(db)
+    .await
+}
+
+/// Changes a department and replaces its addresses (the first is primary).
+pub async fn update(db: &mut PgConnection, d: &DepartmentEdit) -> sqlx::Result<()> {
+    sqlx::query(
+        "update departments set name = $2, signature = $3, customer_visible = $4, manager_id = $5 where id = $1",
+    )
+    .bind(d.id)
+    .bind(&d.name)
+    .bind(&d.signature)
+    .bind(d.customer_visible)
+    .bind(d.manager_id)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("delete from department_addresses where department_id = $1")
+        .bind(d.id)
+        .execute(&mut *db)
+        .await?;
+    for (i, address) in d.addresses.iter().enumerate() {
+        sqlx::query("insert into department_addresses (email, department_id, is_primary) values ($1, $2, $3)")
+            .bind(address)
+            .bind(d.id)
+            .bind(i == 0)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(())
+}

@@ -49,6 +49,7 @@ pub struct MessageRow {
     pub author_id: Option<UserId>,
     pub author_name: Option<String>,
     pub author_email: Option<String>,
+    pub subject: Option<String>,
     pub body_text: String,
     pub created_at: OffsetDateTime,
 }
@@ -62,7 +63,7 @@ pub async fn list_for_ticket(
 ) -> sqlx::Result<Vec<MessageRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "select m.id, m.kind, m.source, m.author_id, u.name as author_name, e.email as author_email, \
-                m.body_text, m.created_at \
+                m.subject, m.body_text, m.created_at \
          from messages m join tickets t on t.id = m.ticket_id \
          left join users u on u.id = m.author_id \
          left join user_emails e on e.user_id = u.id and e.is_primary \
@@ -73,4 +74,18 @@ pub async fn list_for_ticket(
     super::access::push_message_filter(&mut qb, scope);
     qb.push(" order by m.created_at, m.id");
     qb.build_query_as().fetch_all(db).await
+}
+
+/// Remembers the Message-ID a message was mailed with.
+pub async fn set_mail_id(
+    db: impl PgExecutor<'_>,
+    id: MessageId,
+    mail_message_id: &str,
+) -> sqlx::Result<()> {
+    sqlx::query("update messages set mail_message_id = $2 where id = $1")
+        .bind(id)
+        .bind(mail_message_id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -24,6 +24,8 @@ pub struct NewOutbound<'a> {
     pub body_html: Option<&'a str>,
     pub headers: serde_json::Value,
     pub to: &'a [String],
+    /// Attachment rows whose files go with the mail.
+    pub attachments: &'a [Uuid],
 }
 
 /// Queues `mail` with its recipients.
@@ -31,8 +33,8 @@ pub async fn insert(db: &mut PgConnection, mail: NewOutbound<'_>) -> sqlx::Resul
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into outbox (id, ticket_id, message_id, kind, from_addr, from_name, mail_message_id, \
-             in_reply_to, mail_references, subject, body_text, body_html, headers) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)",
+             in_reply_to, mail_references, subject, body_text, body_html, headers, attachment_ids) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14)",
     )
     .bind(id)
     .bind(mail.ticket)
@@ -47,6 +49,7 @@ pub async fn insert(db: &mut PgConnection, mail: NewOutbound<'_>) -> sqlx::Resul
     .bind(mail.body_text)
     .bind(mail.body_html)
     .bind(mail.headers)
+    .bind(mail.attachments)
     .execute(&mut *db)
     .await?;
     for address in mail.to {
@@ -64,6 +67,9 @@ pub async fn insert(db: &mut PgConnection, mail: NewOutbound<'_>) -> sqlx::Resul
 pub struct OutboundRow {
     pub id: Uuid,
     pub kind: String,
+    pub from_name: Option<String>,
+    pub in_reply_to: Option<String>,
+    pub attachment_ids: Vec<Uuid>,
     pub from_addr: String,
     pub mail_message_id: String,
     pub subject: String,
@@ -79,7 +85,7 @@ pub async fn list_for_ticket(
     ticket: TicketId,
 ) -> sqlx::Result<Vec<OutboundRow>> {
     sqlx::query_as(
-        "select o.id, o.kind, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
+        "select o.id, o.kind, o.from_name, o.in_reply_to, o.attachment_ids, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
                 array(select r.address from outbox_recipients r where r.outbox_id = o.id order by r.address) as recipients \
          from outbox o where o.ticket_id = $1 order by o.created_at, o.id",
     )
@@ -91,7 +97,7 @@ pub async fn list_for_ticket(
 /// The mails queued to an address, oldest first (claim links have no ticket).
 pub async fn list_to(db: impl PgExecutor<'_>, address: &str) -> sqlx::Result<Vec<OutboundRow>> {
     sqlx::query_as(
-        "select o.id, o.kind, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
+        "select o.id, o.kind, o.from_name, o.in_reply_to, o.attachment_ids, o.from_addr, o.mail_message_id, o.subject, o.body_text, o.body_html, o.headers, \
                 array(select r.address from outbox_recipients r where r.outbox_id = o.id order by r.address) as recipients \
          from outbox o where exists (select 1 from outbox_recipients r where r.outbox_id = o.id and r.address = $1) \
          order by o.created_at, o.id",

@@ -290,6 +290,11 @@ pub struct TicketDetail {
     pub product_name: Option<String>,
     pub prompt_answers: serde_json::Value,
     pub assignee_id: Option<UserId>,
+    pub assignee_name: Option<String>,
+    pub requester_email: String,
+    pub priority: crate::domain::priority::Priority,
+    pub merged_into: Option<TicketNumber>,
+    pub signature: String,
     pub created_at: OffsetDateTime,
     pub resolved_at: Option<OffsetDateTime>,
     pub closed_at: Option<OffsetDateTime>,
@@ -305,9 +310,13 @@ pub async fn detail(
     let mut qb = QueryBuilder::<Postgres>::new(
         "select t.id, t.number, t.subject, t.status, t.department_id, d.name as department_name, \
                 t.requester_id, u.name as requester_name, p.name as product_name, t.prompt_answers, \
-                t.assignee_id, t.created_at, t.resolved_at, t.closed_at, t.version \
+                t.assignee_id, au.name as assignee_name, re.email as requester_email, t.priority, \
+                mt.number as merged_into, d.signature, t.created_at, t.resolved_at, t.closed_at, t.version \
          from tickets t join departments d on d.id = t.department_id \
          join users u on u.id = t.requester_id \
+         join user_emails re on re.user_id = u.id and re.is_primary \
+         left join users au on au.id = t.assignee_id \
+         left join tickets mt on mt.id = t.merged_into_id \
          left join products p on p.id = t.product_id \
          where t.number = ",
     );
@@ -424,4 +433,13 @@ pub async fn continuations(
         out.into_iter().map(|r| r.1).collect(),
         inc.into_iter().map(|r| r.1).collect(),
     ))
+}
+
+/// Marks activity without changing anything else (internal notes).
+pub async fn touch(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<()> {
+    sqlx::query("update tickets set last_activity_at = now(), version = version + 1 where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
 }

@@ -22,6 +22,7 @@ pub struct UserRow {
     pub session_epoch: i32,
     pub disabled_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
+    pub preferences: serde_json::Value,
 }
 
 impl UserRow {
@@ -37,7 +38,8 @@ impl UserRow {
 }
 
 const SELECT: &str = "select u.id, u.role, u.name, e.email, u.password_hash, u.must_change_password, \
-     u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at \
+     u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at, \
+     u.preferences \
      from users u join user_emails e on e.user_id = u.id and e.is_primary";
 
 /// What a new user starts with.
@@ -200,6 +202,76 @@ pub async fn set_organisation(
     sqlx::query("update users set organisation_id = $2 where id = $1")
         .bind(id)
         .bind(organisation)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Sets one key of the user's preferences (e.g. "sound").
+pub async fn set_preference(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    key: &str,
+    value: serde_json::Value,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "update users set preferences = jsonb_set(preferences, array[$2], $3) where id = $1",
+    )
+    .bind(id)
+    .bind(key)
+    .bind(value)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Staff members, by name.
+pub async fn staff(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<UserRow>> {
+    sqlx::query_as(&format!(
+        "{SELECT} where u.role <> 'customer' order by u.name"
+    ))
+    .fetch_all(db)
+    .await
+}
+
+/// An agent's department grants: (department, level).
+pub async fn grants(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+) -> sqlx::Result<Vec<(DepartmentId, AccessLevel)>> {
+    sqlx::query_as("select department_id, level from agent_departments where user_id = $1")
+        .bind(id)
+        .fetch_all(db)
+        .await
+}
+
+/// Replaces an agent's grants.
+pub async fn set_grants(
+    db: &mut PgConnection,
+    id: UserId,
+    grants: &[(DepartmentId, AccessLevel)],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from agent_departments where user_id = $1")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    for (department, level) in grants {
+        grant_department(&mut *db, id, *department, *level).await?;
+    }
+    Ok(())
+}
+
+/// Changes a staff member's name and role.
+pub async fn set_name_and_role(
+    db: impl PgExecutor<'_>,
+    id: UserId,
+    name: &str,
+    role: Role,
+) -> sqlx::Result<()> {
+    sqlx::query("update users set name = $2, role = $3 where id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(role)
         .execute(db)
         .await?;
     Ok(())

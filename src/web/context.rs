@@ -61,6 +61,7 @@ pub struct RequestCtx {
     /// Path and query, for "back to where I was" links.
     pub path: String,
     pub request_id: Option<String>,
+    pub helpdesk_name: String,
 }
 
 /// Everything a page template needs besides its own data.
@@ -74,6 +75,7 @@ pub struct PageCtx {
     pub user: Option<UserSummary>,
     pub notice: Option<String>,
     pub languages: Vec<(String, String)>,
+    pub helpdesk_name: String,
 }
 
 /// Numbers templates pass to plural messages, by value or by reference
@@ -138,6 +140,7 @@ impl PageCtx {
             }),
             notice,
             languages,
+            helpdesk_name: ctx.helpdesk_name.clone(),
         }
     }
 
@@ -340,13 +343,15 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         .as_ref()
         .and_then(|v: &Visitor| v.user.time_zone.clone())
         .unwrap_or_else(|| app.config.i18n.default_time_zone.clone());
+    let settings = app.settings.get();
     let ctx = RequestCtx {
         ip,
+        helpdesk_name: settings.helpdesk_name.clone(),
         locale: pick_locale(
             visitor.as_ref(),
             &jar,
             &parts.headers,
-            &app.config.i18n.default_locale,
+            &settings.default_locale,
         ),
         tz: jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC),
         csrf_token: csrf_token(&app.secrets.session_key, &csrf_cookie),

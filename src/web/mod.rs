@@ -15,7 +15,6 @@ pub mod format;
 pub mod health;
 pub mod multipart;
 pub mod portal;
-pub mod tickets;
 
 use std::time::Duration;
 

@@ -2,7 +2,7 @@
 
 use std::time::Duration;
 
-use bilet::domain::ids::{DepartmentId, TicketId};
+use bilet::domain::ids::{DepartmentId, TicketId, TicketNumber};
 use bilet::events::{Bus, Event, publish};
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
@@ -18,6 +18,7 @@ async fn events_arrive_after_commit_and_never_after_rollback(db: PgPool) {
 
     let rolled_back = Event::TicketChanged {
         ticket: TicketId::new(),
+        number: TicketNumber(1),
         department: DepartmentId::new(),
     };
     let mut tx = db.begin().await.expect("tx");
@@ -26,6 +27,7 @@ async fn events_arrive_after_commit_and_never_after_rollback(db: PgPool) {
 
     let committed = Event::TicketChanged {
         ticket: TicketId::new(),
+        number: TicketNumber(1),
         department: DepartmentId::new(),
     };
     let mut tx = db.begin().await.expect("tx");

@@ -1,4 +1,11 @@
-//! The admin console.
+//! The admin console: departments, staff and their access, help topics,
+//! products, canned responses, settings, and the audit log. Admins only;
+//! every change goes through a service function that records it.
+
+pub mod catalog;
+pub mod departments;
+pub mod settings;
+pub mod staff;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -11,10 +18,14 @@ use super::error::WebError;
 use super::extract::AdminUser;
 use crate::app::AppState;
 use crate::service;
-use crate::store::departments::DepartmentRow;
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/admin", get(home))
+    Router::new()
+        .route("/admin", get(home))
+        .merge(departments::routes())
+        .merge(staff::routes())
+        .merge(catalog::routes())
+        .merge(settings::routes())
 }
 
 /// templates/admin/home.html
@@ -22,7 +33,8 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "admin/home.html")]
 pub struct AdminHomePage {
     page: PageCtx,
-    departments: Vec<DepartmentRow>,
+    departments: usize,
+    staff: usize,
 }
 
 /// GET /admin
@@ -31,6 +43,16 @@ async fn home(
     AdminUser(_): AdminUser,
     page: PageCtx,
 ) -> Result<AdminHomePage, WebError> {
-    let departments = service::departments::list(&app.db).await?;
-    Ok(AdminHomePage { page, departments })
+    let departments = service::departments::list(&app.db).await?.len();
+    let staff = service::staff::list(&app.db).await?.len();
+    Ok(AdminHomePage {
+        page,
+        departments,
+        staff,
+    })
+}
+
+/// Where a form goes after saving, with a notice.
+pub fn saved(path: &str) -> axum::response::Redirect {
+    axum::response::Redirect::to(&format!("{path}?notice=saved"))
 }

@@ -1,19 +1,232 @@
-//! The agent workspace: the queues of the agent's departments.
+//! The agent workspace: workspaces (built-in queues and saved searches)
+//! with counts, a filterable queue with keyset pagination and bulk actions.
+
+pub mod live;
+pub mod tickets;
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::Router;
-use axum::extract::State;
-use axum::routing::get;
+use axum::extract::{Path, Query, State};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
 
-use super::context::PageCtx;
+use super::context::{PageCtx, Visitor};
 use super::error::WebError;
 use super::extract::StaffUser;
-use super::tickets::{TicketListItem, list_items};
 use crate::app::AppState;
+use crate::domain::ids::{DepartmentId, TicketNumber, UserId};
+use crate::domain::messages::Kind;
+use crate::domain::priority::Priority;
+use crate::domain::queue::{Assignee, Builtin, Filter, Sort};
+use crate::domain::status::Status;
+use crate::service::{self, workspaces::Workspace};
+use crate::store::queue::{Cursor, QueueRow};
 
 pub fn routes() -> Router<AppState> {
-    Router::new().route("/agent", get(home))
+    Router::new()
+        .route("/agent", get(home))
+        .route("/agent/queue", get(queue_fragment))
+        .route("/agent/workspaces", post(save_workspace))
+        .route("/agent/workspaces/{id}/delete", post(delete_workspace))
+        .route("/agent/workspaces/{id}/move", post(move_workspace))
+        .route("/agent/bulk", post(bulk))
+        .merge(tickets::routes())
+        .merge(live::routes())
+}
+
+/// The queue's query string: a workspace, or an ad-hoc filter.
+#[derive(Debug, Deserialize, Default, Clone)]
+pub struct QueueQuery {
+    ws: Option<String>,
+    #[serde(default)]
+    status: String,
+    #[serde(default)]
+    priority: String,
+    #[serde(default)]
+    assignee: String,
+    #[serde(default)]
+    department: String,
+    #[serde(default)]
+    q: String,
+    #[serde(default)]
+    requester: String,
+    #[serde(default)]
+    days: String,
+    #[serde(default)]
+    sort: String,
+    after: Option<String>,
+}
+
+impl QueueQuery {
+    fn is_adhoc(&self) -> bool {
+        [
+            &self.status,
+            &self.priority,
+            &self.assignee,
+            &self.department,
+            &self.q,
+            &self.requester,
+            &self.days,
+            &self.sort,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
+    fn filter(&self) -> Filter {
+        Filter {
+            statuses: self
+                .status
+                .split(',')
+                .filter_map(|s| s.parse::<Status>().ok())
+                .collect(),
+            priority: self.priority.parse::<Priority>().ok(),
+            assignee: match self.assignee.as_str() {
+                "me" => Assignee::Me,
+                "unassigned" => Assignee::Unassigned,
+                other => other
+                    .parse::<UserId>()
+                    .map(Assignee::User)
+                    .unwrap_or(Assignee::Anyone),
+            },
+            department: self.department.parse::<DepartmentId>().ok(),
+            text: Some(self.q.trim().to_string()).filter(|s| !s.is_empty()),
+            requester: Some(self.requester.trim().to_string()).filter(|s| !s.is_empty()),
+            within_days: self.days.parse().ok(),
+            sort: self.sort.parse().unwrap_or_default(),
+        }
+    }
+}
+
+/// The query string that shows `filter` (pagination, saving).
+fn filter_query(filter: &Filter) -> String {
+    let mut q = url::form_urlencoded::Serializer::new(String::new());
+    if !filter.statuses.is_empty() {
+        q.append_pair(
+            "status",
+            &filter
+                .statuses
+                .iter()
+                .map(|s| s.as_str())
+                .collect::<Vec<_>>()
+                .join(","),
+        );
+    }
+    if let Some(p) = filter.priority {
+        q.append_pair("priority", p.as_str());
+    }
+    match filter.assignee {
+        Assignee::Anyone => {}
+        Assignee::Me => {
+            q.append_pair("assignee", "me");
+        }
+        Assignee::Unassigned => {
+            q.append_pair("assignee", "unassigned");
+        }
+        Assignee::User(u) => {
+            q.append_pair("assignee", &u.to_string());
+        }
+    }
+    if let Some(d) = filter.department {
+        q.append_pair("department", &d.to_string());
+    }
+    if let Some(t) = &filter.text {
+        q.append_pair("q", t);
+    }
+    if let Some(r) = &filter.requester {
+        q.append_pair("requester", r);
+    }
+    if let Some(d) = filter.within_days {
+        q.append_pair("days", &d.to_string());
+    }
+    if filter.sort != Sort::default() {
+        q.append_pair("sort", filter.sort.as_str());
+    }
+    q.finish()
+}
+
+fn encode_cursor(c: &Cursor) -> String {
+    format!("{}_{}", c.at.unix_timestamp_nanos(), c.id)
+}
+
+fn decode_cursor(s: &str) -> Option<Cursor> {
+    let (at, id) = s.split_once('_')?;
+    Some(Cursor {
+        at: time::OffsetDateTime::from_unix_timestamp_nanos(at.parse().ok()?).ok()?,
+        id: id.parse().ok()?,
+    })
+}
+
+/// One queue row, formatted for the reader.
+pub struct RowView {
+    number: String,
+    subject: String,
+    requester: String,
+    requester_email: String,
+    department: String,
+    status: &'static str,
+    status_label: String,
+    priority: &'static str,
+    priority_label: String,
+    assignee: String,
+    initials: String,
+    updated: String,
+    updated_exact: String,
+    awaiting: bool,
+    last_by: String,
+    snippet: String,
+}
+
+fn initials(name: &str) -> String {
+    name.split_whitespace()
+        .filter_map(|w| w.chars().next())
+        .take(2)
+        .flat_map(char::to_uppercase)
+        .collect()
+}
+
+fn row_view(page: &PageCtx, r: QueueRow, now: time::OffsetDateTime) -> RowView {
+    let assignee = r.assignee_name.unwrap_or_default();
+    RowView {
+        number: r.number.to_string(),
+        subject: r.subject,
+        requester: r.requester_name,
+        requester_email: r.requester_email,
+        department: r.department_name,
+        status: r.status.as_str(),
+        status_label: page.t(&format!("status-{}", r.status.as_str())),
+        priority: r.priority.as_str(),
+        priority_label: page.t(&format!("priority-{}", r.priority.as_str())),
+        initials: initials(&assignee),
+        assignee,
+        updated: page.fmt.relative(r.last_activity_at, now),
+        updated_exact: page.fmt.datetime(r.last_activity_at),
+        awaiting: r.last_message_kind == Some(Kind::Customer),
+        last_by: match r.last_message_kind {
+            Some(Kind::Customer) => page.t("last-by-customer"),
+            Some(Kind::Agent) => page.t("last-by-agent"),
+            _ => String::new(),
+        },
+        snippet: r
+            .snippet
+            .unwrap_or_default()
+            .lines()
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    }
+}
+
+/// A workspace tab.
+pub struct TabView {
+    key: String,
+    name: String,
+    count: String,
+    active: bool,
+    own: bool,
+    shared: bool,
 }
 
 /// templates/agent/home.html
@@ -21,15 +234,317 @@ pub fn routes() -> Router<AppState> {
 #[template(path = "agent/home.html")]
 pub struct AgentHomePage {
     page: PageCtx,
-    tickets: Vec<TicketListItem>,
+    tabs: Vec<TabView>,
+    title: String,
+    rows: Vec<RowView>,
+    next: Option<String>,
+    query: String,
+    adhoc: bool,
+    q: QueueQuery,
+    departments: Vec<(String, String)>,
+    agents: Vec<(String, String)>,
+    sound: bool,
 }
 
-/// GET /agent
+/// templates/agent/queue.html: the list alone, for live refreshes.
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/queue.html")]
+pub struct QueueFragment {
+    page: PageCtx,
+    rows: Vec<RowView>,
+    next: Option<String>,
+}
+
+struct Queue {
+    tabs: Vec<TabView>,
+    title: String,
+    rows: Vec<RowView>,
+    next: Option<String>,
+    query: String,
+    adhoc: bool,
+}
+
+async fn load_queue(
+    app: &AppState,
+    visitor: &Visitor,
+    page: &PageCtx,
+    q: &QueueQuery,
+) -> Result<Queue, WebError> {
+    let workspaces: Vec<Workspace> = service::workspaces::list(&app.db, &visitor.user).await?;
+    let adhoc = q.is_adhoc();
+    let selected = if adhoc {
+        None
+    } else {
+        q.ws.clone()
+            .or_else(|| Some(Builtin::MineOpen.slug().to_string()))
+    };
+    let (filter, title) = match selected
+        .as_deref()
+        .and_then(|k| workspaces.iter().find(|w| w.key == k))
+    {
+        Some(w) => (
+            w.filter.clone(),
+            if w.builtin {
+                page.t(&w.name)
+            } else {
+                w.name.clone()
+            },
+        ),
+        None if adhoc => (q.filter(), page.t("queue-search-results")),
+        None => return Err(WebError::NotFound),
+    };
+    let after = q.after.as_deref().and_then(decode_cursor);
+    let (rows, next) =
+        service::workspaces::page(&app.db, &visitor.user, &filter, after, 50).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let query = if adhoc {
+        filter_query(&filter)
+    } else {
+        format!("ws={}", selected.clone().unwrap_or_default())
+    };
+    let tabs = workspaces
+        .iter()
+        .map(|w| TabView {
+            key: w.key.clone(),
+            name: if w.builtin {
+                page.t(&w.name)
+            } else {
+                w.name.clone()
+            },
+            count: page.fmt.number(w.count),
+            active: selected.as_deref() == Some(w.key.as_str()),
+            own: !w.builtin && !w.shared,
+            shared: w.shared,
+        })
+        .collect();
+    Ok(Queue {
+        tabs,
+        title,
+        rows: rows.into_iter().map(|r| row_view(page, r, now)).collect(),
+        next: next.map(|c| format!("/agent?{query}&after={}", encode_cursor(&c))),
+        query,
+        adhoc,
+    })
+}
+
+/// GET /agent: a workspace or a search.
 async fn home(
     State(app): State<AppState>,
     StaffUser(visitor): StaffUser,
     page: PageCtx,
+    Query(q): Query<QueueQuery>,
 ) -> Result<AgentHomePage, WebError> {
-    let tickets = list_items(&app, &visitor, &page).await?;
-    Ok(AgentHomePage { page, tickets })
+    let queue = load_queue(&app, &visitor, &page, &q).await?;
+    let departments = service::departments::list(&app.db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id.to_string(), d.name))
+        .collect();
+    let agents = service::staff::list(&app.db)
+        .await?
+        .into_iter()
+        .filter(|s| s.disabled_at.is_none())
+        .map(|s| (s.id.to_string(), s.name))
+        .collect();
+    Ok(AgentHomePage {
+        sound: visitor.user_preference_sound(),
+        page,
+        tabs: queue.tabs,
+        title: queue.title,
+        rows: queue.rows,
+        next: queue.next,
+        query: queue.query,
+        adhoc: queue.adhoc,
+        q,
+        departments,
+        agents,
+    })
+}
+
+/// GET /agent/queue: the same list without the page around it.
+async fn queue_fragment(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+    Query(q): Query<QueueQuery>,
+) -> Result<QueueFragment, WebError> {
+    let queue = load_queue(&app, &visitor, &page, &q).await?;
+    Ok(QueueFragment {
+        page,
+        rows: queue.rows,
+        next: queue.next,
+    })
+}
+
+#[derive(Deserialize)]
+pub struct SaveForm {
+    #[serde(default)]
+    name: String,
+    #[serde(default)]
+    query: String,
+    #[serde(default)]
+    share: String,
+}
+
+/// POST /agent/workspaces: saves the current search as a workspace.
+async fn save_workspace(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    Form(form): Form<SaveForm>,
+) -> Result<Response, WebError> {
+    let q: QueueQuery = serde_urlencoded::from_str(&form.query).unwrap_or_default();
+    let share = form.share.parse().ok();
+    match service::workspaces::save(&app.db, &visitor.user, &form.name, &q.filter(), share).await {
+        Ok(id) => {
+            Ok(Redirect::to(&format!("/agent?ws={id}&notice=workspace-saved")).into_response())
+        }
+        Err(service::Error::Invalid(_)) => Ok(Redirect::to(&format!(
+            "/agent?{}&notice=workspace-name-missing",
+            form.query
+        ))
+        .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// POST /agent/workspaces/{id}/delete
+async fn delete_workspace(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    Path(id): Path<String>,
+) -> Result<Redirect, WebError> {
+    let id = id.parse().map_err(|_| WebError::NotFound)?;
+    service::workspaces::delete(&app.db, &visitor.user, id).await?;
+    Ok(Redirect::to("/agent?notice=workspace-deleted"))
+}
+
+#[derive(Deserialize)]
+pub struct MoveForm {
+    #[serde(default)]
+    direction: String,
+}
+
+/// POST /agent/workspaces/{id}/move
+async fn move_workspace(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    Path(id): Path<String>,
+    Form(form): Form<MoveForm>,
+) -> Result<Redirect, WebError> {
+    let id = id.parse().map_err(|_| WebError::NotFound)?;
+    service::workspaces::reorder(&app.db, &visitor.user, id, form.direction == "up").await?;
+    Ok(Redirect::to(&format!("/agent?ws={id}")))
+}
+
+/// POST /agent/bulk: the same action on every selected ticket, each through
+/// the same checks as on its own page; tickets out of reach are skipped.
+async fn bulk(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    body: String,
+) -> Result<Redirect, WebError> {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let get = |k: &str| {
+        pairs
+            .iter()
+            .find(|(n, _)| n == k)
+            .map_or("", |(_, v)| v.as_str())
+            .to_string()
+    };
+    let numbers: Vec<TicketNumber> = pairs
+        .iter()
+        .filter(|(k, _)| k == "ticket")
+        .filter_map(|(_, v)| v.parse().ok())
+        .collect();
+    let op = get("op");
+    let (action, value) = op.split_once(':').unwrap_or((op.as_str(), ""));
+    let back = super::extract::safe_next(Some(&get("back"))).unwrap_or_else(|| "/agent".into());
+    let mut done = 0;
+    for number in numbers {
+        let version = match service::agent_tickets::ticket_for(
+            &app,
+            &visitor.user,
+            number,
+            crate::domain::access::AccessLevel::Read,
+        )
+        .await
+        {
+            Ok(t) => t.version,
+            Err(_) => continue,
+        };
+        let result = match action {
+            "assign" => {
+                let to = match value {
+                    "" => None,
+                    "me" => Some(visitor.user.id),
+                    other => other.parse().ok(),
+                };
+                service::agent_tickets::assign(&app, &visitor.user, number, version, to).await
+            }
+            "status" => match value.parse::<Status>() {
+                Ok(s) => {
+                    service::agent_tickets::set_status(&app, &visitor.user, number, version, s)
+                        .await
+                }
+                Err(()) => continue,
+            },
+            "transfer" => match value.parse::<DepartmentId>() {
+                Ok(d) => {
+                    service::agent_tickets::transfer(&app, &visitor.user, number, version, d, "")
+                        .await
+                }
+                Err(_) => continue,
+            },
+            _ => continue,
+        };
+        if result.is_ok() {
+            done += 1;
+        }
+    }
+    let sep = if back.contains('?') { '&' } else { '?' };
+    Ok(Redirect::to(&format!(
+        "{back}{sep}notice=bulk-done&done={done}"
+    )))
+}
+
+impl Visitor {
+    /// Whether the agent switched on the sound for new customer messages.
+    pub fn user_preference_sound(&self) -> bool {
+        self.user
+            .preferences
+            .get("sound")
+            .and_then(serde_json::Value::as_bool)
+            .unwrap_or(false)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_survive_the_query_string() {
+        let filter = Filter {
+            statuses: vec![Status::Open, Status::Pending],
+            priority: Some(Priority::High),
+            assignee: Assignee::Unassigned,
+            text: Some("ошибка 502".into()),
+            within_days: Some(7),
+            sort: Sort::CreatedOldest,
+            ..Filter::default()
+        };
+        let q: QueueQuery = serde_urlencoded::from_str(&filter_query(&filter)).expect("parse");
+        assert_eq!(q.filter(), filter);
+    }
+
+    #[test]
+    fn cursors_survive_the_url() {
+        let c = Cursor {
+            at: time::macros::datetime!(2026-11-25 21:05:07.5 UTC),
+            id: crate::domain::ids::TicketId::new(),
+        };
+        assert_eq!(decode_cursor(&encode_cursor(&c)), Some(c));
+    }
 }

@@ -142,7 +142,7 @@ fn empty_form(
     help: Option<HelpTopicRow>,
     products: Vec<ProductRow>,
 ) -> NewTicketPage {
-    let limits = &app.config.attachments;
+    let limits = app.settings.get();
     NewTicketPage {
         page,
         topic: topic.to_string(),

@@ -1,0 +1,162 @@
+//! Settings admins change at run time: the helpdesk's name, its default
+//! language, attachment limits. Stored in PostgreSQL, defaulting to the
+//! configuration, and cached on every node; a change is announced on the
+//! event bus so that every node reloads.
+
+use std::sync::{Arc, RwLock};
+
+use serde_json::json;
+use sqlx::PgPool;
+
+use super::{FieldErrors, Result};
+use crate::config::Config;
+use crate::events::{self, Event};
+use crate::store;
+use crate::store::audit::AuditEntry;
+use crate::store::users::UserRow;
+
+/// The current settings.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Settings {
+    pub helpdesk_name: String,
+    pub default_locale: String,
+    pub max_file_bytes: u64,
+    pub max_message_bytes: u64,
+}
+
+impl Settings {
+    /// The configuration's values, before anything is stored.
+    pub fn defaults(config: &Config) -> Settings {
+        Settings {
+            helpdesk_name: "Bilet".into(),
+            default_locale: config.i18n.default_locale.clone(),
+            max_file_bytes: config.attachments.max_file_bytes,
+            max_message_bytes: config.attachments.max_message_bytes,
+        }
+    }
+}
+
+/// A node's cached copy.
+#[derive(Clone)]
+pub struct SettingsCache(Arc<RwLock<Arc<Settings>>>);
+
+impl SettingsCache {
+    pub fn new(settings: Settings) -> Self {
+        Self(Arc::new(RwLock::new(Arc::new(settings))))
+    }
+
+    /// The settings now.
+    pub fn get(&self) -> Arc<Settings> {
+        match self.0.read() {
+            Ok(s) => s.clone(),
+            Err(poisoned) => poisoned.into_inner().clone(),
+        }
+    }
+
+    fn set(&self, settings: Settings) {
+        match self.0.write() {
+            Ok(mut s) => *s = Arc::new(settings),
+            Err(poisoned) => *poisoned.into_inner() = Arc::new(settings),
+        }
+    }
+
+    /// Reads the stored settings again.
+    pub async fn reload(&self, db: &PgPool, config: &Config) -> Result<()> {
+        self.set(load(db, config).await?);
+        Ok(())
+    }
+}
+
+/// The stored settings over the configuration's defaults.
+pub async fn load(db: &PgPool, config: &Config) -> Result<Settings> {
+    let mut s = Settings::defaults(config);
+    for (key, value) in store::settings::all(db).await? {
+        match key.as_str() {
+            "helpdesk_name" => {
+                s.helpdesk_name = value.as_str().unwrap_or(&s.helpdesk_name).to_string()
+            }
+            "default_locale" => {
+                s.default_locale = value.as_str().unwrap_or(&s.default_locale).to_string()
+            }
+            "max_file_bytes" => s.max_file_bytes = value.as_u64().unwrap_or(s.max_file_bytes),
+            "max_message_bytes" => {
+                s.max_message_bytes = value.as_u64().unwrap_or(s.max_message_bytes)
+            }
+            _ => {}
+        }
+    }
+    Ok(s)
+}
+
+/// Saves new settings after checking them; every node reloads.
+pub async fn save(
+    db: &PgPool,
+    cache: &SettingsCache,
+    config: &Config,
+    admin: &UserRow,
+    new: Settings,
+) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    if new.helpdesk_name.trim().is_empty() {
+        errors.add("helpdesk_name", "error-name-required");
+    }
+    if !crate::i18n::is_available(&new.default_locale) {
+        errors.add("default_locale", "error-locale-unknown");
+    }
+    if new.max_file_bytes == 0 {
+        errors.add("max_file_mb", "error-limit");
+    }
+    if new.max_message_bytes < new.max_file_bytes {
+        errors.add("max_message_mb", "error-limit-total");
+    }
+    errors.into_result()?;
+    let mut tx = db.begin().await?;
+    store::settings::put(
+        &mut *tx,
+        "helpdesk_name",
+        json!(new.helpdesk_name.trim()),
+        admin.id,
+    )
+    .await?;
+    store::settings::put(
+        &mut *tx,
+        "default_locale",
+        json!(new.default_locale),
+        admin.id,
+    )
+    .await?;
+    store::settings::put(
+        &mut *tx,
+        "max_file_bytes",
+        json!(new.max_file_bytes),
+        admin.id,
+    )
+    .await?;
+    store::settings::put(
+        &mut *tx,
+        "max_message_bytes",
+        json!(new.max_message_bytes),
+        admin.id,
+    )
+    .await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: Some(admin.id),
+            kind: "settings.changed",
+            ticket: None,
+            subject: None,
+            data: json!({
+                "helpdesk_name": new.helpdesk_name.trim(),
+                "default_locale": new.default_locale,
+                "max_file_bytes": new.max_file_bytes,
+                "max_message_bytes": new.max_message_bytes,
+            }),
+            ip: None,
+        },
+    )
+    .await?;
+    events::publish(&mut *tx, &Event::SettingsChanged).await?;
+    tx.commit().await?;
+    cache.reload(db, config).await
+}

@@ -1,0 +1,166 @@
+//! Admin: helpdesk-wide settings and the audit log.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::saved;
+use crate::app::AppState;
+use crate::service::settings::Settings;
+use crate::service::{self, FieldErrors};
+use crate::store;
+use crate::web::context::PageCtx;
+use crate::web::error::WebError;
+use crate::web::extract::AdminUser;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/admin/settings", get(show).post(update))
+        .route("/admin/audit", get(audit))
+}
+
+const MB: u64 = 1024 * 1024;
+
+/// templates/admin/settings.html
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/settings.html")]
+pub struct SettingsPage {
+    page: PageCtx,
+    form: SettingsForm,
+    errors: FieldErrors,
+}
+
+#[derive(Deserialize, Default)]
+pub struct SettingsForm {
+    #[serde(default)]
+    helpdesk_name: String,
+    #[serde(default)]
+    default_locale: String,
+    #[serde(default)]
+    max_file_mb: String,
+    #[serde(default)]
+    max_message_mb: String,
+}
+
+/// GET /admin/settings
+async fn show(State(app): State<AppState>, AdminUser(_): AdminUser, page: PageCtx) -> SettingsPage {
+    let s = app.settings.get();
+    SettingsPage {
+        page,
+        form: SettingsForm {
+            helpdesk_name: s.helpdesk_name.clone(),
+            default_locale: s.default_locale.clone(),
+            max_file_mb: (s.max_file_bytes / MB).to_string(),
+            max_message_mb: (s.max_message_bytes / MB).to_string(),
+        },
+        errors: FieldErrors::default(),
+    }
+}
+
+/// POST /admin/settings
+async fn update(
+    State(app): State<AppState>,
+    AdminUser(admin): AdminUser,
+    page: PageCtx,
+    Form(form): Form<SettingsForm>,
+) -> Result<Response, WebError> {
+    let mut errors = FieldErrors::default();
+    let file: Option<u64> = form
+        .max_file_mb
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0 && *n <= 1024);
+    let total: Option<u64> = form
+        .max_message_mb
+        .trim()
+        .parse()
+        .ok()
+        .filter(|n| *n > 0 && *n <= 4096);
+    if file.is_none() {
+        errors.add("max_file_mb", "error-limit");
+    }
+    if total.is_none() {
+        errors.add("max_message_mb", "error-limit");
+    }
+    let result = match (file, total) {
+        (Some(file), Some(total)) if errors.is_empty() => {
+            let new = Settings {
+                helpdesk_name: form.helpdesk_name.clone(),
+                default_locale: form.default_locale.clone(),
+                max_file_bytes: file * MB,
+                max_message_bytes: total * MB,
+            };
+            service::settings::save(&app.db, &app.settings, &app.config, &admin.user, new).await
+        }
+        _ => Err(service::Error::Invalid(errors)),
+    };
+    match result {
+        Ok(()) => Ok(saved("/admin/settings").into_response()),
+        Err(service::Error::Invalid(errors)) => Ok((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            SettingsPage { page, form, errors },
+        )
+            .into_response()),
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// One audit entry, formatted.
+pub struct AuditView {
+    at: String,
+    actor: String,
+    kind: String,
+    ticket: Option<String>,
+    data: String,
+}
+
+/// templates/admin/audit.html
+#[derive(Template, WebTemplate)]
+#[template(path = "admin/audit.html")]
+pub struct AuditPage {
+    page: PageCtx,
+    entries: Vec<AuditView>,
+    next: Option<String>,
+}
+
+#[derive(Deserialize, Default)]
+pub struct AuditQuery {
+    before: Option<i64>,
+}
+
+/// GET /admin/audit: who did what, when; newest first.
+async fn audit(
+    State(app): State<AppState>,
+    AdminUser(_): AdminUser,
+    page: PageCtx,
+    Query(q): Query<AuditQuery>,
+) -> Result<AuditPage, WebError> {
+    let rows = store::audit::page(&app.db, q.before, 101).await?;
+    let next = (rows.len() > 100).then(|| format!("/admin/audit?before={}", rows[99].id));
+    let entries = rows
+        .into_iter()
+        .take(100)
+        .map(|r| AuditView {
+            at: page.fmt.datetime(r.at),
+            actor: r.actor_name.unwrap_or_else(|| page.t("system")),
+            kind: r.kind,
+            ticket: r.ticket_number.map(|n| n.to_string()),
+            data: if r.data.as_object().is_some_and(|o| o.is_empty()) {
+                String::new()
+            } else {
+                r.data.to_string()
+            },
+        })
+        .collect();
+    Ok(AuditPage {
+        page,
+        entries,
+        next,
+    })
+}

@@ -1,0 +1,766 @@
+//! The agent's ticket page and everything done from it: reply (with the
+//! department's signature and canned responses), internal notes, status,
+//! priority, assignment, transfer, split, merge; and opening a ticket on a
+//! customer's behalf.
+
+use askama::Template;
+use askama_web::WebTemplate;
+use axum::extract::{Multipart, Path, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::domain::access::AccessLevel;
+use crate::domain::ids::{DepartmentId, MessageId, TicketNumber};
+use crate::domain::messages::Kind;
+use crate::domain::priority::Priority;
+use crate::domain::status::Status;
+use crate::domain::uploads::shown_inline;
+use crate::service::agent_tickets::{self as work, OnBehalf};
+use crate::service::uploads::{Upload, stage_token};
+use crate::service::{self, FieldErrors};
+use crate::store;
+use crate::store::users::UserRow;
+use crate::web::context::{PageCtx, Visitor};
+use crate::web::error::WebError;
+use crate::web::extract::StaffUser;
+use crate::web::format::linkify;
+use crate::web::multipart;
+
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/agent/tickets/new", get(new_form))
+        .route("/agent/tickets", post(create))
+        .route("/agent/tickets/{number}", get(show))
+        .route("/agent/tickets/{number}/timeline", get(timeline_fragment))
+        .route("/agent/tickets/{number}/reply", post(reply))
+        .route("/agent/tickets/{number}/note", post(note))
+        .route("/agent/tickets/{number}/status", post(set_status))
+        .route("/agent/tickets/{number}/priority", post(set_priority))
+        .route("/agent/tickets/{number}/assign", post(assign))
+        .route("/agent/tickets/{number}/transfer", post(transfer))
+        .route("/agent/tickets/{number}/split", post(split))
+        .route("/agent/tickets/{number}/merge", post(merge))
+}
+
+fn parse_number(s: &str) -> Result<TicketNumber, WebError> {
+    s.parse().map_err(|_| WebError::NotFound)
+}
+
+/// An attachment chip.
+pub struct FileView {
+    id: String,
+    filename: String,
+    size: String,
+    is_image: bool,
+}
+
+/// One entry of the timeline: a message or an event.
+pub struct Entry {
+    kind: &'static str,
+    id: String,
+    author: String,
+    source: String,
+    time: String,
+    time_exact: String,
+    time_iso: String,
+    body_html: String,
+    files: Vec<FileView>,
+    text: String,
+}
+
+/// A canned response, filled in for this ticket.
+pub struct CannedView {
+    id: String,
+    title: String,
+    body: String,
+}
+
+/// templates/agent/ticket.html
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/ticket.html")]
+pub struct AgentTicketPage {
+    page: PageCtx,
+    number: String,
+    subject: String,
+    status: &'static str,
+    status_label: String,
+    priority: &'static str,
+    priority_label: String,
+    department: String,
+    department_id: String,
+    requester: String,
+    requester_email: String,
+    requester_query: String,
+    assignee_id: String,
+    assignee: String,
+    version: i32,
+    can_reply: bool,
+    can_manage: bool,
+    entries: Vec<Entry>,
+    links: Vec<(String, String)>,
+    answers: Vec<(String, String)>,
+    product: Option<String>,
+    signature: String,
+    canned: Vec<CannedView>,
+    canned_json: String,
+    assignable: Vec<(String, String)>,
+    departments: Vec<(String, String)>,
+    reply_body: String,
+    note_body: String,
+    note_tab: bool,
+    errors: FieldErrors,
+    conflict: bool,
+    staged: Vec<StagedView>,
+    agent_id: String,
+}
+
+/// templates/agent/timeline.html: the timeline alone, for live refreshes.
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/timeline.html")]
+pub struct TimelineFragment {
+    page: PageCtx,
+    entries: Vec<Entry>,
+    version: i32,
+}
+
+/// A file accepted earlier, carried through a form shown again.
+pub struct StagedView {
+    token: String,
+    filename: String,
+    size: String,
+}
+
+fn event_text(page: &PageCtx, h: &store::ticket_changes::HistoryRow) -> String {
+    let actor = h.actor_name.clone().unwrap_or_else(|| page.t("someone"));
+    let status = |s: Option<Status>| {
+        s.map(|s| page.t(&format!("status-{}", s.as_str())))
+            .unwrap_or_default()
+    };
+    let args = |pairs: &[(&'static str, String)]| -> Vec<(&'static str, crate::i18n::Arg)> {
+        pairs
+            .iter()
+            .map(|(k, v)| (*k, crate::i18n::Arg::Str(v.clone())))
+            .collect()
+    };
+    let l = &page.locale;
+    match h.change.as_str() {
+        "created" => l.t_with("event-created", &args(&[("actor", actor)])),
+        "status" => l.t_with(
+            "event-status",
+            &args(&[
+                ("actor", actor),
+                ("from", status(h.from_status)),
+                ("to", status(h.to_status)),
+            ]),
+        ),
+        "assignee" => match &h.to_user_name {
+            Some(to) => l.t_with(
+                "event-assigned",
+                &args(&[("actor", actor), ("to", to.clone())]),
+            ),
+            None => l.t_with("event-unassigned", &args(&[("actor", actor)])),
+        },
+        "department" => l.t_with(
+            "event-transferred",
+            &args(&[
+                ("actor", actor),
+                ("from", h.from_department_name.clone().unwrap_or_default()),
+                ("to", h.to_department_name.clone().unwrap_or_default()),
+            ]),
+        ),
+        "priority" => l.t_with(
+            "event-priority",
+            &args(&[
+                ("actor", actor),
+                (
+                    "to",
+                    h.to_priority
+                        .map(|p| page.t(&format!("priority-{}", p.as_str())))
+                        .unwrap_or_default(),
+                ),
+            ]),
+        ),
+        other => other.to_string(),
+    }
+}
+
+async fn timeline(
+    app: &AppState,
+    agent: &UserRow,
+    page: &PageCtx,
+    t: &store::tickets::TicketDetail,
+) -> Result<Vec<Entry>, WebError> {
+    let viewer = agent.viewer();
+    let s = crate::domain::access::scope(&viewer, AccessLevel::Read);
+    let messages = store::messages::list_for_ticket(&app.db, s, t.id).await?;
+    let files = store::attachments::list_for_ticket(&app.db, s, t.id).await?;
+    let history = store::ticket_changes::history(&app.db, t.id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let iso = |at: time::OffsetDateTime| {
+        at.format(&time::format_description::well_known::Rfc3339)
+            .unwrap_or_default()
+    };
+    let mut entries: Vec<(time::OffsetDateTime, Entry)> = messages
+        .into_iter()
+        .map(|m| {
+            let kind = match m.kind {
+                Kind::Customer => "customer",
+                Kind::Agent => "agent",
+                Kind::Note => "note",
+                Kind::System => "system",
+            };
+            let entry = Entry {
+                kind,
+                id: m.id.to_string(),
+                author: m.author_name.clone().unwrap_or_else(|| page.t("someone")),
+                source: page.t(&format!("source-{}", m.source.as_str())),
+                time: page.fmt.relative(m.created_at, now),
+                time_exact: page.fmt.datetime(m.created_at),
+                time_iso: iso(m.created_at),
+                body_html: linkify(&m.body_text),
+                files: files
+                    .iter()
+                    .filter(|f| f.message_id == m.id)
+                    .map(|f| FileView {
+                        id: f.id.to_string(),
+                        filename: f.filename.clone(),
+                        size: page.fmt.bytes(f.size as u64),
+                        is_image: shown_inline(&f.content_type),
+                    })
+                    .collect(),
+                text: String::new(),
+            };
+            (m.created_at, entry)
+        })
+        .collect();
+    for h in &history {
+        entries.push((
+            h.at,
+            Entry {
+                kind: "event",
+                id: String::new(),
+                author: String::new(),
+                source: String::new(),
+                time: page.fmt.relative(h.at, now),
+                time_exact: page.fmt.datetime(h.at),
+                time_iso: iso(h.at),
+                body_html: String::new(),
+                files: Vec::new(),
+                text: event_text(page, h),
+            },
+        ));
+    }
+    // Stable: a message and the event it caused keep their order.
+    entries.sort_by_key(|(at, _)| *at);
+    Ok(entries.into_iter().map(|(_, e)| e).collect())
+}
+
+async fn ticket_page(
+    app: &AppState,
+    visitor: &Visitor,
+    page: PageCtx,
+    number: TicketNumber,
+) -> Result<AgentTicketPage, WebError> {
+    let agent = &visitor.user;
+    let t = work::ticket_for(app, agent, number, AccessLevel::Read).await?;
+    let level = store::ticket_changes::level_of(&app.db, agent.id, t.department_id).await?;
+    let entries = timeline(app, agent, &page, &t).await?;
+    let links = store::ticket_changes::links(&app.db, t.id)
+        .await?
+        .into_iter()
+        .map(|(kind, outgoing, n)| {
+            (
+                page.t(&format!(
+                    "link-{kind}-{}",
+                    if outgoing { "out" } else { "in" }
+                )),
+                n.to_string(),
+            )
+        })
+        .collect();
+    let canned: Vec<CannedView> = store::canned::for_department(&app.db, t.department_id)
+        .await?
+        .into_iter()
+        .map(|c| CannedView {
+            id: c.id.to_string(),
+            title: c.title,
+            body: work::fill(&c.body, &t, agent),
+        })
+        .collect();
+    let canned_json = serde_json::to_string(
+        &canned
+            .iter()
+            .map(|c| serde_json::json!({ "id": c.id, "title": c.title, "body": c.body }))
+            .collect::<Vec<_>>(),
+    )
+    .unwrap_or_else(|_| "[]".into())
+    // Inside <script type="application/json"> no "<" may open a tag;
+    // \u003c is the same character to JSON.parse.
+    .replace('<', "\\u003c");
+    let assignable = store::ticket_changes::assignable(&app.db, t.department_id)
+        .await?
+        .into_iter()
+        .map(|(id, name)| (id.to_string(), name))
+        .collect();
+    let departments = service::departments::list(&app.db)
+        .await?
+        .into_iter()
+        .map(|d| (d.id.to_string(), d.name))
+        .collect();
+    let requester_query: String =
+        url::form_urlencoded::byte_serialize(t.requester_email.as_bytes()).collect();
+    Ok(AgentTicketPage {
+        number: t.number.to_string(),
+        subject: t.subject.clone(),
+        status: t.status.as_str(),
+        status_label: page.t(&format!("status-{}", t.status.as_str())),
+        priority: t.priority.as_str(),
+        priority_label: page.t(&format!("priority-{}", t.priority.as_str())),
+        department: t.department_name.clone(),
+        department_id: t.department_id.to_string(),
+        requester: t.requester_name.clone(),
+        requester_email: t.requester_email.clone(),
+        requester_query,
+        assignee_id: t.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
+        assignee: t.assignee_name.clone().unwrap_or_default(),
+        version: t.version,
+        can_reply: level.is_some_and(|l| l >= AccessLevel::Reply),
+        can_manage: level.is_some_and(|l| l >= AccessLevel::Manage),
+        entries,
+        links,
+        answers: t
+            .prompt_answers
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| {
+                        (
+                            v["label"].as_str().unwrap_or("").to_string(),
+                            v["value"].as_str().unwrap_or("").to_string(),
+                        )
+                    })
+                    .collect()
+            })
+            .unwrap_or_default(),
+        product: t.product_name.clone(),
+        signature: work::signature(&t, agent),
+        canned,
+        canned_json,
+        assignable,
+        departments,
+        reply_body: String::new(),
+        note_body: String::new(),
+        note_tab: false,
+        errors: FieldErrors::default(),
+        conflict: false,
+        staged: Vec::new(),
+        agent_id: agent.id.to_string(),
+        page,
+    })
+}
+
+/// GET /agent/tickets/{number}. A merged ticket's number leads to the
+/// ticket it was merged into.
+async fn show(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+    Path(number): Path<String>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&number)?;
+    let t = work::ticket_for(&app, &visitor.user, number, AccessLevel::Read).await?;
+    if let Some(into) = t.merged_into {
+        return Ok(Redirect::to(&format!(
+            "/agent/tickets/{into}?notice=merged&from={number}"
+        ))
+        .into_response());
+    }
+    Ok(ticket_page(&app, &visitor, page, number)
+        .await?
+        .into_response())
+}
+
+/// GET /agent/tickets/{number}/timeline
+async fn timeline_fragment(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+    Path(number): Path<String>,
+) -> Result<TimelineFragment, WebError> {
+    let number = parse_number(&number)?;
+    let t = work::ticket_for(&app, &visitor.user, number, AccessLevel::Read).await?;
+    let entries = timeline(&app, &visitor.user, &page, &t).await?;
+    Ok(TimelineFragment {
+        page,
+        entries,
+        version: t.version,
+    })
+}
+
+fn staged(app: &AppState, page: &PageCtx, uploads: &[Upload]) -> Vec<StagedView> {
+    uploads
+        .iter()
+        .map(|u| StagedView {
+            token: stage_token(app, u),
+            filename: u.filename.clone(),
+            size: page.fmt.bytes(u.size),
+        })
+        .collect()
+}
+
+/// POST /agent/tickets/{number}/reply (multipart). "Insert" puts the
+/// chosen canned response into the text without sending (no JavaScript
+/// needed); "send" mails the reply.
+async fn reply(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+    Path(number): Path<String>,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    let number = parse_number(&number)?;
+    let form = multipart::read(&app, form).await?;
+    let body = form.get("body").to_string();
+    let version: i32 = form.get("version").parse().unwrap_or(-1);
+    let mut again = ticket_page(&app, &visitor, page.clone(), number).await?;
+    if form.get("action") == "insert" {
+        if let Some(c) = again.canned.iter().find(|c| c.id == form.get("canned")) {
+            let sep = if body.trim().is_empty() { "" } else { "\n\n" };
+            again.reply_body = format!("{}{sep}{}", body.trim_end(), c.body);
+        } else {
+            again.reply_body = body;
+        }
+        again.staged = staged(&app, &page, &form.uploads);
+        return Ok(again.into_response());
+    }
+    let then = form.get("then").parse::<Status>().ok();
+    let mut errors = form.errors.clone();
+    if errors.is_empty() {
+        match work::reply(
+            &app,
+            &visitor.user,
+            number,
+            version,
+            &body,
+            &form.uploads,
+            then,
+        )
+        .await
+        {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/agent/tickets/{number}?notice=reply-sent"))
+                        .into_response(),
+                );
+            }
+            Err(service::Error::Conflict("stale")) => again.conflict = true,
+            Err(service::Error::Invalid(e)) => errors = e,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    again.reply_body = body;
+    again.errors = errors;
+    again.staged = staged(&app, &page, &form.uploads);
+    Ok((
+        if again.conflict {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        again,
+    )
+        .into_response())
+}
+
+/// POST /agent/tickets/{number}/note (multipart)
+async fn note(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+    Path(number): Path<String>,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    let number = parse_number(&number)?;
+    let form = multipart::read(&app, form).await?;
+    let body = form.get("body").to_string();
+    let version: i32 = form.get("version").parse().unwrap_or(-1);
+    let mut errors = form.errors.clone();
+    let mut conflict = false;
+    if errors.is_empty() {
+        match work::note(&app, &visitor.user, number, version, &body, &form.uploads).await {
+            Ok(()) => {
+                return Ok(
+                    Redirect::to(&format!("/agent/tickets/{number}?notice=note-added"))
+                        .into_response(),
+                );
+            }
+            Err(service::Error::Conflict("stale")) => conflict = true,
+            Err(service::Error::Invalid(e)) => errors = e,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let mut again = ticket_page(&app, &visitor, page.clone(), number).await?;
+    again.note_body = body;
+    again.note_tab = true;
+    again.errors = errors;
+    again.conflict = conflict;
+    again.staged = staged(&app, &page, &form.uploads);
+    Ok((
+        if conflict {
+            StatusCode::CONFLICT
+        } else {
+            StatusCode::UNPROCESSABLE_ENTITY
+        },
+        again,
+    )
+        .into_response())
+}
+
+/// Where a property form goes back to, with what happened.
+fn back(
+    number: TicketNumber,
+    result: service::Result<()>,
+    done: &str,
+) -> Result<Response, WebError> {
+    let notice = match result {
+        Ok(()) => done,
+        Err(service::Error::Conflict("stale")) => "stale",
+        Err(service::Error::Conflict(_)) => "nothing-changed",
+        Err(service::Error::Invalid(e)) => {
+            e.0.first()
+                .map_or("invalid", |f| f.key.trim_start_matches("error-"))
+        }
+        Err(other) => return Err(other.into()),
+    };
+    Ok(Redirect::to(&format!("/agent/tickets/{number}?notice={notice}")).into_response())
+}
+
+#[derive(Deserialize)]
+pub struct PropertyForm {
+    #[serde(default)]
+    version: i32,
+    #[serde(default)]
+    value: String,
+    #[serde(default)]
+    note: String,
+}
+
+/// POST /agent/tickets/{number}/status
+async fn set_status(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&n)?;
+    let to = f.value.parse::<Status>().map_err(|_| WebError::Invalid)?;
+    back(
+        number,
+        work::set_status(&app, &v.user, number, f.version, to).await,
+        "status-changed",
+    )
+}
+
+/// POST /agent/tickets/{number}/priority
+async fn set_priority(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&n)?;
+    let to = f.value.parse::<Priority>().map_err(|_| WebError::Invalid)?;
+    back(
+        number,
+        work::set_priority(&app, &v.user, number, f.version, to).await,
+        "priority-changed",
+    )
+}
+
+/// POST /agent/tickets/{number}/assign ("me", an agent id, or "" for nobody)
+async fn assign(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&n)?;
+    let to = match f.value.as_str() {
+        "" => None,
+        "me" => Some(v.user.id),
+        other => Some(other.parse().map_err(|_| WebError::Invalid)?),
+    };
+    back(
+        number,
+        work::assign(&app, &v.user, number, f.version, to).await,
+        "assigned",
+    )
+}
+
+/// POST /agent/tickets/{number}/transfer
+async fn transfer(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&n)?;
+    let to: DepartmentId = f.value.parse().map_err(|_| WebError::Invalid)?;
+    match work::transfer(&app, &v.user, number, f.version, to, &f.note).await {
+        // The agent may no longer reach the ticket: back to the queue.
+        Ok(()) => match work::ticket_for(&app, &v.user, number, AccessLevel::Read).await {
+            Ok(_) => Ok(
+                Redirect::to(&format!("/agent/tickets/{number}?notice=transferred"))
+                    .into_response(),
+            ),
+            Err(_) => Ok(Redirect::to("/agent?notice=transferred-away").into_response()),
+        },
+        other => back(number, other, "transferred"),
+    }
+}
+
+/// POST /agent/tickets/{number}/split
+async fn split(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&n)?;
+    let message: MessageId = f.value.parse().map_err(|_| WebError::Invalid)?;
+    match work::split(&app, &v.user, number, message).await {
+        Ok(new) => Ok(Redirect::to(&format!("/agent/tickets/{new}?notice=split")).into_response()),
+        Err(e) => back(number, Err(e), ""),
+    }
+}
+
+/// POST /agent/tickets/{number}/merge
+async fn merge(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = parse_number(&n)?;
+    let into: TicketNumber = f
+        .value
+        .trim()
+        .trim_start_matches('#')
+        .parse()
+        .map_err(|_| WebError::Invalid)?;
+    match work::merge(&app, &v.user, number, f.version, into).await {
+        Ok(()) => Ok(Redirect::to(&format!(
+            "/agent/tickets/{into}?notice=merged&from={number}"
+        ))
+        .into_response()),
+        Err(e) => back(number, Err(e), ""),
+    }
+}
+
+/// templates/agent/new.html
+#[derive(Template, WebTemplate)]
+#[template(path = "agent/new.html")]
+pub struct NewOnBehalfPage {
+    page: PageCtx,
+    departments: Vec<(String, String)>,
+    email: String,
+    name: String,
+    department: String,
+    subject: String,
+    body: String,
+    notify: bool,
+    errors: FieldErrors,
+    staged: Vec<StagedView>,
+}
+
+async fn reply_departments(
+    app: &AppState,
+    agent: &UserRow,
+) -> Result<Vec<(String, String)>, WebError> {
+    let mut out = Vec::new();
+    for d in service::departments::list(&app.db).await? {
+        if store::ticket_changes::level_of(&app.db, agent.id, d.id)
+            .await?
+            .is_some_and(|l| l >= AccessLevel::Reply)
+        {
+            out.push((d.id.to_string(), d.name));
+        }
+    }
+    Ok(out)
+}
+
+#[derive(Deserialize, Default)]
+pub struct NewQuery {
+    #[serde(default)]
+    email: String,
+}
+
+/// GET /agent/tickets/new
+async fn new_form(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    page: PageCtx,
+    Query(q): Query<NewQuery>,
+) -> Result<NewOnBehalfPage, WebError> {
+    Ok(NewOnBehalfPage {
+        departments: reply_departments(&app, &v.user).await?,
+        page,
+        email: q.email,
+        name: String::new(),
+        department: String::new(),
+        subject: String::new(),
+        body: String::new(),
+        notify: true,
+        errors: FieldErrors::default(),
+        staged: Vec::new(),
+    })
+}
+
+/// POST /agent/tickets (multipart): a ticket in a customer's name.
+async fn create(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    page: PageCtx,
+    form: Multipart,
+) -> Result<Response, WebError> {
+    let form = multipart::read(&app, form).await?;
+    let input = OnBehalf {
+        email: form.get("email").to_string(),
+        name: form.get("name").to_string(),
+        department: form.get("department").parse().ok(),
+        subject: form.get("subject").to_string(),
+        body: form.get("body").to_string(),
+        uploads: form.uploads.clone(),
+        notify: form.get("notify") == "1",
+    };
+    let mut errors = form.errors.clone();
+    if errors.is_empty() {
+        match work::open_for_customer(&app, &v.user, input.clone()).await {
+            Ok(n) => {
+                return Ok(
+                    Redirect::to(&format!("/agent/tickets/{n}?notice=opened-for-customer"))
+                        .into_response(),
+                );
+            }
+            Err(service::Error::Invalid(e)) => errors = e,
+            Err(other) => return Err(other.into()),
+        }
+    }
+    let body = NewOnBehalfPage {
+        departments: reply_departments(&app, &v.user).await?,
+        staged: staged(&app, &page, &input.uploads),
+        page,
+        email: input.email,
+        name: input.name,
+        department: form.get("department").to_string(),
+        subject: input.subject,
+        body: input.body,
+        notify: input.notify,
+        errors,
+    };
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
