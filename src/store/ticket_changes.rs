@@ -28,7 +28,7 @@ pub async fn assign(
     actor: UserId,
 ) -> sqlx::Result<()> {
     let from: Option<UserId> = sqlx::query_scalar(
-        "update tickets t set assignee_id = $2, version = version + 1 from tickets old \
+        "update tickets t set assignee_id = $2, version = t.version + 1 from tickets old \
          where t.id = $1 and old.id = t.id returning old.assignee_id",
     )
     .bind(id)

@@ -190,7 +190,12 @@ async fn queues_on_pages_show_only_what_the_reader_may_see(db: PgPool) {
     agent
         .login_and_set_password("tech@support.test", &pw, "correct horse battery")
         .await;
-    let html = agent.get("/agent?sort=activity_newest").await.text().await.expect("body");
+    let html = agent
+        .get("/agent?sort=activity_newest")
+        .await
+        .text()
+        .await
+        .expect("body");
     let mut subjects = texts(&html, ".queue-table .subject a");
     subjects.sort();
     assert_eq!(subjects, ["Boris's secret", "Сайт не открывается"]);

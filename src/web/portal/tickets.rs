@@ -507,6 +507,11 @@ async fn show(
         Err(rejection) => return Ok(rejection.into_response()),
     };
     let view = load(&app, &customer, number).await?;
+    // A merged ticket's number keeps working: it leads to where the
+    // conversation went.
+    if let Some(into) = view.ticket.merged_into {
+        return Ok(Redirect::to(&format!("/portal/tickets/{into}")).into_response());
+    }
     Ok(ticket_page(&app, page, view).into_response())
 }
 
