@@ -199,7 +199,15 @@
     var dialog = document.getElementById("shortcuts");
     if (e.key === "j") { select(current + 1); e.preventDefault(); }
     else if (e.key === "k") { select(current - 1); e.preventDefault(); }
-    else if (e.key === "/") { var q = document.getElementById("q"); if (q) { q.focus(); e.preventDefault(); } }
+    else if (e.key === "/") {
+      var q = document.getElementById("q");
+      if (q) {
+        var box = q.closest("details");
+        if (box) { box.open = true; }
+        q.focus();
+        e.preventDefault();
+      }
+    }
     else if (e.key === "r") {
       var tabReply = document.getElementById("tab-reply");
       if (tabReply && replyBody) { tabReply.checked = true; replyBody.focus(); e.preventDefault(); }

@@ -256,6 +256,7 @@ queue-activity = Last activity
 last-by-customer = customer wrote last
 last-by-agent = support wrote last
 pager-more = More
+filters = Filters and search
 filter-text = Subject or text
 filter-requester = Requester
 filter-any = Any

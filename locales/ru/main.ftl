@@ -262,6 +262,7 @@ queue-activity = Последнее действие
 last-by-customer = последним писал клиент
 last-by-agent = последней отвечала поддержка
 pager-more = Ещё
+filters = Фильтры и поиск
 filter-text = Тема или текст
 filter-requester = Клиент
 filter-any = Любой

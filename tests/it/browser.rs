@@ -69,7 +69,12 @@ pub async fn wait_for_path(client: &Client, want: impl Fn(&str) -> bool) -> Stri
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    panic!("the browser never reached the expected page");
+    let url = client
+        .current_url()
+        .await
+        .map(|u| u.to_string())
+        .unwrap_or_default();
+    panic!("the browser never reached the expected page; it is at {url}");
 }
 
 pub async fn fill(client: &Client, css: &str, text: &str) {
@@ -247,4 +252,205 @@ async fn a_customer_files_follows_closes_reopens_and_rates_a_ticket(db: PgPool) 
         .expect("goto");
     shot(&phone, "new-ticket-ru-390-dark").await;
     phone.close().await.expect("close");
+}
+
+async fn sign_in(c: &Client, base: &str, email: &str) {
+    c.goto(&format!("{base}/login")).await.expect("goto");
+    fill(c, "#email", email).await;
+    fill(c, "#password", "correct horse battery").await;
+    click(c, "main button[type=submit]").await;
+    wait_for_path(c, |p| p.starts_with("/agent") || p.starts_with("/admin")).await;
+}
+
+#[sqlx::test]
+async fn an_agent_works_a_ticket_and_a_colleague_sees_it_live(db: PgPool) {
+    use bilet::domain::access::AccessLevel::{Manage, Reply};
+    use bilet::domain::users::Role;
+
+    let app = TestApp::spawn(db.clone()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(app.state.events.clone().listen(db.clone(), stop.clone()));
+    let tech = fixtures::department(&db, "tech").await;
+    fixtures::department(&db, "billing").await;
+    sqlx::query("update departments set signature = '--\n{{agent.name}}, {{department.name}}' where slug = 'tech'")
+        .execute(&db)
+        .await
+        .expect("signature");
+    for (email, role, grants) in [
+        ("ana@support.test", Role::Agent, vec![("tech", Manage)]),
+        ("bo@support.test", Role::Agent, vec![("tech", Reply)]),
+        ("root@support.test", Role::Admin, vec![]),
+    ] {
+        let pw = app.create_account(email, role, &grants).await;
+        app.another_browser()
+            .login_and_set_password(email, &pw, "correct horse battery")
+            .await;
+    }
+    let admin: bilet::domain::ids::UserId =
+        sqlx::query_scalar("select user_id from user_emails where email = 'root@support.test'")
+            .fetch_one(&db)
+            .await
+            .expect("root");
+    bilet::store::canned::insert(
+        &db,
+        None,
+        "Restart done",
+        "Hello {{customer.name}}, we restarted your server.",
+        admin,
+    )
+    .await
+    .expect("canned");
+    let customer = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (ticket, number) = fixtures::ticket(&db, tech, customer, "VPS does not boot").await;
+    bilet::store::messages::insert(
+        &db,
+        bilet::store::messages::NewMessage {
+            id: bilet::domain::ids::MessageId::new(),
+            ticket,
+            kind: bilet::domain::messages::Kind::Customer,
+            source: bilet::domain::messages::Source::Email,
+            author: Some(customer),
+            body_text: "My VPS hangs at boot since the update. See https://status.example.com",
+            body_html: None,
+            subject: None,
+            mail_message_id: None,
+        },
+    )
+    .await
+    .expect("message");
+    bilet::store::tickets::after_message(
+        &db,
+        ticket,
+        bilet::domain::messages::Kind::Customer,
+        Status::Open,
+    )
+    .await
+    .expect("after");
+    let base = app.url("");
+
+    let ana = browser(1280, 900, false).await;
+    sign_in(&ana, &base, "ana@support.test").await;
+    click(&ana, ".tab a[href='/agent?ws=unassigned']").await;
+    wait_for_path(&ana, |p| p.contains("ws=unassigned")).await;
+    assert!(
+        text(&ana, ".queue-table")
+            .await
+            .contains("VPS does not boot")
+    );
+    shot(&ana, "agent-workspace-en-1280").await;
+    click(&ana, ".queue-table .subject a").await;
+    wait_for_path(&ana, |p| p.starts_with(&format!("/agent/tickets/{number}"))).await;
+
+    let bo = browser(1280, 900, false).await;
+    sign_in(&bo, &base, "bo@support.test").await;
+    bo.goto(&format!("{base}/agent/tickets/{number}"))
+        .await
+        .expect("goto");
+    assert_eq!(
+        bo.find_all(Locator::Css("#timeline .message"))
+            .await
+            .expect("messages")
+            .len(),
+        1
+    );
+
+    // Reply with the canned response, inserted by the picker and edited.
+    ana.find(Locator::Css("#canned option"))
+        .await
+        .expect("option")
+        .click()
+        .await
+        .expect("choose");
+    click(&ana, ".canned-picker button[value=insert]").await;
+    let body = ana.find(Locator::Id("reply-body")).await.expect("textarea");
+    assert_eq!(
+        body.prop("value").await.expect("value").unwrap_or_default(),
+        "Hello anna@example.com, we restarted your server."
+    );
+    body.send_keys(" It boots again.").await.expect("type");
+    shot(&ana, "agent-ticket-en-1280").await;
+    click(&ana, ".reply-form button[value=send]").await;
+    wait_for_path(&ana, |p| p.contains("notice=reply-sent")).await;
+
+    // The colleague's open page shows the reply without a reload.
+    let mut arrived = false;
+    for _ in 0..100 {
+        if bo
+            .find_all(Locator::Css("#timeline .message"))
+            .await
+            .expect("messages")
+            .len()
+            == 2
+        {
+            arrived = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    assert!(arrived, "the reply appeared live on the other agent's page");
+    assert!(text(&bo, "#timeline").await.contains("It boots again."));
+    shot(&bo, "agent-ticket-live-en-1280").await;
+
+    // An internal note.
+    click(&ana, "label[for=tab-note]").await;
+    fill(
+        &ana,
+        "#note-body",
+        "Customer is on the old kernel; watch for a repeat.",
+    )
+    .await;
+    click(&ana, ".note-button").await;
+    wait_for_path(&ana, |p| p.contains("notice=note-added")).await;
+    assert!(
+        text(&ana, "#timeline .message.note")
+            .await
+            .contains("Internal note")
+    );
+
+    // In Russian, then transfer the ticket away.
+    click(&ana, ".lang-switch button[value=ru]").await;
+    wait_for_path(&ana, |p| p.starts_with(&format!("/agent/tickets/{number}"))).await;
+    assert!(text(&ana, ".ticket-side").await.contains("Передать"));
+    shot(&ana, "agent-ticket-ru-1280").await;
+    ana.find(Locator::Css("#transfer-to option"))
+        .await
+        .expect("billing")
+        .click()
+        .await
+        .expect("choose");
+    fill(&ana, "#transfer-note", "Это вопрос оплаты").await;
+    ana.find(Locator::Css("#transfer-to"))
+        .await
+        .expect("select")
+        .find(Locator::XPath("ancestor::form//button"))
+        .await
+        .expect("button")
+        .click()
+        .await
+        .expect("transfer");
+    wait_for_path(&ana, |p| p.contains("transferred-away")).await;
+    let department: String = sqlx::query_scalar("select d.slug from tickets t join departments d on d.id = t.department_id where t.number = $1")
+        .bind(number)
+        .fetch_one(&db)
+        .await
+        .expect("department");
+    assert_eq!(department, "billing");
+    shot(&ana, "agent-workspace-ru-1280").await;
+
+    let phone = browser(390, 844, true).await;
+    sign_in(&phone, &base, "root@support.test").await;
+    phone
+        .goto(&format!("{base}/agent/tickets/{number}"))
+        .await
+        .expect("goto");
+    shot(&phone, "agent-ticket-en-390-dark").await;
+    phone
+        .goto(&format!("{base}/agent?status="))
+        .await
+        .expect("goto");
+    shot(&phone, "agent-queue-en-390-dark").await;
+    for c in [ana, bo, phone] {
+        c.close().await.expect("close");
+    }
+    stop.cancel();
 }

@@ -40,7 +40,10 @@ impl TestApp {
 
     pub async fn spawn_with(db: PgPool, tweak: impl FnOnce(&mut Config)) -> TestApp {
         // Server errors show up in the failing test's output.
-        let _ = tracing_subscriber::fmt().with_env_filter("bilet=warn,tower_http=off").with_test_writer().try_init();
+        let _ = tracing_subscriber::fmt()
+            .with_env_filter("bilet=warn,tower_http=off")
+            .with_test_writer()
+            .try_init();
         let dir = tempfile::tempdir().expect("tempdir");
         let mut config = Config::for_tests(dir.path());
         tweak(&mut config);

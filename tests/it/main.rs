@@ -3,6 +3,7 @@
 
 mod access;
 mod accounts;
+mod admin;
 mod agent;
 mod browser;
 mod csrf;
