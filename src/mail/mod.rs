@@ -1,3 +1,11 @@
-//! Mail: our Message-IDs now; the IMAP gateway and SMTP sender later.
+//! Mail: parsing and repairing what arrives, the gateway's decisions
+//! (automatic mail, threading, routing), our Message-IDs and bounce
+//! addresses, and the IMAP and SMTP ends.
 
+pub mod classify;
 pub mod message_id;
+pub mod parse;
+pub mod repair;
+pub mod route;
+pub mod threading;
+pub mod verp;

@@ -1,0 +1,424 @@
+//! From raw bytes to what the gateway decides on: addresses, threading
+//! headers, decoded text, sanitised HTML, attachments, the automatic-mail
+//! and spam signals, and delivery reports. Never fails: a message that
+//! cannot be parsed becomes its raw text with a note that it is damaged.
+//! Pure: no I/O.
+
+use std::borrow::Cow;
+
+use mail_parser::{Address, HeaderValue, MessageParser, MessagePart, MimeHeaders, PartType};
+use time::OffsetDateTime;
+
+use super::repair;
+use crate::domain::email;
+
+/// A mailbox as written in a header.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Mailbox {
+    /// Normalised (lower-cased).
+    pub address: String,
+    pub name: Option<String>,
+}
+
+/// A file in the mail.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Attachment {
+    pub filename: String,
+    pub content_type: String,
+    pub bytes: Vec<u8>,
+    pub content_id: Option<String>,
+    pub inline: bool,
+}
+
+/// A delivery status notification (RFC 3464), or a bounce that looks like one.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Report {
+    /// `delivery-status`, `disposition-notification`, `feedback-report`...
+    pub report_type: String,
+    /// Recipients whose delivery failed for good.
+    pub failed: Vec<String>,
+    /// Whether any recipient's action is "failed" (not "delayed").
+    pub any_failed: bool,
+    /// The Message-ID of the message it reports on.
+    pub original_message_id: Option<String>,
+}
+
+/// Everything the gateway looks at.
+#[derive(Debug, Clone, Default)]
+pub struct ParsedMail {
+    pub message_id: Option<String>,
+    pub in_reply_to: Vec<String>,
+    pub references: Vec<String>,
+    pub from: Option<Mailbox>,
+    pub reply_to: Option<Mailbox>,
+    pub to: Vec<Mailbox>,
+    pub cc: Vec<Mailbox>,
+    /// Delivered-To, X-Original-To, Envelope-To: where the server delivered it.
+    pub delivered_to: Vec<String>,
+    /// The envelope sender from Return-Path; `Some("")` for a null sender.
+    pub return_path: Option<String>,
+    pub subject: Option<String>,
+    pub date: Option<OffsetDateTime>,
+    /// The whole decoded text (HTML converted when there is no text part).
+    pub text: String,
+    /// Sanitised HTML, when the mail has an HTML body.
+    pub html: Option<String>,
+    pub attachments: Vec<Attachment>,
+    pub auto_submitted: Option<String>,
+    pub autoreply_header: bool,
+    pub precedence: Option<String>,
+    pub list_id: Option<String>,
+    pub spam_flag: bool,
+    pub spam_verdict: Option<String>,
+    pub authentication_results: Option<String>,
+    pub report: Option<Report>,
+    /// Parts of the mail could not be read; what could be was kept.
+    pub damaged: bool,
+}
+
+fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
+    let Some(addr) = addr else { return Vec::new() };
+    addr.iter()
+        .filter_map(|a| {
+            let address = email::normalize(a.address()?)?;
+            let name = a.name().map(|n| n.trim().trim_matches('"').trim().to_string()).filter(|n| !n.is_empty() && *n != address);
+            Some(Mailbox { address, name })
+        })
+        .collect()
+}
+
+fn ids(value: &HeaderValue<'_>) -> Vec<String> {
+    match value {
+        HeaderValue::Text(t) => vec![t.to_string()],
+        HeaderValue::TextList(list) => list.iter().map(|t| t.to_string()).collect(),
+        _ => Vec::new(),
+    }
+}
+
+fn text_header(msg: &mail_parser::Message<'_>, name: &str) -> Option<String> {
+    msg.header_raw(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+}
+
+/// Parses a raw mail. Never fails.
+pub fn parse(raw: &[u8]) -> ParsedMail {
+    let repaired = repair::repair(raw);
+    let Some(msg) = MessageParser::default().parse(&repaired) else {
+        return unreadable(raw);
+    };
+    let mut out = ParsedMail {
+        message_id: msg.message_id().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        in_reply_to: ids(msg.in_reply_to()),
+        references: ids(msg.references()),
+        from: mailboxes(msg.from()).into_iter().next(),
+        reply_to: mailboxes(msg.reply_to()).into_iter().next(),
+        to: mailboxes(msg.to()),
+        cc: mailboxes(msg.cc()),
+        subject: msg.subject().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        date: msg.date().and_then(|d| OffsetDateTime::from_unix_timestamp(d.to_timestamp()).ok()),
+        auto_submitted: text_header(&msg, "Auto-Submitted").map(|v| v.to_ascii_lowercase()),
+        autoreply_header: msg.header_raw("X-Autoreply").is_some() || msg.header_raw("X-Autorespond").is_some(),
+        precedence: text_header(&msg, "Precedence").map(|v| v.to_ascii_lowercase()),
+        list_id: text_header(&msg, "List-Id"),
+        authentication_results: text_header(&msg, "Authentication-Results"),
+        ..ParsedMail::default()
+    };
+    for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
+        for (header, value) in msg.headers_raw() {
+            if header.eq_ignore_ascii_case(name)
+                && let Some(a) = email::normalize(value.trim().trim_matches(['<', '>']))
+                && !out.delivered_to.contains(&a)
+            {
+                out.delivered_to.push(a);
+            }
+        }
+    }
+    out.return_path = msg.header_raw("Return-Path").map(|v| {
+        let v = v.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        email::normalize(v).unwrap_or_default()
+    });
+    let flag = text_header(&msg, "X-Spam-Flag").map(|v| v.to_ascii_lowercase());
+    let status = text_header(&msg, "X-Spam-Status");
+    out.spam_flag = flag.as_deref() == Some("yes") || status.as_deref().is_some_and(|s| s.to_ascii_lowercase().starts_with("yes"));
+    out.spam_verdict = status.or(flag);
+
+    out.html = msg.body_html(0).map(|h| sanitize_html(&h)).filter(|h| !h.trim().is_empty());
+    let texts: Vec<String> = (0..msg.text_body_count())
+        .filter_map(|i| msg.body_text(i).map(Cow::into_owned))
+        .collect();
+    out.text = if msg.text_part(0).is_some_and(|p| !p.is_text_html()) || out.html.is_none() {
+        texts.join("\n\n")
+    } else {
+        mail_parser::decoders::html::html_to_text(out.html.as_deref().unwrap_or(""))
+    };
+    out.text = out.text.replace("\r\n", "\n");
+
+    for part in &msg.parts {
+        out.damaged |= part.is_encoding_problem;
+    }
+    for &index in &msg.attachments {
+        let Some(part) = msg.parts.get(index as usize) else { continue };
+        match &part.body {
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => out.attachments.push(attachment(&repaired, part, bytes)),
+            PartType::Text(text) | PartType::Html(text) => out.attachments.push(attachment(&repaired, part, text.as_bytes())),
+            PartType::Message(inner) => {
+                let mut a = attachment(&repaired, part, inner.raw_message());
+                if a.filename == "attachment" {
+                    a.filename = format!("{}.eml", inner.subject().map_or("message".into(), safe_name));
+                }
+                a.content_type = "message/rfc822".into();
+                out.attachments.push(a);
+            }
+            PartType::Multipart(_) => {}
+        }
+    }
+    if out.text.trim().is_empty() && out.html.is_none() && out.attachments.is_empty() {
+        // Nothing readable as a body: keep the raw text rather than nothing.
+        let body_at = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(0, |p| p + 4);
+        let fallback = unreadable(&raw[body_at..]);
+        out.text = if fallback.text.trim().is_empty() { unreadable(raw).text } else { fallback.text };
+        out.damaged = true;
+    }
+    out.report = delivery_report(&msg);
+    out
+}
+
+fn safe_name(s: &str) -> String {
+    s.chars().filter(|c| !c.is_control() && !"/\\:\"*?<>|".contains(*c)).take(80).collect()
+}
+
+fn attachment(raw: &[u8], part: &MessagePart<'_>, bytes: &[u8]) -> Attachment {
+    let header = raw.get(part.raw_header_offset() as usize..part.raw_body_offset() as usize).unwrap_or(&[]);
+    let filename = rfc2231_filename(header)
+        .or_else(|| part.attachment_name().map(str::to_string))
+        .map(|n| crate::domain::uploads::clean_filename(&n))
+        .unwrap_or_else(|| "attachment".to_string());
+    let content_type = part
+        .content_type()
+        .map(|ct| match ct.subtype() {
+            Some(sub) => format!("{}/{}", ct.ctype(), sub),
+            None => ct.ctype().to_string(),
+        })
+        .unwrap_or_else(|| "application/octet-stream".into())
+        .to_ascii_lowercase();
+    Attachment {
+        filename,
+        content_type,
+        bytes: bytes.to_vec(),
+        content_id: part.content_id().map(|c| c.trim().trim_matches(['<', '>']).to_string()),
+        inline: part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline")) || part.content_id().is_some(),
+    }
+}
+
+/// RFC 2231 continuations (`filename*0*=koi8-r''%F3...; filename*1*=...`)
+/// joined before they are decoded, so a non-UTF-8 name split across
+/// segments is decoded whole.
+pub fn rfc2231_filename(header: &[u8]) -> Option<String> {
+    let text = String::from_utf8_lossy(header).replace(['\r', '\n'], " ");
+    let mut segments: Vec<(u32, bool, String)> = Vec::new();
+    for param in text.split(';') {
+        let Some((key, value)) = param.split_once('=') else { continue };
+        let key = key.trim().to_ascii_lowercase();
+        for prefix in ["filename*", "name*"] {
+            if let Some(rest) = key.strip_prefix(prefix) {
+                let encoded = rest.ends_with('*') || rest.is_empty();
+                let index = rest.trim_end_matches('*');
+                let index: u32 = if index.is_empty() { 0 } else { index.parse().ok()? };
+                if prefix == "name*" && segments.iter().any(|_| true) {
+                    continue;
+                }
+                let value = value.trim().trim_matches('"').to_string();
+                segments.push((index, encoded, value));
+            }
+        }
+    }
+    if segments.is_empty() {
+        return None;
+    }
+    segments.sort_by_key(|s| s.0);
+    let (charset, first) = match segments[0].2.split_once('\'') {
+        Some((cs, rest)) if segments[0].1 => (cs.to_string(), rest.split_once('\'').map_or(rest, |(_, v)| v).to_string()),
+        _ => ("utf-8".to_string(), segments[0].2.clone()),
+    };
+    let mut bytes = Vec::new();
+    let mut push = |encoded: bool, s: &str| {
+        if encoded {
+            let mut i = 0;
+            let b = s.as_bytes();
+            while i < b.len() {
+                if b[i] == b'%'
+                    && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+                {
+                    bytes.push(v);
+                    i += 3;
+                    continue;
+                }
+                bytes.push(b[i]);
+                i += 1;
+            }
+        } else {
+            bytes.extend_from_slice(s.as_bytes());
+        }
+    };
+    push(segments[0].1, &first);
+    for (_, encoded, value) in &segments[1..] {
+        push(*encoded, value);
+    }
+    let decoded = match mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes()) {
+        Some(decode) => decode(&bytes),
+        None => String::from_utf8_lossy(&bytes).into_owned(),
+    };
+    Some(decoded).filter(|s| !s.trim().is_empty())
+}
+
+/// HTML made safe to show: no scripts, styles, event handlers or frames;
+/// links open safely; images only from our own attachments (`cid:`).
+pub fn sanitize_html(html: &str) -> String {
+    ammonia::Builder::default()
+        .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
+        .link_rel(Some("nofollow noopener noreferrer"))
+        .clean(html)
+        .to_string()
+}
+
+fn delivery_report(msg: &mail_parser::Message<'_>) -> Option<Report> {
+    let root = msg.root_part();
+    let ct = root.content_type()?;
+    if !(ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))) {
+        return None;
+    }
+    let mut report = Report { report_type: ct.attribute("report-type").unwrap_or("").to_ascii_lowercase(), ..Report::default() };
+    for part in &msg.parts {
+        let Some(pct) = part.content_type() else { continue };
+        let sub = pct.subtype().unwrap_or("").to_ascii_lowercase();
+        let ctype = pct.ctype().to_ascii_lowercase();
+        if ctype == "message" && (sub == "delivery-status" || sub == "global-delivery-status") {
+            let text = String::from_utf8_lossy(part.contents()).into_owned();
+            read_delivery_status(&text, &mut report);
+        }
+        if (ctype == "text" && sub == "rfc822-headers") || (ctype == "message" && sub == "rfc822") {
+            let inner = match &part.body {
+                PartType::Message(m) => m.message_id().map(str::to_string),
+                _ => MessageParser::default().parse_headers(part.contents()).and_then(|m| m.message_id().map(str::to_string)),
+            };
+            report.original_message_id = report.original_message_id.or(inner);
+        }
+    }
+    Some(report)
+}
+
+fn read_delivery_status(text: &str, report: &mut Report) {
+    // Per-recipient blocks are separated by empty lines; the first block
+    // is per-message.
+    for block in text.replace("\r\n", "\n").split("\n\n") {
+        let field = |name: &str| {
+            block.lines().find_map(|l| {
+                let (k, v) = l.split_once(':')?;
+                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+            })
+        };
+        let action = field("Action").map(|a| a.to_ascii_lowercase());
+        let recipient = field("Final-Recipient").or_else(|| field("Original-Recipient"));
+        if action.as_deref() == Some("failed") {
+            report.any_failed = true;
+            if let Some(r) = recipient.and_then(|r| email::normalize(r.split_once(';').map_or(r.as_str(), |(_, a)| a))) {
+                report.failed.push(r);
+            }
+        }
+    }
+}
+
+fn unreadable(raw: &[u8]) -> ParsedMail {
+    let text = match std::str::from_utf8(raw) {
+        Ok(t) => t.to_string(),
+        Err(_) => {
+            let mut detector = chardetng::EncodingDetector::new();
+            detector.feed(raw, true);
+            detector.guess(None, true).decode(raw).0.into_owned()
+        }
+    };
+    ParsedMail { text, damaged: true, ..ParsedMail::default() }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn koi8r_subject_body_and_sender_name_decode() {
+        let (body, _, _) = encoding_rs::KOI8_R.encode("Не работает сайт");
+        let mut raw = b"From: =?koi8-r?B?8NLJ18XU?= <Ivan@Example.RU>\r\nTo: support@help.test\r\nSubject: =?KOI8-R?B?8NLJ18XU?=\r\nMessage-ID: <abc@example.ru>\r\nContent-Type: text/plain; charset=koi8-r\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
+        raw.extend_from_slice(&body);
+        let m = parse(&raw);
+        assert_eq!(m.subject.as_deref(), Some("Привет"));
+        assert_eq!(m.from, Some(Mailbox { address: "ivan@example.ru".into(), name: Some("Привет".into()) }));
+        assert_eq!(m.text.trim(), "Не работает сайт");
+        assert_eq!(m.message_id.as_deref(), Some("abc@example.ru"));
+        assert_eq!(m.to[0].address, "support@help.test");
+    }
+
+    #[test]
+    fn cp866_and_windows_1251_bodies_decode() {
+        for (charset, enc) in [("cp866", encoding_rs::IBM866), ("windows-1251", encoding_rs::WINDOWS_1251), ("iso-8859-5", encoding_rs::ISO_8859_5)] {
+            let (body, _, _) = enc.encode("Ошибка при оплате счёта");
+            let mut raw = format!("Subject: t\r\nContent-Type: text/plain; charset={charset}\r\n\r\n").into_bytes();
+            raw.extend_from_slice(&body);
+            assert_eq!(parse(&raw).text.trim(), "Ошибка при оплате счёта", "{charset}");
+        }
+    }
+
+    #[test]
+    fn an_unknown_charset_never_aborts_the_mail() {
+        let raw = b"Subject: =?x-unknown-42?B?SGVsbG8=?=\r\nContent-Type: text/plain; charset=x-unknown-42\r\n\r\nHello there\r\n";
+        let m = parse(raw);
+        assert!(m.text.contains("Hello there"));
+    }
+
+    #[test]
+    fn rfc2231_continuations_in_koi8r_are_joined_before_decoding() {
+        let header = b"Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*0*=koi8-r''%F3%DE%A3%D4%2D%C6%C1%CB;\r\n filename*1*=%D4%D5%D2%C1%20%37%2E%70%64%66\r\n";
+        assert_eq!(rfc2231_filename(header).as_deref(), Some("Счёт-фактура 7.pdf"));
+        let plain = b"Content-Disposition: attachment; filename*0=\"long \"; filename*1=\"name.txt\"\r\n";
+        assert_eq!(rfc2231_filename(plain).as_deref(), Some("long name.txt"));
+        assert_eq!(rfc2231_filename(b"Content-Disposition: attachment; filename=\"x.txt\"\r\n"), None);
+    }
+
+    #[test]
+    fn attachments_and_inline_images_are_found() {
+        let raw = b"Subject: files\r\nContent-Type: multipart/mixed; boundary=\"XX\"\r\n\r\n--XX\r\nContent-Type: text/html; charset=utf-8\r\n\r\n<p>See <img src=\"cid:img1@x\"></p><script>alert(1)</script>\r\n--XX\r\nContent-Type: image/png\r\nContent-ID: <img1@x>\r\nContent-Transfer-Encoding: base64\r\nContent-Disposition: inline; filename=\"shot.png\"\r\n\r\niVBORw0KGgo=\r\n--XX\r\nContent-Type: text/plain; name=\"=?utf-8?B?0LvQvtCzLnR4dA==?=\"\r\nContent-Disposition: attachment; filename=\"=?utf-8?B?0LvQvtCzLnR4dA==?=\"\r\n\r\nping output\r\n--XX--\r\n";
+        let m = parse(raw);
+        assert_eq!(m.attachments.len(), 2);
+        assert_eq!(m.attachments[0].filename, "shot.png");
+        assert!(m.attachments[0].inline);
+        assert_eq!(m.attachments[0].content_id.as_deref(), Some("img1@x"));
+        assert_eq!(m.attachments[1].filename, "лог.txt");
+        let html = m.html.expect("html");
+        assert!(html.contains("cid:img1@x") && !html.contains("script"));
+        assert!(!m.text.contains("alert"), "script content never reaches the text");
+    }
+
+    #[test]
+    fn damaged_base64_and_a_missing_final_boundary_keep_what_can_be_read() {
+        let raw = b"Subject: broken\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n--B\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nThe text survives.\r\n--B\r\nContent-Type: application/octet-stream; name=\"x.bin\"\r\nContent-Transfer-Encoding: base64\r\n\r\nAAEC!!!AwQF\r\n";
+        let m = parse(raw);
+        assert!(m.text.contains("The text survives."));
+        assert_eq!(m.attachments.len(), 1);
+    }
+
+    #[test]
+    fn garbage_still_yields_text() {
+        let m = parse(b"\xff\xfe\x00garbage without headers");
+        assert!(!m.text.is_empty());
+    }
+
+    #[test]
+    fn delivery_reports_name_failed_recipients_and_the_original() {
+        let raw = b"From: MAILER-DAEMON@mx.test\r\nReturn-Path: <>\r\nSubject: Undelivered\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n--R\r\nContent-Type: text/plain\r\n\r\nDelivery failed.\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\nReporting-MTA: dns; mx.test\r\n\r\nFinal-Recipient: rfc822; Gone@Example.com\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\nFinal-Recipient: rfc822; slow@example.com\r\nAction: delayed\r\nStatus: 4.0.0\r\n\r\n--R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <t1001.abc.def@help.test>\r\nSubject: x\r\n\r\n--R--\r\n";
+        let m = parse(raw);
+        assert_eq!(m.return_path.as_deref(), Some(""));
+        let r = m.report.expect("report");
+        assert_eq!(r.report_type, "delivery-status");
+        assert!(r.any_failed);
+        assert_eq!(r.failed, ["gone@example.com"]);
+        assert_eq!(r.original_message_id.as_deref(), Some("t1001.abc.def@help.test"));
+    }
+}

@@ -1,0 +1,365 @@
+//! Repairs applied to raw mail bytes before mail-parser reads them, for
+//! real-world damage it does not handle by itself:
+//!
+//! - adjacent RFC 2047 encoded-words of one charset are joined before
+//!   decoding, because a multi-byte character may be split across them
+//!   (RFC 2047 §5 forbids it; many mailers do it anyway);
+//! - header lines with raw 8-bit bytes that are not UTF-8 (no encoded
+//!   words at all) are decoded with a detected charset instead of being
+//!   read as Latin-1;
+//! - text parts without a charset parameter whose bytes are not UTF-8 get
+//!   the detected charset added to their Content-Type.
+//!
+//! Only header blocks are rewritten; bodies are never changed. Detection
+//! uses chardetng (Firefox's detector) and encoding_rs.
+
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+/// The repaired message, or the input unchanged when nothing needed doing.
+pub fn repair(raw: &[u8]) -> Vec<u8> {
+    let boundaries = boundaries(raw);
+    let mut out = Vec::with_capacity(raw.len() + 64);
+    let mut pos = 0;
+    // The top-level header block, then every part's header block (the
+    // lines after a boundary delimiter up to the first empty line).
+    let mut header_starts = vec![0usize];
+    for b in &boundaries {
+        let delimiter = [b"--".as_slice(), b.as_slice()].concat();
+        let mut from = 0;
+        while let Some(i) = find(&raw[from..], &delimiter) {
+            let at = from + i;
+            let line_start = at == 0 || raw[at - 1] == b'\n';
+            let line_end = raw[at + delimiter.len()..].iter().position(|&c| c == b'\n').map(|p| at + delimiter.len() + p + 1);
+            if let (true, Some(end)) = (line_start, line_end) {
+                // "--boundary--" closes the multipart: no header block follows.
+                if !raw[at + delimiter.len()..].starts_with(b"--") {
+                    header_starts.push(end);
+                }
+            }
+            from = at + delimiter.len();
+        }
+    }
+    header_starts.sort_unstable();
+    header_starts.dedup();
+    for start in header_starts {
+        if start < pos {
+            continue;
+        }
+        let end = header_end(raw, start);
+        out.extend_from_slice(&raw[pos..start]);
+        out.extend_from_slice(&repair_header_block(&raw[start..end], raw, end));
+        pos = end;
+    }
+    out.extend_from_slice(&raw[pos..]);
+    out
+}
+
+fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
+    if needle.is_empty() || hay.len() < needle.len() {
+        return None;
+    }
+    hay.windows(needle.len()).position(|w| w == needle)
+}
+
+/// Where the header block starting at `start` ends (after its empty line).
+fn header_end(raw: &[u8], start: usize) -> usize {
+    let mut i = start;
+    while i < raw.len() {
+        let line_end = raw[i..].iter().position(|&c| c == b'\n').map_or(raw.len(), |p| i + p + 1);
+        let line = &raw[i..line_end];
+        if line == b"\n" || line == b"\r\n" {
+            return line_end;
+        }
+        i = line_end;
+    }
+    raw.len()
+}
+
+/// Every `boundary=` parameter value in the message.
+fn boundaries(raw: &[u8]) -> Vec<Vec<u8>> {
+    let lower: Vec<u8> = raw.iter().map(u8::to_ascii_lowercase).collect();
+    let mut out = Vec::new();
+    let mut from = 0;
+    while let Some(i) = find(&lower[from..], b"boundary=") {
+        let at = from + i + b"boundary=".len();
+        let rest = &raw[at..];
+        let value: Vec<u8> = if rest.first() == Some(&b'"') {
+            rest[1..].iter().take_while(|&&c| c != b'"' && c != b'\n').copied().collect()
+        } else {
+            rest.iter().take_while(|&&c| !c.is_ascii_whitespace() && c != b';').copied().collect()
+        };
+        if !value.is_empty() && !out.contains(&value) {
+            out.push(value);
+        }
+        from = at;
+    }
+    out
+}
+
+fn repair_header_block(block: &[u8], raw: &[u8], body_start: usize) -> Vec<u8> {
+    let mut block = block.to_vec();
+    if block.iter().any(|&b| b >= 0x80) && std::str::from_utf8(&block).is_err() {
+        block = decode_8bit_headers(&block);
+    }
+    let text = String::from_utf8_lossy(&block).into_owned();
+    let mut text = merge_encoded_words(&text);
+    if let Some(fixed) = add_missing_charset(&text, raw, body_start) {
+        text = fixed;
+    }
+    text.into_bytes()
+}
+
+/// Decodes raw non-UTF-8 header bytes with a detected charset; the result
+/// is UTF-8, which mail-parser reads as such (RFC 6532).
+fn decode_8bit_headers(block: &[u8]) -> Vec<u8> {
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(block, true);
+    let encoding = detector.guess(None, true);
+    let (text, _, _) = encoding.decode(block);
+    text.into_owned().into_bytes()
+}
+
+/// One RFC 2047 encoded-word: `=?charset?B|Q?text?=`.
+struct Word<'a> {
+    start: usize,
+    end: usize,
+    charset: &'a str,
+    encoding: u8,
+    text: &'a str,
+}
+
+fn next_word(s: &str, from: usize) -> Option<Word<'_>> {
+    let start = from + s[from..].find("=?")?;
+    let rest = &s[start + 2..];
+    let q1 = rest.find('?')?;
+    let charset = &rest[..q1];
+    if charset.is_empty() || charset.contains(|c: char| c.is_whitespace() || c == '=') {
+        return None;
+    }
+    let enc = rest.as_bytes().get(q1 + 1)?.to_ascii_uppercase();
+    if rest.as_bytes().get(q1 + 2) != Some(&b'?') || !(enc == b'B' || enc == b'Q') {
+        return None;
+    }
+    let text_start = q1 + 3;
+    let text_len = rest[text_start..].find("?=")?;
+    let text = &rest[text_start..text_start + text_len];
+    if text.contains(char::is_whitespace) {
+        return None;
+    }
+    Some(Word { start, end: start + 2 + text_start + text_len + 2, charset, encoding: enc, text })
+}
+
+/// Joins runs of adjacent encoded-words (separated only by whitespace,
+/// which RFC 2047 says to drop) of the same charset and encoding into one.
+pub fn merge_encoded_words(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pos = 0;
+    let mut search = 0;
+    while let Some(first) = next_word(s, search) {
+        let mut run = vec![first];
+        loop {
+            let last = run.last().map_or(0, |w| w.end);
+            match next_word(s, last) {
+                Some(w)
+                    if s[last..w.start].chars().all(char::is_whitespace)
+                        && w.charset.eq_ignore_ascii_case(run[0].charset)
+                        && w.encoding == run[0].encoding =>
+                {
+                    run.push(w)
+                }
+                _ => break,
+            }
+        }
+        let end = run.last().map_or(0, |w| w.end);
+        if run.len() > 1 {
+            let merged = match run[0].encoding {
+                b'B' => {
+                    let mut bytes = Vec::new();
+                    let mut ok = true;
+                    for w in &run {
+                        match STANDARD.decode(w.text.trim_end_matches('=')).or_else(|_| STANDARD.decode(w.text)) {
+                            Ok(b) => bytes.extend(b),
+                            Err(_) => ok = false,
+                        }
+                    }
+                    ok.then(|| format!("=?{}?B?{}?=", run[0].charset, STANDARD.encode(bytes)))
+                }
+                _ => Some(format!("=?{}?Q?{}?=", run[0].charset, run.iter().map(|w| w.text).collect::<String>())),
+            };
+            if let Some(merged) = merged {
+                out.push_str(&s[pos..run[0].start]);
+                out.push_str(&merged);
+                pos = end;
+            }
+        }
+        search = end;
+    }
+    out.push_str(&s[pos..]);
+    out
+}
+
+/// For a text part without a charset whose body is not UTF-8, adds the
+/// detected charset to its Content-Type.
+fn add_missing_charset(headers: &str, raw: &[u8], body_start: usize) -> Option<String> {
+    let lower = headers.to_ascii_lowercase();
+    let ct_at = lower.find("content-type:");
+    let ct_line_end = ct_at.map(|at| {
+        // The header runs until a line that does not start with whitespace.
+        let mut end = at;
+        for (i, line) in headers[at..].split_inclusive('\n').enumerate() {
+            if i > 0 && !line.starts_with([' ', '\t']) {
+                break;
+            }
+            end += line.len();
+        }
+        end
+    });
+    let value = match (ct_at, ct_line_end) {
+        (Some(at), Some(end)) => lower[at + "content-type:".len()..end].to_string(),
+        // No Content-Type at all means text/plain (RFC 2045 §5.2), but only
+        // at the top level or inside a multipart; accept both.
+        _ => "text/plain".to_string(),
+    };
+    let value = value.trim();
+    if !value.starts_with("text/") || value.contains("charset") {
+        return None;
+    }
+    let body = body_bytes(raw, body_start, &lower);
+    if body.is_ascii() || std::str::from_utf8(&body).is_ok() {
+        return None;
+    }
+    let mut detector = chardetng::EncodingDetector::new();
+    detector.feed(&body, true);
+    let charset = detector.guess(None, true).name();
+    Some(match (ct_at, ct_line_end) {
+        (Some(_), Some(end)) => {
+            let line = headers[..end].trim_end_matches(['\r', '\n']);
+            let newline = &headers[line.len()..end];
+            format!("{line}; charset=\"{charset}\"{newline}{}", &headers[end..])
+        }
+        _ => {
+            let newline = if headers.ends_with("\r\n") { "\r\n" } else { "\n" };
+            let head = headers.strip_suffix(newline).unwrap_or(headers);
+            format!("{head}Content-Type: text/plain; charset=\"{charset}\"{newline}{newline}")
+        }
+    })
+}
+
+/// The part's body after its transfer encoding, up to the next boundary
+/// line (at most 64 KiB: enough to detect a charset).
+fn body_bytes(raw: &[u8], start: usize, lower_headers: &str) -> Vec<u8> {
+    let rest = &raw[start.min(raw.len())..];
+    let end = rest
+        .windows(3)
+        .position(|w| w[0] == b'\n' && w[1] == b'-' && w[2] == b'-')
+        .map_or(rest.len(), |p| p + 1);
+    let body = &rest[..end.min(64 * 1024)];
+    if lower_headers.contains("quoted-printable") {
+        quoted_printable(body)
+    } else if lower_headers.contains("base64") {
+        let clean: Vec<u8> = body.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        STANDARD.decode(&clean).unwrap_or_default()
+    } else {
+        body.to_vec()
+    }
+}
+
+fn quoted_printable(body: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(body.len());
+    let mut i = 0;
+    while i < body.len() {
+        match body[i] {
+            b'=' if body.get(i + 1) == Some(&b'\n') => i += 2,
+            b'=' if body.get(i + 1) == Some(&b'\r') && body.get(i + 2) == Some(&b'\n') => i += 3,
+            b'=' => match body.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+                Some(b) => {
+                    out.push(b);
+                    i += 3;
+                }
+                None => {
+                    out.push(b'=');
+                    i += 1;
+                }
+            },
+            b => {
+                out.push(b);
+                i += 1;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subject(raw: &[u8]) -> String {
+        let fixed = repair(raw);
+        let msg = mail_parser::MessageParser::default().parse(&fixed).expect("parses");
+        msg.subject().unwrap_or("").to_string()
+    }
+
+    #[test]
+    fn a_character_split_across_encoded_words_survives() {
+        // "Заявка" in UTF-8, base64, cut in the middle of "я" (D1 8F).
+        let bytes = "Заявка на ремонт".as_bytes();
+        let (a, b) = bytes.split_at(5);
+        let raw = format!(
+            "Subject: =?UTF-8?B?{}?=\r\n =?utf-8?B?{}?=\r\nFrom: a@b.c\r\n\r\nbody\r\n",
+            STANDARD.encode(a),
+            STANDARD.encode(b)
+        );
+        assert_eq!(subject(raw.as_bytes()), "Заявка на ремонт");
+    }
+
+    #[test]
+    fn quoted_printable_words_are_joined_too() {
+        let raw = b"Subject: =?utf-8?Q?=D0=97=D0?= =?utf-8?Q?=B0=D1=8F=D0=B2=D0=BA=D0=B0?=\r\n\r\nx\r\n";
+        assert_eq!(subject(raw), "Заявка");
+    }
+
+    #[test]
+    fn words_of_different_charsets_stay_apart() {
+        let raw = "Subject: =?koi8-r?B?8NLJ18XU?= =?utf-8?B?0LzQuNGA?=\r\n\r\nx\r\n";
+        assert_eq!(subject(raw.as_bytes()), "Приветмир");
+    }
+
+    #[test]
+    fn raw_8bit_windows_1251_headers_are_detected() {
+        let (subject_bytes, _, _) = encoding_rs::WINDOWS_1251.encode("Не работает почтовый ящик на сервере");
+        let mut raw = b"Subject: ".to_vec();
+        raw.extend_from_slice(&subject_bytes);
+        raw.extend_from_slice(b"\r\nFrom: a@b.c\r\n\r\nbody\r\n");
+        assert_eq!(subject(&raw), "Не работает почтовый ящик на сервере");
+    }
+
+    #[test]
+    fn a_text_body_without_charset_is_detected() {
+        let (body, _, _) = encoding_rs::KOI8_R.encode("Здравствуйте, у нас перестал открываться сайт. Помогите, пожалуйста.");
+        let mut raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\n".to_vec();
+        raw.extend_from_slice(&body);
+        let fixed = repair(&raw);
+        let msg = mail_parser::MessageParser::default().parse(&fixed).expect("parses");
+        assert!(msg.body_text(0).expect("text").contains("перестал открываться сайт"));
+    }
+
+    #[test]
+    fn parts_inside_multiparts_are_repaired_and_bodies_untouched() {
+        let (body, _, _) = encoding_rs::WINDOWS_1251.encode("Счёт оплачен, но услуга не продлилась");
+        let mut raw = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
+        raw.extend_from_slice(&body);
+        raw.extend_from_slice(b"\r\n--b1--\r\n");
+        let fixed = repair(&raw);
+        assert!(fixed.windows(body.len()).any(|w| w == &body[..]), "the body bytes are kept");
+        let msg = mail_parser::MessageParser::default().parse(&fixed).expect("parses");
+        assert!(msg.body_text(0).expect("text").contains("услуга не продлилась"));
+    }
+
+    #[test]
+    fn clean_mail_is_left_alone() {
+        let raw = b"Subject: =?utf-8?B?0J/RgNC40LLQtdGC?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n";
+        assert_eq!(repair(raw), raw.to_vec());
+    }
+}
