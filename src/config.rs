@@ -103,6 +103,63 @@ pub struct AttachmentsConfig {
 #[serde(deny_unknown_fields)]
 pub struct MailConfig {
     pub tag_prefix: String,
+    pub old_tag_prefixes: Vec<String>,
+    pub poll_seconds: u64,
+    pub auto_replies_per_hour: u32,
+    pub max_mail_bytes: u64,
+    pub smtp: SmtpConfig,
+}
+
+/// How to reach an SMTP server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: Option<String>,
+    pub port: u16,
+    pub tls: TlsMode,
+    pub user: Option<String>,
+    pub password: Option<SecretString>,
+}
+
+/// Transport security for mail connections.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize, serde::Serialize, sqlx::Type)]
+#[sqlx(type_name = "tls_mode", rename_all = "lowercase")]
+#[serde(rename_all = "lowercase")]
+pub enum TlsMode {
+    None,
+    Starttls,
+    Tls,
+}
+
+impl TlsMode {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TlsMode::None => "none",
+            TlsMode::Starttls => "starttls",
+            TlsMode::Tls => "tls",
+        }
+    }
+}
+
+impl std::str::FromStr for TlsMode {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        match s {
+            "none" => Ok(TlsMode::None),
+            "starttls" => Ok(TlsMode::Starttls),
+            "tls" => Ok(TlsMode::Tls),
+            other => Err(format!("unknown TLS mode {other:?}: none, starttls or tls")),
+        }
+    }
+}
+
+impl MailConfig {
+    /// Every subject-tag prefix recognised, the current one first.
+    pub fn tag_prefixes(&self) -> Vec<String> {
+        let mut all = vec![self.tag_prefix.clone()];
+        all.extend(self.old_tag_prefixes.iter().filter(|p| !p.is_empty()).cloned());
+        all
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -230,6 +287,9 @@ impl Config {
                 "attachments.max_message_bytes",
                 "must be at least attachments.max_file_bytes, which must not be 0",
             );
+        }
+        if self.mail.poll_seconds == 0 {
+            return invalid("mail.poll_seconds", "must be at least 1");
         }
         if self.mail.tag_prefix.is_empty() || self.mail.tag_prefix.contains([']', ' ']) {
             return invalid(

@@ -6,6 +6,7 @@ pub mod agent_tickets;
 pub mod catalog;
 pub mod departments;
 pub mod health;
+pub mod inbound;
 pub mod links;
 pub mod notifications;
 pub mod passwords;

@@ -322,3 +322,49 @@ pub async fn queue_reply(
     .await?;
     Ok(message_id)
 }
+
+/// Tells the assignee (or, with none, the department's agents who may
+/// answer) that a customer wrote. Staff only; no link secrets in it.
+pub async fn queue_agent_notice(
+    db: &mut PgConnection,
+    app: &AppState,
+    ticket: TicketId,
+    number: TicketNumber,
+    subject: &str,
+    customer_name: &str,
+    body: &str,
+) -> anyhow::Result<()> {
+    if !app.settings.get().notify_agents {
+        return Ok(());
+    }
+    let recipients = store::notices::agents_to_tell(&mut *db, ticket).await?;
+    if recipients.is_empty() {
+        return Ok(());
+    }
+    let l = MailLocale(Locale::parse(&app.settings.get().default_locale).unwrap_or_else(Locale::fallback));
+    let link = format!("{}agent/tickets/{number}", app.config.http.public_url);
+    let excerpt: String = body.chars().take(2000).collect();
+    let text = format!("{}\n\n{excerpt}\n\n--\n{link}\n", l.t1("mail-agent-notice", "name", customer_name));
+    let message_id = crate::mail::message_id::generate(&app.secrets.message_id_key, number, MessageId::new(), &mail_domain(app));
+    store::outbox::insert(
+        db,
+        store::outbox::NewOutbound {
+            ticket: Some(ticket),
+            message: None,
+            kind: "notification",
+            from_addr: &format!("noreply@{}", mail_domain(app)),
+            from_name: Some(&app.settings.get().helpdesk_name),
+            mail_message_id: &message_id,
+            in_reply_to: None,
+            references: &[],
+            subject: &tagged_subject(app, number, subject),
+            body_text: &text,
+            body_html: None,
+            headers: json!({ "Auto-Submitted": "auto-generated" }),
+            to: &recipients,
+            attachments: &[],
+        },
+    )
+    .await?;
+    Ok(())
+}

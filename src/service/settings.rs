@@ -22,6 +22,15 @@ pub struct Settings {
     pub default_locale: String,
     pub max_file_bytes: u64,
     pub max_message_bytes: u64,
+    /// Senders that relay for others (website forms sending as noreply@):
+    /// for them the requester is Reply-To.
+    pub relay_addresses: Vec<String>,
+    /// Acknowledge new tickets to customers.
+    pub notify_ack: bool,
+    /// Mail agents' replies to customers.
+    pub notify_replies: bool,
+    /// Tell the assignee (or the department's agents) about customer messages.
+    pub notify_agents: bool,
 }
 
 impl Settings {
@@ -32,6 +41,10 @@ impl Settings {
             default_locale: config.i18n.default_locale.clone(),
             max_file_bytes: config.attachments.max_file_bytes,
             max_message_bytes: config.attachments.max_message_bytes,
+            relay_addresses: Vec::new(),
+            notify_ack: true,
+            notify_replies: true,
+            notify_agents: true,
         }
     }
 }
@@ -109,8 +122,17 @@ pub async fn save(
     if new.max_message_bytes < new.max_file_bytes {
         errors.add("max_message_mb", "error-limit-total");
     }
+    let relays: Vec<Option<String>> = new.relay_addresses.iter().map(|a| crate::domain::email::normalize(a)).collect();
+    if relays.iter().any(Option::is_none) {
+        errors.add("relay_addresses", "error-email-invalid");
+    }
     errors.into_result()?;
+    let relays: Vec<String> = relays.into_iter().flatten().collect();
     let mut tx = db.begin().await?;
+    store::settings::put(&mut *tx, "relay_addresses", json!(relays), admin.id).await?;
+    store::settings::put(&mut *tx, "notify_ack", json!(new.notify_ack), admin.id).await?;
+    store::settings::put(&mut *tx, "notify_replies", json!(new.notify_replies), admin.id).await?;
+    store::settings::put(&mut *tx, "notify_agents", json!(new.notify_agents), admin.id).await?;
     store::settings::put(
         &mut *tx,
         "helpdesk_name",

@@ -89,3 +89,13 @@ pub async fn set_mail_id(
         .await?;
     Ok(())
 }
+
+/// Stores a message's sanitised HTML.
+pub async fn set_html(db: impl PgExecutor<'_>, id: MessageId, html: &str) -> sqlx::Result<()> {
+    sqlx::query("update messages set body_html = $2 where id = $1")
+        .bind(id)
+        .bind(html)
+        .execute(db)
+        .await?;
+    Ok(())
+}

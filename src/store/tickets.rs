@@ -301,14 +301,7 @@ pub struct TicketDetail {
     pub version: i32,
 }
 
-/// The ticket's page header, if it is within `scope`.
-pub async fn detail(
-    db: impl PgExecutor<'_>,
-    scope: Scope,
-    number: TicketNumber,
-) -> sqlx::Result<Option<TicketDetail>> {
-    let mut qb = QueryBuilder::<Postgres>::new(
-        "select t.id, t.number, t.subject, t.status, t.department_id, d.name as department_name, \
+const DETAIL: &str = "select t.id, t.number, t.subject, t.status, t.department_id, d.name as department_name, \
                 t.requester_id, u.name as requester_name, p.name as product_name, t.prompt_answers, \
                 t.assignee_id, au.name as assignee_name, re.email as requester_email, t.priority, \
                 mt.number as merged_into, d.signature, t.created_at, t.resolved_at, t.closed_at, t.version \
@@ -317,9 +310,15 @@ pub async fn detail(
          join user_emails re on re.user_id = u.id and re.is_primary \
          left join users au on au.id = t.assignee_id \
          left join tickets mt on mt.id = t.merged_into_id \
-         left join products p on p.id = t.product_id \
-         where t.number = ",
-    );
+         left join products p on p.id = t.product_id ";
+
+/// The ticket's page header, if it is within `scope`.
+pub async fn detail(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    number: TicketNumber,
+) -> sqlx::Result<Option<TicketDetail>> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("{DETAIL} where t.number = "));
     qb.push_bind(number);
     super::access::push_scope(&mut qb, scope);
     qb.build_query_as().fetch_optional(db).await
@@ -442,4 +441,10 @@ pub async fn touch(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<()> {
         .execute(db)
         .await?;
     Ok(())
+}
+
+
+/// The ticket with this id (mail and jobs; no access rule: not for pages).
+pub async fn detail_by_id(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<Option<TicketDetail>> {
+    sqlx::query_as(&format!("{DETAIL} where t.id = $1")).bind(id).fetch_optional(db).await
 }

@@ -45,6 +45,18 @@ pub struct SettingsForm {
     max_file_mb: String,
     #[serde(default)]
     max_message_mb: String,
+    #[serde(default)]
+    relay_addresses: String,
+    #[serde(default)]
+    notify_ack: String,
+    #[serde(default)]
+    notify_replies: String,
+    #[serde(default)]
+    notify_agents: String,
+}
+
+fn flag(b: bool) -> String {
+    if b { "1".into() } else { String::new() }
 }
 
 /// GET /admin/settings
@@ -57,6 +69,10 @@ async fn show(State(app): State<AppState>, AdminUser(_): AdminUser, page: PageCt
             default_locale: s.default_locale.clone(),
             max_file_mb: (s.max_file_bytes / MB).to_string(),
             max_message_mb: (s.max_message_bytes / MB).to_string(),
+            relay_addresses: s.relay_addresses.join("\n"),
+            notify_ack: flag(s.notify_ack),
+            notify_replies: flag(s.notify_replies),
+            notify_agents: flag(s.notify_agents),
         },
         errors: FieldErrors::default(),
     }
@@ -95,6 +111,10 @@ async fn update(
                 default_locale: form.default_locale.clone(),
                 max_file_bytes: file * MB,
                 max_message_bytes: total * MB,
+                relay_addresses: form.relay_addresses.split([',', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect(),
+                notify_ack: form.notify_ack == "1",
+                notify_replies: form.notify_replies == "1",
+                notify_agents: form.notify_agents == "1",
             };
             service::settings::save(&app.db, &app.settings, &app.config, &admin.user, new).await
         }
