@@ -68,6 +68,7 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
             .clone()
             .listen(state.db.clone(), supervisor.token()),
     );
+    jobs::mail::start(state, supervisor);
     let app = state.clone();
     supervisor.spawn_every("cleanup", Duration::from_secs(300), move || {
         let app = app.clone();

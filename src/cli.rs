@@ -42,6 +42,103 @@ pub enum Command {
     /// Manage departments.
     #[command(subcommand)]
     Department(DepartmentCommand),
+    /// Feed mail through the gateway.
+    #[command(subcommand)]
+    Mail(MailCommand),
+    /// Look at tickets.
+    #[command(subcommand)]
+    Ticket(TicketCommand),
+    /// Manage mailboxes.
+    #[command(subcommand)]
+    Mailbox(MailboxCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Run .eml files and mbox archives through exactly the IMAP path.
+    Ingest(MailIngest),
+}
+
+#[derive(Debug, Args)]
+pub struct MailIngest {
+    /// One JSON object a line per message.
+    #[arg(long)]
+    pub json: bool,
+    /// The envelope recipient.
+    #[arg(long, value_name = "ADDRESS")]
+    pub to: Option<String>,
+    /// Send nothing (archive imports).
+    #[arg(long)]
+    pub no_notify: bool,
+    #[arg(required = true, value_name = "FILE")]
+    pub files: Vec<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TicketCommand {
+    /// Print a ticket.
+    Show {
+        /// As JSON (the REST API's representation).
+        #[arg(long)]
+        json: bool,
+        number: String,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailboxCommand {
+    /// Add a mailbox. Passwords are read from the environment
+    /// (BILET_IMAP_PASSWORD, BILET_SMTP_PASSWORD) so they stay out of shell history.
+    Add(MailboxAdd),
+    /// List mailboxes.
+    List,
+    /// Try the IMAP and SMTP connections of a mailbox.
+    Test { name: String },
+}
+
+#[derive(Debug, Args)]
+pub struct MailboxAdd {
+    #[arg(long)]
+    pub name: String,
+    #[arg(long)]
+    pub imap_host: String,
+    #[arg(long, default_value_t = 993)]
+    pub imap_port: u16,
+    /// tls, starttls or none.
+    #[arg(long, default_value = "tls")]
+    pub imap_tls: crate::config::TlsMode,
+    #[arg(long)]
+    pub imap_user: String,
+    #[arg(long, env = "BILET_IMAP_PASSWORD", hide_env_values = true)]
+    pub imap_password: String,
+    #[arg(long, default_value = "INBOX")]
+    pub folder: String,
+    /// Move processed mail here instead of marking it seen.
+    #[arg(long)]
+    pub processed_folder: Option<String>,
+    #[arg(long)]
+    pub smtp_host: String,
+    #[arg(long, default_value_t = 587)]
+    pub smtp_port: u16,
+    #[arg(long, default_value = "starttls")]
+    pub smtp_tls: crate::config::TlsMode,
+    #[arg(long)]
+    pub smtp_user: Option<String>,
+    #[arg(long, env = "BILET_SMTP_PASSWORD", hide_env_values = true)]
+    pub smtp_password: Option<String>,
+    /// An address this mailbox receives for. Repeatable.
+    #[arg(long = "address", value_name = "EMAIL")]
+    pub addresses: Vec<String>,
+    /// The department of mail that names no department address.
+    #[arg(long, value_name = "SLUG")]
+    pub department: String,
+    /// Import the mail already in the folder (without acknowledgements)
+    /// instead of starting with new mail only.
+    #[arg(long)]
+    pub import_existing: bool,
+    /// Poll instead of using IMAP IDLE.
+    #[arg(long)]
+    pub no_idle: bool,
 }
 
 #[derive(Debug, Subcommand)]
@@ -132,6 +229,7 @@ pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
 }
 
 async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
+    // Commands that act like the server (ingest, mailboxes) need its state.
     let pool = &db.pool;
     match command {
         Command::Serve { .. } => unreachable!("serve is handled by main"),
@@ -176,6 +274,38 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             .map_err(explain)?;
             println!("created department {}", add.slug);
         }
+        Command::Mail(MailCommand::Ingest(ingest)) => return mail_ingest(db, ingest).await,
+        Command::Ticket(TicketCommand::Show { json, number }) => {
+            let number = number.trim_start_matches('#').parse().map_err(|_| anyhow::anyhow!("not a ticket number: {number}"))?;
+            let value = service::representation::ticket_json(pool, number).await.map_err(explain)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&value)?);
+            } else {
+                println!("#{} {} [{}]", value["number"].as_str().unwrap_or(""), value["subject"].as_str().unwrap_or(""), value["status"].as_str().unwrap_or(""));
+                for m in value["messages"].as_array().into_iter().flatten() {
+                    println!("\n-- {} {} {}\n{}", m["created_at"].as_str().unwrap_or(""), m["kind"].as_str().unwrap_or(""), m["author"]["email"].as_str().unwrap_or(""), m["body_text"].as_str().unwrap_or(""));
+                }
+            }
+        }
+        Command::Mailbox(MailboxCommand::Add(add)) => {
+            let app = app_state(db)?;
+            let id = service::mailboxes::add(&app, None, mailbox_input(add)).await.map_err(explain)?;
+            println!("mailbox added ({id})");
+        }
+        Command::Mailbox(MailboxCommand::List) => {
+            for m in service::mailboxes::list(pool).await.map_err(explain)? {
+                println!("{}\t{}@{}:{}\t{}\t{}", m.name, m.imap_user, m.imap_host, m.imap_port, m.addresses.join(","), m.last_error.unwrap_or_default());
+            }
+        }
+        Command::Mailbox(MailboxCommand::Test { name }) => {
+            let app = app_state(db)?;
+            let result = service::mailboxes::test_by_name(&app, &name).await.map_err(explain)?;
+            println!("IMAP: {}", result.imap);
+            println!("SMTP: {}", result.smtp);
+            if !result.ok {
+                anyhow::bail!("the connection test failed");
+            }
+        }
         Command::Department(DepartmentCommand::List) => {
             let departments = service::departments::list(pool)
                 .await
@@ -185,6 +315,70 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
                 println!("{}\t{}\t{}", d.slug, d.name, d.addresses.join(", "));
             }
         }
+    }
+    Ok(())
+}
+
+fn mailbox_input(add: MailboxAdd) -> service::mailboxes::MailboxInput {
+    service::mailboxes::MailboxInput {
+        name: add.name,
+        imap_host: add.imap_host,
+        imap_port: add.imap_port,
+        imap_tls: add.imap_tls,
+        imap_user: add.imap_user,
+        imap_password: add.imap_password,
+        folder: add.folder,
+        processed_folder: add.processed_folder,
+        smtp_host: add.smtp_host,
+        smtp_port: add.smtp_port,
+        smtp_tls: add.smtp_tls,
+        smtp_user: add.smtp_user,
+        smtp_password: add.smtp_password,
+        addresses: add.addresses,
+        department: add.department,
+        import_existing: add.import_existing,
+        use_idle: !add.no_idle,
+    }
+}
+
+/// The state CLI commands that act like the server need.
+fn app_state(db: &Database) -> anyhow::Result<crate::app::AppState> {
+    let config = db.config.clone();
+    std::fs::create_dir_all(&config.data_dir)?;
+    let secrets = crate::secrets::Secrets::load_or_create(&config.secrets, &config.data_dir)?;
+    crate::app::AppState::new(db.pool.clone(), config, secrets, tokio_util::sync::CancellationToken::new())
+}
+
+async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
+    let app = app_state(db)?;
+    app.settings.reload(&app.db, &app.config).await.map_err(explain)?;
+    let mut failed = 0;
+    for file in &args.files {
+        let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
+        let messages = if crate::mail::mbox::is_mbox(&bytes) { crate::mail::mbox::split(&bytes) } else { vec![bytes] };
+        let many = messages.len() > 1 || crate::mail::mbox::is_mbox(&messages[0]);
+        for (i, raw) in messages.iter().enumerate() {
+            let source = if many { format!("{}#{}", file.display(), i + 1) } else { file.display().to_string() };
+            let env = service::inbound::Envelope {
+                recipient: args.to.as_deref().and_then(crate::domain::email::normalize),
+                notify: !args.no_notify,
+                ..service::inbound::Envelope::default()
+            };
+            let report = service::inbound::ingest(&app, raw, &env).await;
+            if report.outcome == "failed" {
+                failed += 1;
+            }
+            if args.json {
+                let mut line = serde_json::to_value(&report)?;
+                line["source"] = serde_json::Value::String(source);
+                println!("{line}");
+            } else {
+                println!("{source}: {} {}{}", report.outcome, report.ticket.as_deref().map(|t| format!("#{t}")).unwrap_or_default(), report.reason.map(|r| format!(" ({r})")).unwrap_or_default());
+            }
+        }
+    }
+    if failed > 0 {
+        anyhow::bail!("{failed} message(s) failed; they are quarantined and listed in the admin console");
     }
     Ok(())
 }

@@ -70,6 +70,33 @@ impl Key {
         mac.verify_slice(signature).is_ok()
     }
 
+    /// Encrypts a small secret (a mailbox password) for storage:
+    /// nonce || ciphertext, ChaCha20-Poly1305.
+    pub fn encrypt(&self, plain: &[u8]) -> anyhow::Result<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, KeyInit};
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new((&self.0).into());
+        let mut nonce = [0u8; 12];
+        getrandom::fill(&mut nonce).map_err(|e| anyhow::anyhow!("no randomness: {e}"))?;
+        let sealed = cipher
+            .encrypt((&nonce).into(), plain)
+            .map_err(|_| anyhow::anyhow!("encryption failed"))?;
+        Ok([nonce.as_slice(), &sealed].concat())
+    }
+
+    /// Decrypts what [`Key::encrypt`] made; fails with a wrong key or
+    /// tampered bytes.
+    pub fn decrypt(&self, sealed: &[u8]) -> anyhow::Result<Vec<u8>> {
+        use chacha20poly1305::aead::{Aead, KeyInit};
+        if sealed.len() < 12 {
+            bail!("not an encrypted secret");
+        }
+        let cipher = chacha20poly1305::ChaCha20Poly1305::new((&self.0).into());
+        let (nonce, body) = sealed.split_at(12);
+        cipher
+            .decrypt(nonce.into(), body)
+            .map_err(|_| anyhow::anyhow!("cannot decrypt: was secrets.mailbox_key changed?"))
+    }
+
     /// A key for tests.
     pub fn for_tests(seed: u8) -> Key {
         Key([seed; 32])
@@ -226,6 +253,16 @@ mod tests {
         };
         let secrets = Secrets::load_or_create(&configured, dir.path()).expect("load");
         assert_eq!(secrets.session_key, Key([7u8; 32]));
+    }
+
+    #[test]
+    fn secrets_round_trip_and_wrong_keys_fail() {
+        let key = Key::for_tests(5);
+        let sealed = key.encrypt("пароль".as_bytes()).expect("seal");
+        assert!(!sealed.windows(6).any(|w| w == "пароль".as_bytes()));
+        assert_eq!(key.decrypt(&sealed).expect("open"), "пароль".as_bytes());
+        assert!(Key::for_tests(6).decrypt(&sealed).is_err());
+        assert_ne!(key.encrypt(b"x").expect("a"), key.encrypt(b"x").expect("b"), "fresh nonce each time");
     }
 
     #[test]

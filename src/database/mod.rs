@@ -19,6 +19,8 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 /// A pool, and the cluster behind it when we run one.
 pub struct Database {
     pub pool: PgPool,
+    /// The configuration it was opened with.
+    pub config: Config,
     cluster: Option<Cluster>,
 }
 
@@ -77,7 +79,7 @@ impl Database {
             .await
             .context("connecting to PostgreSQL")?;
         MIGRATOR.run(&pool).await.context("applying migrations")?;
-        Ok(Database { pool, cluster })
+        Ok(Database { pool, config: config.clone(), cluster })
     }
 
     /// Closes the pool, then stops the embedded cluster if we run it.

@@ -4,6 +4,7 @@
 //! never only in memory, so any node can pick them up after a restart.
 
 pub mod cleanup;
+pub mod mail;
 
 use std::future::Future;
 use std::time::Duration;

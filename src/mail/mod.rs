@@ -3,9 +3,13 @@
 //! addresses, and the IMAP and SMTP ends.
 
 pub mod classify;
+pub mod imap;
+pub mod mbox;
 pub mod message_id;
+pub mod outbound;
 pub mod parse;
 pub mod repair;
 pub mod route;
+pub mod smtp;
 pub mod threading;
 pub mod verp;

@@ -199,25 +199,27 @@ pub async fn reply(
     check_version(&mut tx, t.id, version).await?;
     let (message, files) =
         add_message(&mut tx, t.id, Kind::Agent, agent.id, &full, uploads).await?;
-    let thread = store::ticket_changes::mail_ids(&mut *tx, t.id).await?;
-    let mail_id = notifications::queue_reply(
-        &mut tx,
-        app,
-        notifications::Reply {
-            ticket: t.id,
-            number: t.number,
-            subject: &t.subject,
-            message,
-            body: &full,
-            agent_name: &agent.name,
-            department_addresses: &addresses,
-            requester: &requester,
-            thread: &thread,
-            attachments: &files,
-        },
-    )
-    .await?;
-    store::messages::set_mail_id(&mut *tx, message, &mail_id).await?;
+    if app.settings.get().notify_replies {
+        let thread = store::ticket_changes::mail_ids(&mut *tx, t.id).await?;
+        let mail_id = notifications::queue_reply(
+            &mut tx,
+            app,
+            notifications::Reply {
+                ticket: t.id,
+                number: t.number,
+                subject: &t.subject,
+                message,
+                body: &full,
+                agent_name: &agent.name,
+                department_addresses: &addresses,
+                requester: &requester,
+                thread: &thread,
+                attachments: &files,
+            },
+        )
+        .await?;
+        store::messages::set_mail_id(&mut *tx, message, &mail_id).await?;
+    }
     store::tickets::after_message(&mut *tx, t.id, Kind::Agent, to).await?;
     if to != t.status {
         store::tickets::status_history(&mut *tx, t.id, t.status, to, Some(agent.id)).await?;

@@ -316,19 +316,22 @@ pub async fn open_by_customer(
         },
     )
     .await?;
-    notifications::queue_ack(
-        &mut tx,
-        app,
-        notifications::Ack {
-            ticket: id,
-            number,
-            subject,
-            department_name: &department.name,
-            department_addresses: &department.addresses,
-            requester: customer,
-        },
-    )
-    .await?;
+    if app.settings.get().notify_ack {
+        notifications::queue_ack(
+            &mut tx,
+            app,
+            notifications::Ack {
+                ticket: id,
+                number,
+                subject,
+                department_name: &department.name,
+                department_addresses: &department.addresses,
+                requester: customer,
+            },
+        )
+        .await?;
+    }
+    notifications::queue_agent_notice(&mut tx, app, id, number, subject, &customer.name, &input.body).await?;
     events::publish(
         &mut *tx,
         &Event::MessageAdded {
@@ -400,6 +403,7 @@ pub async fn customer_reply(
             .await?;
     }
     store::search_log::append(&mut *tx, ticket.id, "upsert").await?;
+    notifications::queue_agent_notice(&mut tx, app, ticket.id, ticket.number, &ticket.subject, &customer.name, body).await?;
     events::publish(
         &mut *tx,
         &Event::MessageAdded {

@@ -99,3 +99,35 @@ pub async fn set_html(db: impl PgExecutor<'_>, id: MessageId, html: &str) -> sql
         .await?;
     Ok(())
 }
+
+/// A message with everything the ticket representation shows.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FullMessage {
+    pub id: MessageId,
+    pub kind: Kind,
+    pub source: Source,
+    pub author_name: Option<String>,
+    pub author_email: Option<String>,
+    pub subject: Option<String>,
+    pub body_text: String,
+    pub mail_message_id: Option<String>,
+    pub to_addrs: Vec<String>,
+    pub cc_addrs: Vec<String>,
+    pub created_at: OffsetDateTime,
+    pub threading_note: Option<String>,
+    pub raw_mail_id: Option<uuid::Uuid>,
+}
+
+/// Every message of a ticket, oldest first, notes included (operators only).
+pub async fn full_for_ticket(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<FullMessage>> {
+    sqlx::query_as(
+        "select m.id, m.kind, m.source, u.name as author_name, e.email as author_email, m.subject, m.body_text, \
+                m.mail_message_id, m.to_addrs, m.cc_addrs, m.created_at, m.threading_note, m.raw_mail_id \
+         from messages m left join users u on u.id = m.author_id \
+         left join user_emails e on e.user_id = u.id and e.is_primary \
+         where m.ticket_id = $1 order by m.created_at, m.id",
+    )
+    .bind(ticket)
+    .fetch_all(db)
+    .await
+}

@@ -3,6 +3,7 @@
 //! the change that caused it. The sender only builds MIME and delivers.
 
 use sqlx::PgConnection;
+
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
@@ -103,6 +104,108 @@ pub async fn list_to(db: impl PgExecutor<'_>, address: &str) -> sqlx::Result<Vec
          order by o.created_at, o.id",
     )
     .bind(address)
+    .fetch_all(db)
+    .await
+}
+
+/// A mail claimed for sending.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ClaimedMail {
+    pub id: Uuid,
+    pub ticket_id: Option<TicketId>,
+    pub mailbox_id: Option<Uuid>,
+    pub from_addr: String,
+    pub from_name: Option<String>,
+    pub mail_message_id: String,
+    pub in_reply_to: Option<String>,
+    pub mail_references: Vec<String>,
+    pub subject: String,
+    pub body_text: String,
+    pub body_html: Option<String>,
+    pub headers: serde_json::Value,
+    pub attachment_ids: Vec<Uuid>,
+    pub attempts: i32,
+    pub recipients: Vec<String>,
+}
+
+/// Claims up to `limit` due mails for `lease_seconds`: several senders (on
+/// several nodes) never take the same one, and a sender that dies releases
+/// it when the lease runs out. No transaction stays open while sending.
+pub async fn claim(db: impl PgExecutor<'_>, limit: i64, lease_seconds: i32) -> sqlx::Result<Vec<ClaimedMail>> {
+    sqlx::query_as(
+        "with due as ( \
+             select id from outbox where state in ('pending', 'retrying') and next_attempt_at <= now() \
+               and (locked_until is null or locked_until < now()) \
+             order by next_attempt_at limit $1 for update skip locked) \
+         update outbox o set locked_until = now() + make_interval(secs => $2), attempts = o.attempts + 1 \
+         from due where o.id = due.id \
+         returning o.id, o.ticket_id, o.mailbox_id, o.from_addr, o.from_name, o.mail_message_id, o.in_reply_to, \
+             o.mail_references, o.subject, o.body_text, o.body_html, o.headers, o.attachment_ids, o.attempts, \
+             array(select r.address from outbox_recipients r where r.outbox_id = o.id and r.state in ('pending', 'retrying') \
+                   order by r.address) as recipients",
+    )
+    .bind(limit)
+    .bind(lease_seconds)
+    .fetch_all(db)
+    .await
+}
+
+/// The server confirmed: never sent again.
+pub async fn mark_sent(db: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
+    sqlx::query("update outbox set state = 'sent', sent_at = now(), locked_until = null, last_error = null where id = $1")
+        .bind(id)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("update outbox_recipients set state = 'sent', last_error = null, updated_at = now() where outbox_id = $1 and state in ('pending', 'retrying')")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A temporary failure: try again at `retry_in_seconds`.
+pub async fn mark_retry(db: &mut PgConnection, id: Uuid, error: &str, retry_in_seconds: i64) -> sqlx::Result<()> {
+    sqlx::query(
+        "update outbox set state = 'retrying', last_error = $2, locked_until = null, \
+             next_attempt_at = now() + make_interval(secs => $3) where id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .bind(retry_in_seconds as f64)
+    .execute(&mut *db)
+    .await?;
+    sqlx::query("update outbox_recipients set state = 'retrying', last_error = $2, updated_at = now() where outbox_id = $1 and state in ('pending', 'retrying')")
+        .bind(id)
+        .bind(error)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// A permanent failure.
+pub async fn mark_failed(db: &mut PgConnection, id: Uuid, error: &str) -> sqlx::Result<()> {
+    sqlx::query("update outbox set state = 'failed', last_error = $2, locked_until = null where id = $1")
+        .bind(id)
+        .bind(error)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query("update outbox_recipients set state = 'failed', last_error = $2, updated_at = now() where outbox_id = $1 and state in ('pending', 'retrying')")
+        .bind(id)
+        .bind(error)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Delivery state of the mails carrying each message of a ticket:
+/// (message, address, state, last error).
+pub async fn deliveries(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<(MessageId, String, String, Option<String>)>> {
+    sqlx::query_as(
+        "select o.message_id, r.address, r.state::text, r.last_error from outbox o \
+         join outbox_recipients r on r.outbox_id = o.id \
+         where o.ticket_id = $1 and o.message_id is not null order by r.address",
+    )
+    .bind(ticket)
     .fetch_all(db)
     .await
 }

@@ -1,0 +1,287 @@
+//! Mailboxes: adding them (passwords encrypted at rest, never shown),
+//! testing their connections, and one polling cycle of the IMAP side.
+
+use futures_util::TryStreamExt;
+use serde_json::json;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use super::inbound::{self, Envelope};
+use super::{Error, FieldErrors, Result};
+use crate::app::AppState;
+use crate::config::TlsMode;
+use crate::domain::email;
+use crate::domain::ids::UserId;
+use crate::mail::{imap, smtp};
+use crate::store;
+use crate::store::mailboxes::MailboxRow;
+
+/// A mailbox as the CLI or the admin form describes it.
+#[derive(Debug, Clone)]
+pub struct MailboxInput {
+    pub name: String,
+    pub imap_host: String,
+    pub imap_port: u16,
+    pub imap_tls: TlsMode,
+    pub imap_user: String,
+    pub imap_password: String,
+    pub folder: String,
+    pub processed_folder: Option<String>,
+    pub smtp_host: String,
+    pub smtp_port: u16,
+    pub smtp_tls: TlsMode,
+    pub smtp_user: Option<String>,
+    pub smtp_password: Option<String>,
+    pub addresses: Vec<String>,
+    /// Department slug.
+    pub department: String,
+    pub import_existing: bool,
+    pub use_idle: bool,
+}
+
+/// Adds a mailbox.
+pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> Result<Uuid> {
+    let mut errors = FieldErrors::default();
+    for (field, value) in [("name", &input.name), ("imap_host", &input.imap_host), ("imap_user", &input.imap_user), ("smtp_host", &input.smtp_host)] {
+        if value.trim().is_empty() {
+            errors.add(field, "error-required");
+        }
+    }
+    if input.imap_password.is_empty() {
+        errors.add("imap_password", "error-required");
+    }
+    let addresses: Vec<Option<String>> = input.addresses.iter().map(|a| email::normalize(a)).collect();
+    if addresses.is_empty() || addresses.iter().any(Option::is_none) {
+        errors.add("addresses", "error-email-invalid");
+    }
+    let department = store::departments::find_by_slug(&app.db, &input.department).await?;
+    if department.is_none() {
+        errors.add("department", "error-department-unknown");
+    }
+    errors.into_result()?;
+    let department = department.ok_or(Error::NotFound)?;
+    let key = &app.secrets.mailbox_key;
+    let imap_password = key.encrypt(input.imap_password.as_bytes())?;
+    let smtp_password = match &input.smtp_password {
+        Some(p) if !p.is_empty() => Some(key.encrypt(p.as_bytes())?),
+        _ => None,
+    };
+    let addresses: Vec<String> = addresses.into_iter().flatten().collect();
+    let mut tx = app.db.begin().await?;
+    let id = store::mailboxes::insert(
+        &mut tx,
+        store::mailboxes::NewMailbox {
+            name: input.name.trim(),
+            imap_host: input.imap_host.trim(),
+            imap_port: i32::from(input.imap_port),
+            imap_tls: input.imap_tls,
+            imap_user: input.imap_user.trim(),
+            imap_password: &imap_password,
+            imap_folder: input.folder.trim(),
+            processed_folder: input.processed_folder.as_deref().map(str::trim).filter(|f| !f.is_empty()),
+            smtp_host: input.smtp_host.trim(),
+            smtp_port: i32::from(input.smtp_port),
+            smtp_tls: input.smtp_tls,
+            smtp_user: input.smtp_user.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+            smtp_password: smtp_password.as_deref(),
+            default_department: department.id,
+            use_idle: input.use_idle,
+            import_existing: input.import_existing,
+            addresses: &addresses,
+        },
+    )
+    .await
+    .map_err(|e| match store::violated_constraint(&e) {
+        Some("mailbox_addresses_pkey") => FieldErrors::one("addresses", "error-address-taken"),
+        _ => e.into(),
+    })?;
+    // Never the password, only that there is one.
+    store::audit::record(
+        &mut *tx,
+        store::audit::AuditEntry {
+            actor,
+            kind: "mailbox.created",
+            ticket: None,
+            subject: Some(id),
+            data: json!({ "name": input.name.trim(), "imap": format!("{}@{}:{}", input.imap_user, input.imap_host, input.imap_port), "addresses": addresses }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(id)
+}
+
+/// Every mailbox.
+pub async fn list(db: &PgPool) -> Result<Vec<MailboxRow>> {
+    Ok(store::mailboxes::list(db).await?)
+}
+
+/// How a connection test went: the exact error when it failed.
+#[derive(Debug, Clone)]
+pub struct TestResult {
+    pub imap: String,
+    pub smtp: String,
+    pub ok: bool,
+}
+
+/// The SMTP server of a mailbox, password decrypted.
+pub fn smtp_server(app: &AppState, mb: &MailboxRow) -> anyhow::Result<smtp::Server> {
+    let password = match &mb.smtp_password {
+        Some(sealed) => Some(String::from_utf8(app.secrets.mailbox_key.decrypt(sealed)?)?),
+        None => None,
+    };
+    Ok(smtp::Server {
+        host: mb.smtp_host.clone(),
+        port: u16::try_from(mb.smtp_port).unwrap_or(587),
+        tls: mb.smtp_tls,
+        user: mb.smtp_user.clone(),
+        password,
+    })
+}
+
+async fn connect(app: &AppState, mb: &MailboxRow) -> anyhow::Result<imap::ImapSession> {
+    let password = String::from_utf8(app.secrets.mailbox_key.decrypt(&mb.imap_password)?)?;
+    imap::connect(&mb.imap_host, u16::try_from(mb.imap_port).unwrap_or(993), mb.imap_tls, &mb.imap_user, &password).await
+}
+
+/// Tries both connections of a mailbox.
+pub async fn test(app: &AppState, mb: &MailboxRow) -> TestResult {
+    let imap = match connect(app, mb).await {
+        Ok(mut session) => match session.select(imap::folder(&mb.imap_folder)).await {
+            Ok(m) => {
+                let _ = session.logout().await;
+                format!("OK: folder {} holds {} message(s)", mb.imap_folder, m.exists)
+            }
+            Err(e) => format!("error: {e}"),
+        },
+        Err(e) => format!("error: {e:#}"),
+    };
+    let smtp = match smtp_server(app, mb).and_then(|s| smtp::transport(&s)) {
+        Ok(t) => match t.test_connection().await {
+            Ok(true) => "OK".to_string(),
+            Ok(false) => "error: the server did not answer".to_string(),
+            Err(e) => format!("error: {e}"),
+        },
+        Err(e) => format!("error: {e:#}"),
+    };
+    let ok = imap.starts_with("OK") && smtp == "OK";
+    TestResult { imap, smtp, ok }
+}
+
+/// Tests the mailbox with this name.
+pub async fn test_by_name(app: &AppState, name: &str) -> Result<TestResult> {
+    let mb = store::mailboxes::find_by_name(&app.db, name).await?.ok_or(Error::NotFound)?;
+    Ok(test(app, &mb).await)
+}
+
+/// What one polling cycle did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct PollStats {
+    pub fetched: usize,
+    pub failed: usize,
+}
+
+/// One cycle: connect, check UIDVALIDITY, fetch every message after the
+/// stored position (BODY.PEEK, so nothing is marked seen early), ingest
+/// each, and only after its transaction committed mark it seen or move it.
+pub async fn poll_once(app: &AppState, id: Uuid) -> anyhow::Result<PollStats> {
+    let mb = store::mailboxes::find(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no mailbox {id}"))?;
+    let result = poll(app, &mb).await;
+    let error = result.as_ref().err().map(|e| format!("{e:#}"));
+    store::mailboxes::polled(&app.db, id, error.as_deref()).await?;
+    result
+}
+
+async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
+    let mut session = connect(app, mb).await?;
+    let folder = imap::folder(&mb.imap_folder);
+    let selected = session.select(&folder).await?;
+    let validity = i64::from(selected.uid_validity.unwrap_or(0));
+    let newest = i64::from(selected.uid_next.unwrap_or(1)).saturating_sub(1);
+    match mb.uid_validity {
+        // First connection: import what is there silently, or skip it.
+        None if mb.import_existing => store::mailboxes::set_uid_validity(&app.db, mb.id, validity, 0, newest).await?,
+        None => store::mailboxes::set_uid_validity(&app.db, mb.id, validity, newest, 0).await?,
+        // The folder was rebuilt: look at everything again, silently;
+        // de-duplication keeps it from making second messages.
+        Some(v) if v != validity => store::mailboxes::set_uid_validity(&app.db, mb.id, validity, 0, newest).await?,
+        Some(_) => {}
+    }
+    let mb = store::mailboxes::find(&app.db, mb.id).await?.ok_or_else(|| anyhow::anyhow!("mailbox vanished"))?;
+    let mut uids: Vec<u32> = session
+        .uid_search(format!("UID {}:*", mb.last_uid + 1))
+        .await?
+        .into_iter()
+        .filter(|u| i64::from(*u) > mb.last_uid)
+        .collect();
+    uids.sort_unstable();
+    let default_department = Some(mb.default_department_id);
+    let recipient = mb.addresses.first().cloned();
+    let mut stats = PollStats::default();
+    for chunk in uids.chunks(20) {
+        let set = chunk.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let fetched: Vec<(u32, Vec<u8>)> = session
+            .uid_fetch(&set, "(UID BODY.PEEK[])")
+            .await?
+            .try_filter_map(|f| async move { Ok(f.uid.zip(f.body().map(<[u8]>::to_vec))) })
+            .try_collect()
+            .await?;
+        let mut done = Vec::new();
+        for (uid, raw) in fetched {
+            let env = Envelope {
+                mailbox: Some(mb.id),
+                uid_validity: Some(validity),
+                uid: Some(i64::from(uid)),
+                recipient: recipient.clone(),
+                notify: i64::from(uid) > mb.import_until_uid,
+                default_department,
+            };
+            let report = inbound::ingest(app, &raw, &env).await;
+            stats.fetched += 1;
+            if report.outcome == "failed" {
+                stats.failed += 1;
+            } else {
+                done.push(uid);
+            }
+        }
+        if !done.is_empty() {
+            let set = done.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            match &mb.processed_folder {
+                Some(target) => session.uid_mv(&set, imap::folder(target)).await?,
+                None => {
+                    session.uid_store(&set, "+FLAGS (\\Seen)").await?.try_collect::<Vec<_>>().await?;
+                }
+            }
+        }
+    }
+    let _ = session.logout().await;
+    Ok(stats)
+}
+
+/// Whether the mailbox's server offers IDLE.
+pub async fn supports_idle(app: &AppState, id: Uuid) -> anyhow::Result<bool> {
+    let mb = store::mailboxes::find(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no mailbox"))?;
+    let mut session = connect(app, &mb).await?;
+    let caps = session.capabilities().await?;
+    let _ = session.logout().await;
+    Ok(caps.has_str("IDLE"))
+}
+
+/// Waits (IMAP IDLE) until the folder changes, `max` passes or `stop` fires.
+pub async fn idle(app: &AppState, id: Uuid, max: std::time::Duration, stop: &tokio_util::sync::CancellationToken) -> anyhow::Result<()> {
+    let mb = store::mailboxes::find(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no mailbox"))?;
+    let mut session = connect(app, &mb).await?;
+    session.select(imap::folder(&mb.imap_folder)).await?;
+    let mut handle = session.idle();
+    handle.init().await?;
+    let (wait, _interrupt) = handle.wait_with_timeout(max);
+    tokio::select! {
+        _ = stop.cancelled() => {}
+        result = wait => { result?; }
+    }
+    if let Ok(mut session) = handle.done().await {
+        let _ = session.logout().await;
+    }
+    Ok(())
+}

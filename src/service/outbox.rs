@@ -1,0 +1,121 @@
+//! Delivering the outbox over SMTP. A mail's SMTP server is its mailbox's,
+//! else the mailbox of its ticket's department, else `mail.smtp`. Each is
+//! sent with its fixed Message-ID and a signed per-message envelope sender
+//! (VERP). A confirmed 250 is final; 4xx and connection trouble are
+//! retried with growing pauses; 5xx fails the recipients for good.
+
+use lettre::AsyncTransport;
+use lettre::address::Envelope;
+use tokio::io::AsyncReadExt;
+
+use crate::app::AppState;
+use crate::domain::access::Scope;
+use crate::mail::outbound::{self, OutFile};
+use crate::mail::{smtp, verp};
+use crate::store;
+use crate::store::outbox::ClaimedMail;
+
+const LEASE_SECONDS: i32 = 300;
+const MAX_ATTEMPTS: i32 = 12;
+
+/// Seconds until the next try after `attempts` tries.
+pub fn backoff(attempts: i32) -> i64 {
+    match attempts {
+        ..=1 => 60,
+        2 => 300,
+        3 => 900,
+        4 => 3600,
+        _ => 4 * 3600,
+    }
+}
+
+/// Sends what is due; returns how many mails were tried.
+pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
+    let claimed = store::outbox::claim(&app.db, 20, LEASE_SECONDS).await?;
+    let n = claimed.len();
+    for mail in claimed {
+        let outcome = deliver(app, &mail).await;
+        let mut tx = app.db.begin().await?;
+        match outcome {
+            Ok(()) => store::outbox::mark_sent(&mut tx, mail.id).await?,
+            Err(Failure::Permanent(e)) => store::outbox::mark_failed(&mut tx, mail.id, &e).await?,
+            Err(Failure::Temporary(e)) if mail.attempts >= MAX_ATTEMPTS => store::outbox::mark_failed(&mut tx, mail.id, &e).await?,
+            Err(Failure::Temporary(e)) => store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(mail.attempts)).await?,
+        }
+        if let Some(ticket) = mail.ticket_id
+            && let Some(t) = store::tickets::detail_by_id(&mut *tx, ticket).await?
+        {
+            crate::events::publish(&mut *tx, &crate::events::Event::TicketChanged { ticket, number: t.number, department: t.department_id }).await?;
+        }
+        tx.commit().await?;
+    }
+    Ok(n)
+}
+
+enum Failure {
+    Temporary(String),
+    Permanent(String),
+}
+
+async fn server_for(app: &AppState, mail: &ClaimedMail) -> anyhow::Result<Option<smtp::Server>> {
+    let mut mailbox = mail.mailbox_id;
+    if mailbox.is_none()
+        && let Some(ticket) = mail.ticket_id
+        && let Some(t) = store::tickets::detail_by_id(&app.db, ticket).await?
+    {
+        mailbox = store::mailboxes::for_department(&app.db, t.department_id).await?;
+    }
+    if let Some(id) = mailbox
+        && let Some(mb) = store::mailboxes::find(&app.db, id).await?
+    {
+        return Ok(Some(super::mailboxes::smtp_server(app, &mb)?));
+    }
+    let cfg = &app.config.mail.smtp;
+    Ok(cfg.host.as_ref().map(|host| smtp::Server {
+        host: host.clone(),
+        port: cfg.port,
+        tls: cfg.tls,
+        user: cfg.user.clone(),
+        password: cfg.password.as_ref().map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()),
+    }))
+}
+
+async fn files(app: &AppState, mail: &ClaimedMail) -> anyhow::Result<Vec<OutFile>> {
+    let mut out = Vec::new();
+    for id in &mail.attachment_ids {
+        let Some(row) = store::attachments::find_visible(&app.db, Scope::All, crate::domain::ids::AttachmentId(*id)).await? else {
+            continue;
+        };
+        let mut bytes = Vec::new();
+        app.blobs.open(&row.blob_sha256).await?.read_to_end(&mut bytes).await?;
+        out.push(OutFile { filename: row.filename, content_type: row.content_type, bytes });
+    }
+    Ok(out)
+}
+
+async fn deliver(app: &AppState, mail: &ClaimedMail) -> Result<(), Failure> {
+    if mail.recipients.is_empty() {
+        return Ok(());
+    }
+    let server = match server_for(app, mail).await {
+        Ok(Some(s)) => s,
+        Ok(None) => return Err(Failure::Temporary("no SMTP server configured (mail.smtp or a mailbox)".into())),
+        Err(e) => return Err(Failure::Temporary(format!("{e:#}"))),
+    };
+    let bytes = match files(app, mail).await.and_then(|f| outbound::compose(mail, f)) {
+        Ok(b) => b,
+        Err(e) => return Err(Failure::Permanent(format!("cannot build the message: {e:#}"))),
+    };
+    let domain = crate::service::notifications::mail_domain(app);
+    let sender = verp::address(&app.secrets.session_key, mail.id, &domain);
+    let envelope = match (sender.parse(), mail.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>()) {
+        (Ok(from), Ok(to)) => Envelope::new(Some(from), to).map_err(|e| Failure::Permanent(e.to_string()))?,
+        _ => return Err(Failure::Permanent("a recipient address is not valid".into())),
+    };
+    let transport = smtp::transport(&server).map_err(|e| Failure::Temporary(format!("{e:#}")))?;
+    match transport.send_raw(&envelope, &bytes).await {
+        Ok(_) => Ok(()),
+        Err(e) if e.is_permanent() => Err(Failure::Permanent(e.to_string())),
+        Err(e) => Err(Failure::Temporary(e.to_string())),
+    }
+}
