@@ -27,11 +27,19 @@ deps-run:
 	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q postgresql; \
 	 fi
 
-# What the tests need besides PostgreSQL: headless Chromium and chromedriver.
+# What the tests need besides PostgreSQL: Dovecot (IMAP, LMTP), Python's
+# venv (for the aiosmtpd SMTP server), headless Chromium and chromedriver.
+TEST_PACKAGES := chromium chromium-driver dovecot-imapd dovecot-lmtpd python3-venv
 deps-test: deps-run
-	@if ! command -v chromedriver >/dev/null 2>&1 || ! command -v chromium >/dev/null 2>&1; then \
-	   echo "Installing Chromium and chromedriver for the browser tests..."; \
-	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium chromium-driver; \
+	@missing=""; \
+	 command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
+	 command -v chromedriver >/dev/null 2>&1 || missing="$$missing chromium-driver"; \
+	 [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
+	 [ -d /usr/lib/dovecot ] && ls /usr/lib/dovecot/lmtp >/dev/null 2>&1 || missing="$$missing dovecot-lmtpd"; \
+	 python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	 if [ -n "$$missing" ]; then \
+	   echo "Installing test services:$$missing"; \
+	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	 fi
 
 build: deps-rust

@@ -39,3 +39,12 @@ create table auto_replies (
     at timestamptz not null default now()
 );
 create index auto_replies_address on auto_replies (address, at);
+
+-- A mail's message and its raw_mails row are written in one transaction;
+-- the row that records the outcome comes last, so the check waits for commit.
+alter table messages drop constraint messages_raw_mail_id_fkey;
+alter table messages add constraint messages_raw_mail_id_fkey
+    foreign key (raw_mail_id) references raw_mails on delete set null deferrable initially deferred;
+alter table outbox_recipients drop constraint outbox_recipients_bounce_raw_mail_id_fkey;
+alter table outbox_recipients add constraint outbox_recipients_bounce_raw_mail_id_fkey
+    foreign key (bounce_raw_mail_id) references raw_mails on delete set null deferrable initially deferred;

@@ -88,8 +88,8 @@ pub enum TicketCommand {
 #[derive(Debug, Subcommand)]
 pub enum MailboxCommand {
     /// Add a mailbox. Passwords are read from the environment
-    /// (BILET_IMAP_PASSWORD, BILET_SMTP_PASSWORD) so they stay out of shell history.
-    Add(MailboxAdd),
+    /// (MAILBOX_IMAP_PASSWORD, MAILBOX_SMTP_PASSWORD) so they stay out of shell history.
+    Add(Box<MailboxAdd>),
     /// List mailboxes.
     List,
     /// Try the IMAP and SMTP connections of a mailbox.
@@ -109,7 +109,7 @@ pub struct MailboxAdd {
     pub imap_tls: crate::config::TlsMode,
     #[arg(long)]
     pub imap_user: String,
-    #[arg(long, env = "BILET_IMAP_PASSWORD", hide_env_values = true)]
+    #[arg(long, env = "MAILBOX_IMAP_PASSWORD", hide_env_values = true)]
     pub imap_password: String,
     #[arg(long, default_value = "INBOX")]
     pub folder: String,
@@ -124,7 +124,7 @@ pub struct MailboxAdd {
     pub smtp_tls: crate::config::TlsMode,
     #[arg(long)]
     pub smtp_user: Option<String>,
-    #[arg(long, env = "BILET_SMTP_PASSWORD", hide_env_values = true)]
+    #[arg(long, env = "MAILBOX_SMTP_PASSWORD", hide_env_values = true)]
     pub smtp_password: Option<String>,
     /// An address this mailbox receives for. Repeatable.
     #[arg(long = "address", value_name = "EMAIL")]
@@ -276,30 +276,58 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         }
         Command::Mail(MailCommand::Ingest(ingest)) => return mail_ingest(db, ingest).await,
         Command::Ticket(TicketCommand::Show { json, number }) => {
-            let number = number.trim_start_matches('#').parse().map_err(|_| anyhow::anyhow!("not a ticket number: {number}"))?;
-            let value = service::representation::ticket_json(pool, number).await.map_err(explain)?;
+            let number = number
+                .trim_start_matches('#')
+                .parse()
+                .map_err(|_| anyhow::anyhow!("not a ticket number: {number}"))?;
+            let value = service::representation::ticket_json(pool, number)
+                .await
+                .map_err(explain)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&value)?);
             } else {
-                println!("#{} {} [{}]", value["number"].as_str().unwrap_or(""), value["subject"].as_str().unwrap_or(""), value["status"].as_str().unwrap_or(""));
+                println!(
+                    "#{} {} [{}]",
+                    value["number"].as_str().unwrap_or(""),
+                    value["subject"].as_str().unwrap_or(""),
+                    value["status"].as_str().unwrap_or("")
+                );
                 for m in value["messages"].as_array().into_iter().flatten() {
-                    println!("\n-- {} {} {}\n{}", m["created_at"].as_str().unwrap_or(""), m["kind"].as_str().unwrap_or(""), m["author"]["email"].as_str().unwrap_or(""), m["body_text"].as_str().unwrap_or(""));
+                    println!(
+                        "\n-- {} {} {}\n{}",
+                        m["created_at"].as_str().unwrap_or(""),
+                        m["kind"].as_str().unwrap_or(""),
+                        m["author"]["email"].as_str().unwrap_or(""),
+                        m["body_text"].as_str().unwrap_or("")
+                    );
                 }
             }
         }
         Command::Mailbox(MailboxCommand::Add(add)) => {
             let app = app_state(db)?;
-            let id = service::mailboxes::add(&app, None, mailbox_input(add)).await.map_err(explain)?;
+            let id = service::mailboxes::add(&app, None, mailbox_input(*add))
+                .await
+                .map_err(explain)?;
             println!("mailbox added ({id})");
         }
         Command::Mailbox(MailboxCommand::List) => {
             for m in service::mailboxes::list(pool).await.map_err(explain)? {
-                println!("{}\t{}@{}:{}\t{}\t{}", m.name, m.imap_user, m.imap_host, m.imap_port, m.addresses.join(","), m.last_error.unwrap_or_default());
+                println!(
+                    "{}\t{}@{}:{}\t{}\t{}",
+                    m.name,
+                    m.imap_user,
+                    m.imap_host,
+                    m.imap_port,
+                    m.addresses.join(","),
+                    m.last_error.unwrap_or_default()
+                );
             }
         }
         Command::Mailbox(MailboxCommand::Test { name }) => {
             let app = app_state(db)?;
-            let result = service::mailboxes::test_by_name(&app, &name).await.map_err(explain)?;
+            let result = service::mailboxes::test_by_name(&app, &name)
+                .await
+                .map_err(explain)?;
             println!("IMAP: {}", result.imap);
             println!("SMTP: {}", result.smtp);
             if !result.ok {
@@ -346,19 +374,35 @@ fn app_state(db: &Database) -> anyhow::Result<crate::app::AppState> {
     let config = db.config.clone();
     std::fs::create_dir_all(&config.data_dir)?;
     let secrets = crate::secrets::Secrets::load_or_create(&config.secrets, &config.data_dir)?;
-    crate::app::AppState::new(db.pool.clone(), config, secrets, tokio_util::sync::CancellationToken::new())
+    crate::app::AppState::new(
+        db.pool.clone(),
+        config,
+        secrets,
+        tokio_util::sync::CancellationToken::new(),
+    )
 }
 
 async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
     let app = app_state(db)?;
-    app.settings.reload(&app.db, &app.config).await.map_err(explain)?;
+    app.settings
+        .reload(&app.db, &app.config)
+        .await
+        .map_err(explain)?;
     let mut failed = 0;
     for file in &args.files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;
-        let messages = if crate::mail::mbox::is_mbox(&bytes) { crate::mail::mbox::split(&bytes) } else { vec![bytes] };
+        let messages = if crate::mail::mbox::is_mbox(&bytes) {
+            crate::mail::mbox::split(&bytes)
+        } else {
+            vec![bytes]
+        };
         let many = messages.len() > 1 || crate::mail::mbox::is_mbox(&messages[0]);
         for (i, raw) in messages.iter().enumerate() {
-            let source = if many { format!("{}#{}", file.display(), i + 1) } else { file.display().to_string() };
+            let source = if many {
+                format!("{}#{}", file.display(), i + 1)
+            } else {
+                file.display().to_string()
+            };
             let env = service::inbound::Envelope {
                 recipient: args.to.as_deref().and_then(crate::domain::email::normalize),
                 notify: !args.no_notify,
@@ -373,12 +417,23 @@ async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
                 line["source"] = serde_json::Value::String(source);
                 println!("{line}");
             } else {
-                println!("{source}: {} {}{}", report.outcome, report.ticket.as_deref().map(|t| format!("#{t}")).unwrap_or_default(), report.reason.map(|r| format!(" ({r})")).unwrap_or_default());
+                println!(
+                    "{source}: {} {}{}",
+                    report.outcome,
+                    report
+                        .ticket
+                        .as_deref()
+                        .map(|t| format!("#{t}"))
+                        .unwrap_or_default(),
+                    report.reason.map(|r| format!(" ({r})")).unwrap_or_default()
+                );
             }
         }
     }
     if failed > 0 {
-        anyhow::bail!("{failed} message(s) failed; they are quarantined and listed in the admin console");
+        anyhow::bail!(
+            "{failed} message(s) failed; they are quarantined and listed in the admin console"
+        );
     }
     Ok(())
 }

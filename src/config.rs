@@ -157,7 +157,12 @@ impl MailConfig {
     /// Every subject-tag prefix recognised, the current one first.
     pub fn tag_prefixes(&self) -> Vec<String> {
         let mut all = vec![self.tag_prefix.clone()];
-        all.extend(self.old_tag_prefixes.iter().filter(|p| !p.is_empty()).cloned());
+        all.extend(
+            self.old_tag_prefixes
+                .iter()
+                .filter(|p| !p.is_empty())
+                .cloned(),
+        );
         all
     }
 }

@@ -262,7 +262,11 @@ mod tests {
         assert!(!sealed.windows(6).any(|w| w == "пароль".as_bytes()));
         assert_eq!(key.decrypt(&sealed).expect("open"), "пароль".as_bytes());
         assert!(Key::for_tests(6).decrypt(&sealed).is_err());
-        assert_ne!(key.encrypt(b"x").expect("a"), key.encrypt(b"x").expect("b"), "fresh nonce each time");
+        assert_ne!(
+            key.encrypt(b"x").expect("a"),
+            key.encrypt(b"x").expect("b"),
+            "fresh nonce each time"
+        );
     }
 
     #[test]

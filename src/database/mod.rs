@@ -79,7 +79,11 @@ impl Database {
             .await
             .context("connecting to PostgreSQL")?;
         MIGRATOR.run(&pool).await.context("applying migrations")?;
-        Ok(Database { pool, config: config.clone(), cluster })
+        Ok(Database {
+            pool,
+            config: config.clone(),
+            cluster,
+        })
     }
 
     /// Closes the pool, then stops the embedded cluster if we run it.

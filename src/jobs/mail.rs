@@ -32,10 +32,15 @@ pub fn start(app: &AppState, supervisor: &Supervisor) {
     supervisor.spawn_every("mailboxes", Duration::from_secs(30), move || {
         let (a, sup, node, running) = (a.clone(), sup.clone(), node.clone(), running.clone());
         async move {
-            for mb in store::mailboxes::list(&a.db).await?.into_iter().filter(|m| m.enabled) {
+            for mb in store::mailboxes::list(&a.db)
+                .await?
+                .into_iter()
+                .filter(|m| m.enabled)
+            {
                 let fresh = running.lock().map(|mut r| r.insert(mb.id)).unwrap_or(false);
                 if fresh {
-                    let (a, node, running, stop) = (a.clone(), node.clone(), running.clone(), sup.token());
+                    let (a, node, running, stop) =
+                        (a.clone(), node.clone(), running.clone(), sup.token());
                     sup.spawn("mailbox", async move {
                         let result = work_mailbox(&a, mb.id, &node, &stop).await;
                         if let Ok(mut r) = running.lock() {
@@ -50,7 +55,12 @@ pub fn start(app: &AppState, supervisor: &Supervisor) {
     });
 }
 
-async fn work_mailbox(app: &AppState, id: Uuid, node: &str, stop: &tokio_util::sync::CancellationToken) -> anyhow::Result<()> {
+async fn work_mailbox(
+    app: &AppState,
+    id: Uuid,
+    node: &str,
+    stop: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
     let poll = Duration::from_secs(app.config.mail.poll_seconds);
     let lease = i32::try_from(poll.as_secs().max(60) * 2).unwrap_or(120);
     let mut idle_ok: Option<bool> = None;
@@ -62,13 +72,16 @@ async fn work_mailbox(app: &AppState, id: Uuid, node: &str, stop: &tokio_util::s
         if let Err(err) = service::mailboxes::poll_once(app, id).await {
             tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "mailbox poll failed");
         }
-        let use_idle = store::mailboxes::find(&app.db, id).await?.is_some_and(|m| m.use_idle);
+        let use_idle = store::mailboxes::find(&app.db, id)
+            .await?
+            .is_some_and(|m| m.use_idle);
         if use_idle && idle_ok.is_none() {
             idle_ok = service::mailboxes::supports_idle(app, id).await.ok();
         }
         if use_idle && idle_ok == Some(true) {
             // Short IDLE rounds keep the lease fresh between them.
-            if let Err(err) = service::mailboxes::idle(app, id, Duration::from_secs(45), stop).await {
+            if let Err(err) = service::mailboxes::idle(app, id, Duration::from_secs(45), stop).await
+            {
                 tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "IDLE failed; polling");
                 tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(poll) => {} }
             }

@@ -23,25 +23,39 @@ pub type ImapSession = Session<Box<dyn Io>>;
 pub fn tls_connector() -> anyhow::Result<tokio_rustls::TlsConnector> {
     let mut roots = rustls::RootCertStore::empty();
     roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
-    let config = rustls::ClientConfig::builder_with_provider(Arc::new(rustls::crypto::ring::default_provider()))
-        .with_safe_default_protocol_versions()?
-        .with_root_certificates(roots)
-        .with_no_client_auth();
+    let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()?
+    .with_root_certificates(roots)
+    .with_no_client_auth();
     Ok(tokio_rustls::TlsConnector::from(Arc::new(config)))
 }
 
 async fn tls(stream: TcpStream, host: &str) -> anyhow::Result<Box<dyn Io>> {
     let name = rustls::pki_types::ServerName::try_from(host.to_string()).context("server name")?;
-    let tls = tls_connector()?.connect(name, stream).await.context("TLS handshake")?;
+    let tls = tls_connector()?
+        .connect(name, stream)
+        .await
+        .context("TLS handshake")?;
     Ok(Box::new(tls))
 }
 
 /// Connects and logs in.
-pub async fn connect(host: &str, port: u16, mode: TlsMode, user: &str, password: &str) -> anyhow::Result<ImapSession> {
-    let tcp = tokio::time::timeout(std::time::Duration::from_secs(20), TcpStream::connect((host, port)))
-        .await
-        .context("connection timed out")?
-        .with_context(|| format!("connecting to {host}:{port}"))?;
+pub async fn connect(
+    host: &str,
+    port: u16,
+    mode: TlsMode,
+    user: &str,
+    password: &str,
+) -> anyhow::Result<ImapSession> {
+    let tcp = tokio::time::timeout(
+        std::time::Duration::from_secs(20),
+        TcpStream::connect((host, port)),
+    )
+    .await
+    .context("connection timed out")?
+    .with_context(|| format!("connecting to {host}:{port}"))?;
     let stream: Box<dyn Io> = match mode {
         TlsMode::None => Box::new(tcp),
         TlsMode::Tls => tls(tcp, host).await?,
@@ -69,7 +83,10 @@ pub async fn connect(host: &str, port: u16, mode: TlsMode, user: &str, password:
     };
     let mut client = Client::new(stream);
     if mode != TlsMode::Starttls {
-        client.read_response().await.context("reading the greeting")?;
+        client
+            .read_response()
+            .await
+            .context("reading the greeting")?;
     }
     client
         .login(user, password)

@@ -58,8 +58,14 @@ mod tests {
         assert!(is_mbox(mbox));
         let msgs = split(mbox);
         assert_eq!(msgs.len(), 2);
-        assert_eq!(String::from_utf8_lossy(&msgs[0]), "Subject: one\n\nFirst\nFrom the start\n>From deeper\n");
-        assert_eq!(String::from_utf8_lossy(&msgs[1]), "Subject: two\n\nSecond\n");
+        assert_eq!(
+            String::from_utf8_lossy(&msgs[0]),
+            "Subject: one\n\nFirst\nFrom the start\n>From deeper\n"
+        );
+        assert_eq!(
+            String::from_utf8_lossy(&msgs[1]),
+            "Subject: two\n\nSecond\n"
+        );
         assert!(!is_mbox(b"Subject: x\n\ny"));
     }
 }

@@ -16,7 +16,8 @@ pub struct OutFile {
 }
 
 fn address(a: &str) -> anyhow::Result<Address> {
-    a.parse::<Address>().map_err(|e| anyhow::anyhow!("bad address {a:?}: {e}"))
+    a.parse::<Address>()
+        .map_err(|e| anyhow::anyhow!("bad address {a:?}: {e}"))
 }
 
 fn angle(id: &str) -> String {
@@ -25,8 +26,14 @@ fn angle(id: &str) -> String {
 
 /// The message as bytes, ready for SMTP.
 pub fn compose(mail: &ClaimedMail, files: Vec<OutFile>) -> anyhow::Result<Vec<u8>> {
-    let from = Mailbox::new(mail.from_name.clone().filter(|n| !n.is_empty()), address(&mail.from_addr)?);
-    let mut b = Message::builder().from(from).subject(mail.subject.clone()).message_id(Some(angle(&mail.mail_message_id)));
+    let from = Mailbox::new(
+        mail.from_name.clone().filter(|n| !n.is_empty()),
+        address(&mail.from_addr)?,
+    );
+    let mut b = Message::builder()
+        .from(from)
+        .subject(mail.subject.clone())
+        .message_id(Some(angle(&mail.mail_message_id)));
     for to in &mail.recipients {
         b = b.to(Mailbox::new(None, address(to)?));
     }
@@ -34,12 +41,21 @@ pub fn compose(mail: &ClaimedMail, files: Vec<OutFile>) -> anyhow::Result<Vec<u8
         b = b.in_reply_to(angle(parent));
     }
     if !mail.mail_references.is_empty() {
-        b = b.references(mail.mail_references.iter().map(|r| angle(r)).collect::<Vec<_>>().join(" "));
+        b = b.references(
+            mail.mail_references
+                .iter()
+                .map(|r| angle(r))
+                .collect::<Vec<_>>()
+                .join(" "),
+        );
     }
     if let Some(headers) = mail.headers.as_object() {
         for (name, value) in headers {
-            let Some(value) = value.as_str() else { continue };
-            let name = HeaderName::new_from_ascii(name.clone()).map_err(|e| anyhow::anyhow!("header name {name}: {e}"))?;
+            let Some(value) = value.as_str() else {
+                continue;
+            };
+            let name = HeaderName::new_from_ascii(name.clone())
+                .map_err(|e| anyhow::anyhow!("header name {name}: {e}"))?;
             b = b.raw_header(HeaderValue::new(name, value.to_string()));
         }
     }
@@ -52,7 +68,8 @@ pub fn compose(mail: &ClaimedMail, files: Vec<OutFile>) -> anyhow::Result<Vec<u8
     } else {
         let mut mixed = MultiPart::mixed().multipart(body);
         for f in files {
-            let ct = ContentType::parse(&f.content_type).unwrap_or(ContentType::parse("application/octet-stream")?);
+            let ct = ContentType::parse(&f.content_type)
+                .unwrap_or(ContentType::parse("application/octet-stream")?);
             mixed = mixed.singlepart(Attachment::new(f.filename).body(f.bytes, ct));
         }
         b.multipart(mixed)?

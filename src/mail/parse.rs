@@ -81,7 +81,10 @@ fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
     addr.iter()
         .filter_map(|a| {
             let address = email::normalize(a.address()?)?;
-            let name = a.name().map(|n| n.trim().trim_matches('"').trim().to_string()).filter(|n| !n.is_empty() && *n != address);
+            let name = a
+                .name()
+                .map(|n| n.trim().trim_matches('"').trim().to_string())
+                .filter(|n| !n.is_empty() && *n != address);
             Some(Mailbox { address, name })
         })
         .collect()
@@ -96,7 +99,9 @@ fn ids(value: &HeaderValue<'_>) -> Vec<String> {
 }
 
 fn text_header(msg: &mail_parser::Message<'_>, name: &str) -> Option<String> {
-    msg.header_raw(name).map(|v| v.trim().to_string()).filter(|v| !v.is_empty())
+    msg.header_raw(name)
+        .map(|v| v.trim().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// Parses a raw mail. Never fails.
@@ -106,17 +111,26 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         return unreadable(raw);
     };
     let mut out = ParsedMail {
-        message_id: msg.message_id().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
+        message_id: msg
+            .message_id()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
         in_reply_to: ids(msg.in_reply_to()),
         references: ids(msg.references()),
         from: mailboxes(msg.from()).into_iter().next(),
         reply_to: mailboxes(msg.reply_to()).into_iter().next(),
         to: mailboxes(msg.to()),
         cc: mailboxes(msg.cc()),
-        subject: msg.subject().map(|s| s.trim().to_string()).filter(|s| !s.is_empty()),
-        date: msg.date().and_then(|d| OffsetDateTime::from_unix_timestamp(d.to_timestamp()).ok()),
+        subject: msg
+            .subject()
+            .map(|s| s.trim().to_string())
+            .filter(|s| !s.is_empty()),
+        date: msg
+            .date()
+            .and_then(|d| OffsetDateTime::from_unix_timestamp(d.to_timestamp()).ok()),
         auto_submitted: text_header(&msg, "Auto-Submitted").map(|v| v.to_ascii_lowercase()),
-        autoreply_header: msg.header_raw("X-Autoreply").is_some() || msg.header_raw("X-Autorespond").is_some(),
+        autoreply_header: msg.header_raw("X-Autoreply").is_some()
+            || msg.header_raw("X-Autorespond").is_some(),
         precedence: text_header(&msg, "Precedence").map(|v| v.to_ascii_lowercase()),
         list_id: text_header(&msg, "List-Id"),
         authentication_results: text_header(&msg, "Authentication-Results"),
@@ -133,15 +147,25 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         }
     }
     out.return_path = msg.header_raw("Return-Path").map(|v| {
-        let v = v.trim().trim_start_matches('<').trim_end_matches('>').trim();
+        let v = v
+            .trim()
+            .trim_start_matches('<')
+            .trim_end_matches('>')
+            .trim();
         email::normalize(v).unwrap_or_default()
     });
     let flag = text_header(&msg, "X-Spam-Flag").map(|v| v.to_ascii_lowercase());
     let status = text_header(&msg, "X-Spam-Status");
-    out.spam_flag = flag.as_deref() == Some("yes") || status.as_deref().is_some_and(|s| s.to_ascii_lowercase().starts_with("yes"));
+    out.spam_flag = flag.as_deref() == Some("yes")
+        || status
+            .as_deref()
+            .is_some_and(|s| s.to_ascii_lowercase().starts_with("yes"));
     out.spam_verdict = status.or(flag);
 
-    out.html = msg.body_html(0).map(|h| sanitize_html(&h)).filter(|h| !h.trim().is_empty());
+    out.html = msg
+        .body_html(0)
+        .map(|h| sanitize_html(&h))
+        .filter(|h| !h.trim().is_empty());
     let texts: Vec<String> = (0..msg.text_body_count())
         .filter_map(|i| msg.body_text(i).map(Cow::into_owned))
         .collect();
@@ -156,14 +180,24 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         out.damaged |= part.is_encoding_problem;
     }
     for &index in &msg.attachments {
-        let Some(part) = msg.parts.get(index as usize) else { continue };
+        let Some(part) = msg.parts.get(index as usize) else {
+            continue;
+        };
         match &part.body {
-            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => out.attachments.push(attachment(&repaired, part, bytes)),
-            PartType::Text(text) | PartType::Html(text) => out.attachments.push(attachment(&repaired, part, text.as_bytes())),
+            PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
+                out.attachments.push(attachment(&repaired, part, bytes))
+            }
+            PartType::Text(text) | PartType::Html(text) => {
+                out.attachments
+                    .push(attachment(&repaired, part, text.as_bytes()))
+            }
             PartType::Message(inner) => {
                 let mut a = attachment(&repaired, part, inner.raw_message());
                 if a.filename == "attachment" {
-                    a.filename = format!("{}.eml", inner.subject().map_or("message".into(), safe_name));
+                    a.filename = format!(
+                        "{}.eml",
+                        inner.subject().map_or("message".into(), safe_name)
+                    );
                 }
                 a.content_type = "message/rfc822".into();
                 out.attachments.push(a);
@@ -173,21 +207,56 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
     }
     if out.text.trim().is_empty() && out.html.is_none() && out.attachments.is_empty() {
         // Nothing readable as a body: keep the raw text rather than nothing.
-        let body_at = raw.windows(4).position(|w| w == b"\r\n\r\n").map_or(0, |p| p + 4);
+        let body_at = raw
+            .windows(4)
+            .position(|w| w == b"\r\n\r\n")
+            .map_or(0, |p| p + 4);
         let fallback = unreadable(&raw[body_at..]);
-        out.text = if fallback.text.trim().is_empty() { unreadable(raw).text } else { fallback.text };
+        out.text = if fallback.text.trim().is_empty() {
+            unreadable(raw).text
+        } else {
+            fallback.text
+        };
         out.damaged = true;
     }
     out.report = delivery_report(&msg);
+    scrub(&mut out);
     out
 }
 
+/// PostgreSQL text holds no NUL, and one-line fields no line breaks or
+/// other control characters; what the sender meant survives.
+fn scrub(m: &mut ParsedMail) {
+    let line = |s: &str| s.chars().filter(|c| !c.is_control()).collect::<String>();
+    m.text = m.text.replace('\0', "");
+    m.html = m.html.as_ref().map(|h| h.replace('\0', ""));
+    m.subject = m.subject.as_deref().map(line);
+    for mb in m
+        .from
+        .iter_mut()
+        .chain(m.reply_to.iter_mut())
+        .chain(m.to.iter_mut())
+        .chain(m.cc.iter_mut())
+    {
+        mb.name = mb.name.as_deref().map(line);
+    }
+    m.message_id = m.message_id.as_deref().map(line).filter(|s| !s.is_empty());
+    for a in &mut m.attachments {
+        a.filename = line(&a.filename);
+    }
+}
+
 fn safe_name(s: &str) -> String {
-    s.chars().filter(|c| !c.is_control() && !"/\\:\"*?<>|".contains(*c)).take(80).collect()
+    s.chars()
+        .filter(|c| !c.is_control() && !"/\\:\"*?<>|".contains(*c))
+        .take(80)
+        .collect()
 }
 
 fn attachment(raw: &[u8], part: &MessagePart<'_>, bytes: &[u8]) -> Attachment {
-    let header = raw.get(part.raw_header_offset() as usize..part.raw_body_offset() as usize).unwrap_or(&[]);
+    let header = raw
+        .get(part.raw_header_offset() as usize..part.raw_body_offset() as usize)
+        .unwrap_or(&[]);
     let filename = rfc2231_filename(header)
         .or_else(|| part.attachment_name().map(str::to_string))
         .map(|n| crate::domain::uploads::clean_filename(&n))
@@ -204,8 +273,13 @@ fn attachment(raw: &[u8], part: &MessagePart<'_>, bytes: &[u8]) -> Attachment {
         filename,
         content_type,
         bytes: bytes.to_vec(),
-        content_id: part.content_id().map(|c| c.trim().trim_matches(['<', '>']).to_string()),
-        inline: part.content_disposition().is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline")) || part.content_id().is_some(),
+        content_id: part
+            .content_id()
+            .map(|c| c.trim().trim_matches(['<', '>']).to_string()),
+        inline: part
+            .content_disposition()
+            .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"))
+            || part.content_id().is_some(),
     }
 }
 
@@ -216,13 +290,19 @@ pub fn rfc2231_filename(header: &[u8]) -> Option<String> {
     let text = String::from_utf8_lossy(header).replace(['\r', '\n'], " ");
     let mut segments: Vec<(u32, bool, String)> = Vec::new();
     for param in text.split(';') {
-        let Some((key, value)) = param.split_once('=') else { continue };
+        let Some((key, value)) = param.split_once('=') else {
+            continue;
+        };
         let key = key.trim().to_ascii_lowercase();
         for prefix in ["filename*", "name*"] {
             if let Some(rest) = key.strip_prefix(prefix) {
                 let encoded = rest.ends_with('*') || rest.is_empty();
                 let index = rest.trim_end_matches('*');
-                let index: u32 = if index.is_empty() { 0 } else { index.parse().ok()? };
+                let index: u32 = if index.is_empty() {
+                    0
+                } else {
+                    index.parse().ok()?
+                };
                 if prefix == "name*" && segments.iter().any(|_| true) {
                     continue;
                 }
@@ -236,7 +316,10 @@ pub fn rfc2231_filename(header: &[u8]) -> Option<String> {
     }
     segments.sort_by_key(|s| s.0);
     let (charset, first) = match segments[0].2.split_once('\'') {
-        Some((cs, rest)) if segments[0].1 => (cs.to_string(), rest.split_once('\'').map_or(rest, |(_, v)| v).to_string()),
+        Some((cs, rest)) if segments[0].1 => (
+            cs.to_string(),
+            rest.split_once('\'').map_or(rest, |(_, v)| v).to_string(),
+        ),
         _ => ("utf-8".to_string(), segments[0].2.clone()),
     };
     let mut bytes = Vec::new();
@@ -246,7 +329,9 @@ pub fn rfc2231_filename(header: &[u8]) -> Option<String> {
             let b = s.as_bytes();
             while i < b.len() {
                 if b[i] == b'%'
-                    && let Some(v) = s.get(i + 1..i + 3).and_then(|h| u8::from_str_radix(h, 16).ok())
+                    && let Some(v) = s
+                        .get(i + 1..i + 3)
+                        .and_then(|h| u8::from_str_radix(h, 16).ok())
                 {
                     bytes.push(v);
                     i += 3;
@@ -283,12 +368,24 @@ pub fn sanitize_html(html: &str) -> String {
 fn delivery_report(msg: &mail_parser::Message<'_>) -> Option<Report> {
     let root = msg.root_part();
     let ct = root.content_type()?;
-    if !(ct.ctype().eq_ignore_ascii_case("multipart") && ct.subtype().is_some_and(|s| s.eq_ignore_ascii_case("report"))) {
+    if !(ct.ctype().eq_ignore_ascii_case("multipart")
+        && ct
+            .subtype()
+            .is_some_and(|s| s.eq_ignore_ascii_case("report")))
+    {
         return None;
     }
-    let mut report = Report { report_type: ct.attribute("report-type").unwrap_or("").to_ascii_lowercase(), ..Report::default() };
+    let mut report = Report {
+        report_type: ct
+            .attribute("report-type")
+            .unwrap_or("")
+            .to_ascii_lowercase(),
+        ..Report::default()
+    };
     for part in &msg.parts {
-        let Some(pct) = part.content_type() else { continue };
+        let Some(pct) = part.content_type() else {
+            continue;
+        };
         let sub = pct.subtype().unwrap_or("").to_ascii_lowercase();
         let ctype = pct.ctype().to_ascii_lowercase();
         if ctype == "message" && (sub == "delivery-status" || sub == "global-delivery-status") {
@@ -298,7 +395,9 @@ fn delivery_report(msg: &mail_parser::Message<'_>) -> Option<Report> {
         if (ctype == "text" && sub == "rfc822-headers") || (ctype == "message" && sub == "rfc822") {
             let inner = match &part.body {
                 PartType::Message(m) => m.message_id().map(str::to_string),
-                _ => MessageParser::default().parse_headers(part.contents()).and_then(|m| m.message_id().map(str::to_string)),
+                _ => MessageParser::default()
+                    .parse_headers(part.contents())
+                    .and_then(|m| m.message_id().map(str::to_string)),
             };
             report.original_message_id = report.original_message_id.or(inner);
         }
@@ -313,14 +412,18 @@ fn read_delivery_status(text: &str, report: &mut Report) {
         let field = |name: &str| {
             block.lines().find_map(|l| {
                 let (k, v) = l.split_once(':')?;
-                k.trim().eq_ignore_ascii_case(name).then(|| v.trim().to_string())
+                k.trim()
+                    .eq_ignore_ascii_case(name)
+                    .then(|| v.trim().to_string())
             })
         };
         let action = field("Action").map(|a| a.to_ascii_lowercase());
         let recipient = field("Final-Recipient").or_else(|| field("Original-Recipient"));
         if action.as_deref() == Some("failed") {
             report.any_failed = true;
-            if let Some(r) = recipient.and_then(|r| email::normalize(r.split_once(';').map_or(r.as_str(), |(_, a)| a))) {
+            if let Some(r) = recipient
+                .and_then(|r| email::normalize(r.split_once(';').map_or(r.as_str(), |(_, a)| a)))
+            {
                 report.failed.push(r);
             }
         }
@@ -336,7 +439,11 @@ fn unreadable(raw: &[u8]) -> ParsedMail {
             detector.guess(None, true).decode(raw).0.into_owned()
         }
     };
-    ParsedMail { text, damaged: true, ..ParsedMail::default() }
+    ParsedMail {
+        text,
+        damaged: true,
+        ..ParsedMail::default()
+    }
 }
 
 #[cfg(test)]
@@ -350,7 +457,13 @@ mod tests {
         raw.extend_from_slice(&body);
         let m = parse(&raw);
         assert_eq!(m.subject.as_deref(), Some("Привет"));
-        assert_eq!(m.from, Some(Mailbox { address: "ivan@example.ru".into(), name: Some("Привет".into()) }));
+        assert_eq!(
+            m.from,
+            Some(Mailbox {
+                address: "ivan@example.ru".into(),
+                name: Some("Привет".into())
+            })
+        );
         assert_eq!(m.text.trim(), "Не работает сайт");
         assert_eq!(m.message_id.as_deref(), Some("abc@example.ru"));
         assert_eq!(m.to[0].address, "support@help.test");
@@ -358,11 +471,21 @@ mod tests {
 
     #[test]
     fn cp866_and_windows_1251_bodies_decode() {
-        for (charset, enc) in [("cp866", encoding_rs::IBM866), ("windows-1251", encoding_rs::WINDOWS_1251), ("iso-8859-5", encoding_rs::ISO_8859_5)] {
+        for (charset, enc) in [
+            ("cp866", encoding_rs::IBM866),
+            ("windows-1251", encoding_rs::WINDOWS_1251),
+            ("iso-8859-5", encoding_rs::ISO_8859_5),
+        ] {
             let (body, _, _) = enc.encode("Ошибка при оплате счёта");
-            let mut raw = format!("Subject: t\r\nContent-Type: text/plain; charset={charset}\r\n\r\n").into_bytes();
+            let mut raw =
+                format!("Subject: t\r\nContent-Type: text/plain; charset={charset}\r\n\r\n")
+                    .into_bytes();
             raw.extend_from_slice(&body);
-            assert_eq!(parse(&raw).text.trim(), "Ошибка при оплате счёта", "{charset}");
+            assert_eq!(
+                parse(&raw).text.trim(),
+                "Ошибка при оплате счёта",
+                "{charset}"
+            );
         }
     }
 
@@ -376,10 +499,17 @@ mod tests {
     #[test]
     fn rfc2231_continuations_in_koi8r_are_joined_before_decoding() {
         let header = b"Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*0*=koi8-r''%F3%DE%A3%D4%2D%C6%C1%CB;\r\n filename*1*=%D4%D5%D2%C1%20%37%2E%70%64%66\r\n";
-        assert_eq!(rfc2231_filename(header).as_deref(), Some("Счёт-фактура 7.pdf"));
-        let plain = b"Content-Disposition: attachment; filename*0=\"long \"; filename*1=\"name.txt\"\r\n";
+        assert_eq!(
+            rfc2231_filename(header).as_deref(),
+            Some("Счёт-фактура 7.pdf")
+        );
+        let plain =
+            b"Content-Disposition: attachment; filename*0=\"long \"; filename*1=\"name.txt\"\r\n";
         assert_eq!(rfc2231_filename(plain).as_deref(), Some("long name.txt"));
-        assert_eq!(rfc2231_filename(b"Content-Disposition: attachment; filename=\"x.txt\"\r\n"), None);
+        assert_eq!(
+            rfc2231_filename(b"Content-Disposition: attachment; filename=\"x.txt\"\r\n"),
+            None
+        );
     }
 
     #[test]
@@ -393,7 +523,10 @@ mod tests {
         assert_eq!(m.attachments[1].filename, "лог.txt");
         let html = m.html.expect("html");
         assert!(html.contains("cid:img1@x") && !html.contains("script"));
-        assert!(!m.text.contains("alert"), "script content never reaches the text");
+        assert!(
+            !m.text.contains("alert"),
+            "script content never reaches the text"
+        );
     }
 
     #[test]
@@ -419,6 +552,9 @@ mod tests {
         assert_eq!(r.report_type, "delivery-status");
         assert!(r.any_failed);
         assert_eq!(r.failed, ["gone@example.com"]);
-        assert_eq!(r.original_message_id.as_deref(), Some("t1001.abc.def@help.test"));
+        assert_eq!(
+            r.original_message_id.as_deref(),
+            Some("t1001.abc.def@help.test")
+        );
     }
 }

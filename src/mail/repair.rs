@@ -30,7 +30,10 @@ pub fn repair(raw: &[u8]) -> Vec<u8> {
         while let Some(i) = find(&raw[from..], &delimiter) {
             let at = from + i;
             let line_start = at == 0 || raw[at - 1] == b'\n';
-            let line_end = raw[at + delimiter.len()..].iter().position(|&c| c == b'\n').map(|p| at + delimiter.len() + p + 1);
+            let line_end = raw[at + delimiter.len()..]
+                .iter()
+                .position(|&c| c == b'\n')
+                .map(|p| at + delimiter.len() + p + 1);
             if let (true, Some(end)) = (line_start, line_end) {
                 // "--boundary--" closes the multipart: no header block follows.
                 if !raw[at + delimiter.len()..].starts_with(b"--") {
@@ -66,7 +69,10 @@ fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
 fn header_end(raw: &[u8], start: usize) -> usize {
     let mut i = start;
     while i < raw.len() {
-        let line_end = raw[i..].iter().position(|&c| c == b'\n').map_or(raw.len(), |p| i + p + 1);
+        let line_end = raw[i..]
+            .iter()
+            .position(|&c| c == b'\n')
+            .map_or(raw.len(), |p| i + p + 1);
         let line = &raw[i..line_end];
         if line == b"\n" || line == b"\r\n" {
             return line_end;
@@ -85,9 +91,16 @@ fn boundaries(raw: &[u8]) -> Vec<Vec<u8>> {
         let at = from + i + b"boundary=".len();
         let rest = &raw[at..];
         let value: Vec<u8> = if rest.first() == Some(&b'"') {
-            rest[1..].iter().take_while(|&&c| c != b'"' && c != b'\n').copied().collect()
+            rest[1..]
+                .iter()
+                .take_while(|&&c| c != b'"' && c != b'\n')
+                .copied()
+                .collect()
         } else {
-            rest.iter().take_while(|&&c| !c.is_ascii_whitespace() && c != b';').copied().collect()
+            rest.iter()
+                .take_while(|&&c| !c.is_ascii_whitespace() && c != b';')
+                .copied()
+                .collect()
         };
         if !value.is_empty() && !out.contains(&value) {
             out.push(value);
@@ -103,7 +116,7 @@ fn repair_header_block(block: &[u8], raw: &[u8], body_start: usize) -> Vec<u8> {
         block = decode_8bit_headers(&block);
     }
     let text = String::from_utf8_lossy(&block).into_owned();
-    let mut text = merge_encoded_words(&text);
+    let mut text = decode_glued_words(&merge_encoded_words(&text));
     if let Some(fixed) = add_missing_charset(&text, raw, body_start) {
         text = fixed;
     }
@@ -147,7 +160,13 @@ fn next_word(s: &str, from: usize) -> Option<Word<'_>> {
     if text.contains(char::is_whitespace) {
         return None;
     }
-    Some(Word { start, end: start + 2 + text_start + text_len + 2, charset, encoding: enc, text })
+    Some(Word {
+        start,
+        end: start + 2 + text_start + text_len + 2,
+        charset,
+        encoding: enc,
+        text,
+    })
 }
 
 /// Joins runs of adjacent encoded-words (separated only by whitespace,
@@ -178,14 +197,21 @@ pub fn merge_encoded_words(s: &str) -> String {
                     let mut bytes = Vec::new();
                     let mut ok = true;
                     for w in &run {
-                        match STANDARD.decode(w.text.trim_end_matches('=')).or_else(|_| STANDARD.decode(w.text)) {
+                        match STANDARD
+                            .decode(w.text.trim_end_matches('='))
+                            .or_else(|_| STANDARD.decode(w.text))
+                        {
                             Ok(b) => bytes.extend(b),
                             Err(_) => ok = false,
                         }
                     }
                     ok.then(|| format!("=?{}?B?{}?=", run[0].charset, STANDARD.encode(bytes)))
                 }
-                _ => Some(format!("=?{}?Q?{}?=", run[0].charset, run.iter().map(|w| w.text).collect::<String>())),
+                _ => Some(format!(
+                    "=?{}?Q?{}?=",
+                    run[0].charset,
+                    run.iter().map(|w| w.text).collect::<String>()
+                )),
             };
             if let Some(merged) = merged {
                 out.push_str(&s[pos..run[0].start]);
@@ -197,6 +223,46 @@ pub fn merge_encoded_words(s: &str) -> String {
     }
     out.push_str(&s[pos..]);
     out
+}
+
+/// Encoded-words glued to the text around them ("=?utf-8?B?...?=. Mail")
+/// break RFC 2047 §5; parsers then insert spaces. Such words are decoded
+/// in place to UTF-8, which mail-parser reads as is (RFC 6532).
+pub fn decode_glued_words(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    let mut pos = 0;
+    let mut search = 0;
+    while let Some(w) = next_word(s, search) {
+        let before = s[..w.start].chars().next_back();
+        let after = s[w.end..].chars().next();
+        let glued = matches!(after, Some(c) if !c.is_whitespace() && !s[w.end..].starts_with("=?"))
+            || matches!(before, Some(c) if !c.is_whitespace() && c != ':' && c != '"' && c != '(' && !s[..w.start].ends_with("?="));
+        if glued && let Some(text) = decode_word(&w) {
+            out.push_str(&s[pos..w.start]);
+            out.push_str(&text);
+            pos = w.end;
+        }
+        search = w.end;
+    }
+    out.push_str(&s[pos..]);
+    out
+}
+
+fn decode_word(w: &Word<'_>) -> Option<String> {
+    let bytes = match w.encoding {
+        b'B' => STANDARD
+            .decode(w.text.trim_end_matches('='))
+            .or_else(|_| STANDARD.decode(w.text))
+            .ok()?,
+        _ => quoted_printable(w.text.replace('_', " ").as_bytes()),
+    };
+    let charset = w.charset.split('*').next().unwrap_or(w.charset);
+    Some(
+        match mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes()) {
+            Some(decode) => decode(&bytes),
+            None => String::from_utf8_lossy(&bytes).into_owned(),
+        },
+    )
 }
 
 /// For a text part without a charset whose body is not UTF-8, adds the
@@ -239,7 +305,11 @@ fn add_missing_charset(headers: &str, raw: &[u8], body_start: usize) -> Option<S
             format!("{line}; charset=\"{charset}\"{newline}{}", &headers[end..])
         }
         _ => {
-            let newline = if headers.ends_with("\r\n") { "\r\n" } else { "\n" };
+            let newline = if headers.ends_with("\r\n") {
+                "\r\n"
+            } else {
+                "\n"
+            };
             let head = headers.strip_suffix(newline).unwrap_or(headers);
             format!("{head}Content-Type: text/plain; charset=\"{charset}\"{newline}{newline}")
         }
@@ -258,7 +328,11 @@ fn body_bytes(raw: &[u8], start: usize, lower_headers: &str) -> Vec<u8> {
     if lower_headers.contains("quoted-printable") {
         quoted_printable(body)
     } else if lower_headers.contains("base64") {
-        let clean: Vec<u8> = body.iter().copied().filter(|c| !c.is_ascii_whitespace()).collect();
+        let clean: Vec<u8> = body
+            .iter()
+            .copied()
+            .filter(|c| !c.is_ascii_whitespace())
+            .collect();
         STANDARD.decode(&clean).unwrap_or_default()
     } else {
         body.to_vec()
@@ -272,7 +346,11 @@ fn quoted_printable(body: &[u8]) -> Vec<u8> {
         match body[i] {
             b'=' if body.get(i + 1) == Some(&b'\n') => i += 2,
             b'=' if body.get(i + 1) == Some(&b'\r') && body.get(i + 2) == Some(&b'\n') => i += 3,
-            b'=' => match body.get(i + 1..i + 3).and_then(|h| std::str::from_utf8(h).ok()).and_then(|h| u8::from_str_radix(h, 16).ok()) {
+            b'=' => match body
+                .get(i + 1..i + 3)
+                .and_then(|h| std::str::from_utf8(h).ok())
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+            {
                 Some(b) => {
                     out.push(b);
                     i += 3;
@@ -297,7 +375,9 @@ mod tests {
 
     fn subject(raw: &[u8]) -> String {
         let fixed = repair(raw);
-        let msg = mail_parser::MessageParser::default().parse(&fixed).expect("parses");
+        let msg = mail_parser::MessageParser::default()
+            .parse(&fixed)
+            .expect("parses");
         msg.subject().unwrap_or("").to_string()
     }
 
@@ -316,7 +396,8 @@ mod tests {
 
     #[test]
     fn quoted_printable_words_are_joined_too() {
-        let raw = b"Subject: =?utf-8?Q?=D0=97=D0?= =?utf-8?Q?=B0=D1=8F=D0=B2=D0=BA=D0=B0?=\r\n\r\nx\r\n";
+        let raw =
+            b"Subject: =?utf-8?Q?=D0=97=D0?= =?utf-8?Q?=B0=D1=8F=D0=B2=D0=BA=D0=B0?=\r\n\r\nx\r\n";
         assert_eq!(subject(raw), "Заявка");
     }
 
@@ -328,7 +409,8 @@ mod tests {
 
     #[test]
     fn raw_8bit_windows_1251_headers_are_detected() {
-        let (subject_bytes, _, _) = encoding_rs::WINDOWS_1251.encode("Не работает почтовый ящик на сервере");
+        let (subject_bytes, _, _) =
+            encoding_rs::WINDOWS_1251.encode("Не работает почтовый ящик на сервере");
         let mut raw = b"Subject: ".to_vec();
         raw.extend_from_slice(&subject_bytes);
         raw.extend_from_slice(b"\r\nFrom: a@b.c\r\n\r\nbody\r\n");
@@ -337,24 +419,47 @@ mod tests {
 
     #[test]
     fn a_text_body_without_charset_is_detected() {
-        let (body, _, _) = encoding_rs::KOI8_R.encode("Здравствуйте, у нас перестал открываться сайт. Помогите, пожалуйста.");
+        let (body, _, _) = encoding_rs::KOI8_R
+            .encode("Здравствуйте, у нас перестал открываться сайт. Помогите, пожалуйста.");
         let mut raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\n".to_vec();
         raw.extend_from_slice(&body);
         let fixed = repair(&raw);
-        let msg = mail_parser::MessageParser::default().parse(&fixed).expect("parses");
-        assert!(msg.body_text(0).expect("text").contains("перестал открываться сайт"));
+        let msg = mail_parser::MessageParser::default()
+            .parse(&fixed)
+            .expect("parses");
+        assert!(
+            msg.body_text(0)
+                .expect("text")
+                .contains("перестал открываться сайт")
+        );
     }
 
     #[test]
     fn parts_inside_multiparts_are_repaired_and_bodies_untouched() {
-        let (body, _, _) = encoding_rs::WINDOWS_1251.encode("Счёт оплачен, но услуга не продлилась");
+        let (body, _, _) =
+            encoding_rs::WINDOWS_1251.encode("Счёт оплачен, но услуга не продлилась");
         let mut raw = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
         raw.extend_from_slice(&body);
         raw.extend_from_slice(b"\r\n--b1--\r\n");
         let fixed = repair(&raw);
-        assert!(fixed.windows(body.len()).any(|w| w == &body[..]), "the body bytes are kept");
-        let msg = mail_parser::MessageParser::default().parse(&fixed).expect("parses");
-        assert!(msg.body_text(0).expect("text").contains("услуга не продлилась"));
+        assert!(
+            fixed.windows(body.len()).any(|w| w == &body[..]),
+            "the body bytes are kept"
+        );
+        let msg = mail_parser::MessageParser::default()
+            .parse(&fixed)
+            .expect("parses");
+        assert!(
+            msg.body_text(0)
+                .expect("text")
+                .contains("услуга не продлилась")
+        );
+    }
+
+    #[test]
+    fn an_encoded_word_glued_to_text_gets_no_extra_space() {
+        let raw = b"Subject: =?UTF-8?B?0J3QtSDQtNC+0YHRgtCw0LLQu9C10L3Qvg==?=. Mail failure.\r\n\r\nx\r\n";
+        assert_eq!(subject(raw), "Не доставлено. Mail failure.");
     }
 
     #[test]

@@ -38,10 +38,14 @@ pub fn route(
     let subject = input.subject.to_lowercase();
     for rule in rules {
         match rule {
-            Rule::SenderDomain(d, dept) if domain.eq_ignore_ascii_case(d.trim_start_matches('@')) => {
+            Rule::SenderDomain(d, dept)
+                if domain.eq_ignore_ascii_case(d.trim_start_matches('@')) =>
+            {
                 return Some((*dept, "routed by sender domain rule"));
             }
-            Rule::SubjectContains(s, dept) if !s.is_empty() && subject.contains(&s.to_lowercase()) => {
+            Rule::SubjectContains(s, dept)
+                if !s.is_empty() && subject.contains(&s.to_lowercase()) =>
+            {
                 return Some((*dept, "routed by subject rule"));
             }
             _ => {}
@@ -64,7 +68,10 @@ mod tests {
     use super::*;
 
     fn mb(a: &str) -> Mailbox {
-        Mailbox { address: a.into(), name: None }
+        Mailbox {
+            address: a.into(),
+            name: None,
+        }
     }
 
     #[test]
@@ -77,16 +84,39 @@ mod tests {
             "billing@help.test" => Some(billing),
             _ => None,
         };
-        let to = [mb("someone@else.test"), mb("billing@help.test"), mb("tech@help.test")];
+        let to = [
+            mb("someone@else.test"),
+            mb("billing@help.test"),
+            mb("tech@help.test"),
+        ];
         let cc = [mb("tech@help.test")];
-        let input = |to: &'static [Mailbox], cc: &'static [Mailbox], env: &'static [String]| Input { to, cc, envelope: env, sender: "a@x.test", subject: "Hi" };
+        let input =
+            |to: &'static [Mailbox], cc: &'static [Mailbox], env: &'static [String]| Input {
+                to,
+                cc,
+                envelope: env,
+                sender: "a@x.test",
+                subject: "Hi",
+            };
         let to: &'static [Mailbox] = Box::leak(Box::new(to));
         let cc: &'static [Mailbox] = Box::leak(Box::new(cc));
-        assert_eq!(route(&input(to, cc, &[]), dept, &[], Some(default)), Some((billing, "routed by To")));
-        assert_eq!(route(&input(&[], cc, &[]), dept, &[], Some(default)), Some((tech, "routed by Cc")));
+        assert_eq!(
+            route(&input(to, cc, &[]), dept, &[], Some(default)),
+            Some((billing, "routed by To"))
+        );
+        assert_eq!(
+            route(&input(&[], cc, &[]), dept, &[], Some(default)),
+            Some((tech, "routed by Cc"))
+        );
         let env: &'static [String] = Box::leak(Box::new(["tech@help.test".to_string()]));
-        assert_eq!(route(&input(&[], &[], env), dept, &[], Some(default)).map(|r| r.0), Some(tech));
-        assert_eq!(route(&input(&[], &[], &[]), dept, &[], Some(default)).map(|r| r.0), Some(default));
+        assert_eq!(
+            route(&input(&[], &[], env), dept, &[], Some(default)).map(|r| r.0),
+            Some(tech)
+        );
+        assert_eq!(
+            route(&input(&[], &[], &[]), dept, &[], Some(default)).map(|r| r.0),
+            Some(default)
+        );
         assert_eq!(route(&input(&[], &[], &[]), dept, &[], None), None);
     }
 
@@ -94,14 +124,35 @@ mod tests {
     fn rules_come_first() {
         let tech = DepartmentId::new();
         let billing = DepartmentId::new();
-        let rules = [Rule::SenderDomain("bank.example".into(), billing), Rule::SubjectContains("счёт".into(), billing)];
+        let rules = [
+            Rule::SenderDomain("bank.example".into(), billing),
+            Rule::SubjectContains("счёт".into(), billing),
+        ];
         let to = [mb("tech@help.test")];
         let dept = |a: &str| (a == "tech@help.test").then_some(tech);
-        let i = Input { to: &to, cc: &[], envelope: &[], sender: "robot@bank.example", subject: "x" };
+        let i = Input {
+            to: &to,
+            cc: &[],
+            envelope: &[],
+            sender: "robot@bank.example",
+            subject: "x",
+        };
         assert_eq!(route(&i, dept, &rules, None).map(|r| r.0), Some(billing));
-        let i = Input { to: &to, cc: &[], envelope: &[], sender: "a@x.test", subject: "Неоплаченный СЧЁТ" };
+        let i = Input {
+            to: &to,
+            cc: &[],
+            envelope: &[],
+            sender: "a@x.test",
+            subject: "Неоплаченный СЧЁТ",
+        };
         assert_eq!(route(&i, dept, &rules, None).map(|r| r.0), Some(billing));
-        let i = Input { to: &to, cc: &[], envelope: &[], sender: "a@x.test", subject: "x" };
+        let i = Input {
+            to: &to,
+            cc: &[],
+            envelope: &[],
+            sender: "a@x.test",
+            subject: "x",
+        };
         assert_eq!(route(&i, dept, &rules, None).map(|r| r.0), Some(tech));
     }
 }

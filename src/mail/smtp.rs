@@ -25,7 +25,9 @@ pub fn transport(server: &Server) -> anyhow::Result<AsyncSmtpTransport<Tokio1Exe
         TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&server.host)?,
         TlsMode::Starttls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&server.host)?,
     };
-    let mut builder = builder.port(server.port).timeout(Some(Duration::from_secs(30)));
+    let mut builder = builder
+        .port(server.port)
+        .timeout(Some(Duration::from_secs(30)));
     if let (Some(user), Some(password)) = (&server.user, &server.password) {
         builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
     }

@@ -31,8 +31,10 @@ pub fn tag_number(subject: &str, prefixes: &[String]) -> Option<TicketNumber> {
 pub fn strip_tags(subject: &str, prefixes: &[String]) -> String {
     let mut out = subject.to_string();
     while let Some(n) = tag_number(&out, prefixes) {
-        let Some(at) = prefixes.iter().find_map(|p| out.find(&format!("[{p}{n}]")).map(|i| (i, format!("[{p}{n}]").len())))
-        else {
+        let Some(at) = prefixes.iter().find_map(|p| {
+            out.find(&format!("[{p}{n}]"))
+                .map(|i| (i, format!("[{p}{n}]").len()))
+        }) else {
             break;
         };
         out.replace_range(at.0..at.0 + at.1, "");
@@ -56,7 +58,11 @@ pub fn referenced_ids(m: &ParsedMail) -> Vec<String> {
 
 /// A Message-ID without angle brackets or surrounding space.
 pub fn clean_id(id: &str) -> String {
-    id.trim().trim_start_matches('<').trim_end_matches('>').trim().to_string()
+    id.trim()
+        .trim_start_matches('<')
+        .trim_end_matches('>')
+        .trim()
+        .to_string()
 }
 
 #[cfg(test)]
@@ -66,9 +72,18 @@ mod tests {
     #[test]
     fn tags_are_found_with_current_and_old_prefixes() {
         let prefixes = vec!["#".to_string(), "Ticket#".to_string()];
-        assert_eq!(tag_number("Re: [#1042] Printer", &prefixes), Some(TicketNumber(1042)));
-        assert_eq!(tag_number("AW: [Ticket#77] old one", &prefixes), Some(TicketNumber(77)));
-        assert_eq!(tag_number("[list] [#12] x", &prefixes), Some(TicketNumber(12)));
+        assert_eq!(
+            tag_number("Re: [#1042] Printer", &prefixes),
+            Some(TicketNumber(1042))
+        );
+        assert_eq!(
+            tag_number("AW: [Ticket#77] old one", &prefixes),
+            Some(TicketNumber(77))
+        );
+        assert_eq!(
+            tag_number("[list] [#12] x", &prefixes),
+            Some(TicketNumber(12))
+        );
         assert_eq!(tag_number("[#abc] x", &prefixes), None);
         assert_eq!(tag_number("no tag #1042", &prefixes), None);
         assert_eq!(strip_tags("Re: [#1042] Printer", &prefixes), "Re: Printer");

@@ -16,7 +16,11 @@ fn hex(bytes: &[u8]) -> String {
 /// The envelope sender for outbox row `id`.
 pub fn address(key: &Key, id: Uuid, domain: &str) -> String {
     let sig = key.sign(&[b"verp", id.as_bytes()]);
-    format!("bounces+{}-{}@{domain}", id.simple(), hex(&sig[..SIG_BYTES]))
+    format!(
+        "bounces+{}-{}@{domain}",
+        id.simple(),
+        hex(&sig[..SIG_BYTES])
+    )
 }
 
 /// The outbox row a bounce address names, if it is one of ours.
@@ -41,7 +45,13 @@ mod tests {
         assert_eq!(outbox_id(&key, &a), Some(id));
         assert_eq!(outbox_id(&key, &a.to_uppercase()), Some(id));
         assert_eq!(outbox_id(&Key::for_tests(4), &a), None);
-        assert_eq!(outbox_id(&key, &format!("bounces+{}-000000000000@help.test", id.simple())), None);
+        assert_eq!(
+            outbox_id(
+                &key,
+                &format!("bounces+{}-000000000000@help.test", id.simple())
+            ),
+            None
+        );
         assert_eq!(outbox_id(&key, "anna@example.com"), None);
     }
 }

@@ -51,7 +51,12 @@ pub struct Report {
 }
 
 impl Report {
-    fn new(outcome: &'static str, m: &ParsedMail, ticket: Option<TicketNumber>, reason: &str) -> Report {
+    fn new(
+        outcome: &'static str,
+        m: &ParsedMail,
+        ticket: Option<TicketNumber>,
+        reason: &str,
+    ) -> Report {
         Report {
             outcome,
             message_id: m.message_id.clone(),
@@ -64,9 +69,21 @@ impl Report {
 
 // Trace headers differ between two deliveries of the same mail.
 const TRACE: &[&str] = &[
-    "received", "delivered-to", "x-original-to", "return-path", "envelope-to", "authentication-results",
-    "arc-seal", "arc-message-signature", "arc-authentication-results", "x-spam-status", "x-spam-flag",
-    "x-spam-score", "x-spam-checker-version", "x-virus-scanned", "x-received",
+    "received",
+    "delivered-to",
+    "x-original-to",
+    "return-path",
+    "envelope-to",
+    "authentication-results",
+    "arc-seal",
+    "arc-message-signature",
+    "arc-authentication-results",
+    "x-spam-status",
+    "x-spam-flag",
+    "x-spam-score",
+    "x-spam-checker-version",
+    "x-virus-scanned",
+    "x-received",
 ];
 
 /// SHA-256 of the mail without its trace headers.
@@ -93,7 +110,11 @@ pub fn content_hash(raw: &[u8]) -> String {
         }
         hasher.update(line);
     }
-    hasher.finalize().iter().map(|b| format!("{b:02x}")).collect()
+    hasher
+        .finalize()
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
 }
 
 /// Ingests one mail. Never fails: errors quarantine the mail.
@@ -101,7 +122,13 @@ pub async fn ingest(app: &AppState, raw: &[u8], env: &Envelope) -> Report {
     ingest_as(app, raw, env, None, false).await
 }
 
-async fn ingest_as(app: &AppState, raw: &[u8], env: &Envelope, existing: Option<Uuid>, release_spam: bool) -> Report {
+async fn ingest_as(
+    app: &AppState,
+    raw: &[u8],
+    env: &Envelope,
+    existing: Option<Uuid>,
+    release_spam: bool,
+) -> Report {
     match process(app, raw, env, existing, release_spam).await {
         Ok(report) => report,
         Err(err) => {
@@ -123,7 +150,9 @@ pub async fn retry_due(app: &AppState) -> anyhow::Result<usize> {
 /// Processes a stored raw mail again (an admin's retry, or releasing a mail
 /// held as spam).
 pub async fn retry(app: &AppState, id: Uuid, release_spam: bool) -> anyhow::Result<Report> {
-    let row = store::mail::raw(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no raw mail {id}"))?;
+    let row = store::mail::raw(&app.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no raw mail {id}"))?;
     let mut reader = app.blobs.open(&row.blob_sha256).await?;
     let mut raw = Vec::new();
     tokio::io::AsyncReadExt::read_to_end(&mut reader, &mut raw).await?;
@@ -142,8 +171,17 @@ pub async fn retry(app: &AppState, id: Uuid, release_spam: bool) -> anyhow::Resu
     Ok(ingest_as(app, &raw, &env, Some(id), release_spam).await)
 }
 
-async fn quarantine(app: &AppState, raw: &[u8], env: &Envelope, existing: Option<Uuid>, error: &str) -> Report {
-    let m = ParsedMail { message_id: None, ..ParsedMail::default() };
+async fn quarantine(
+    app: &AppState,
+    raw: &[u8],
+    env: &Envelope,
+    existing: Option<Uuid>,
+    error: &str,
+) -> Report {
+    let m = ParsedMail {
+        message_id: None,
+        ..ParsedMail::default()
+    };
     let result: anyhow::Result<()> = async {
         let stored = app.blobs.put(Box::pin(raw), u64::MAX).await?;
         let mut tx = app.db.begin().await?;
@@ -201,7 +239,14 @@ struct Mail<'a> {
 }
 
 impl Mail<'_> {
-    fn raw<'b>(&'b self, state: &'b str, outcome: &'b str, reason: Option<&'b str>, ticket: Option<TicketId>, message: Option<MessageId>) -> store::mail::NewRaw<'b> {
+    fn raw<'b>(
+        &'b self,
+        state: &'b str,
+        outcome: &'b str,
+        reason: Option<&'b str>,
+        ticket: Option<TicketId>,
+        message: Option<MessageId>,
+    ) -> store::mail::NewRaw<'b> {
         store::mail::NewRaw {
             id: self.raw_id,
             mailbox: self.env.mailbox,
@@ -224,7 +269,13 @@ impl Mail<'_> {
     }
 }
 
-async fn process(app: &AppState, raw: &[u8], env: &Envelope, existing: Option<Uuid>, release_spam: bool) -> anyhow::Result<Report> {
+async fn process(
+    app: &AppState,
+    raw: &[u8],
+    env: &Envelope,
+    existing: Option<Uuid>,
+    release_spam: bool,
+) -> anyhow::Result<Report> {
     // The same IMAP message seen again (a crash after commit, before the
     // server was told): nothing to do.
     if existing.is_none()
@@ -240,7 +291,10 @@ async fn process(app: &AppState, raw: &[u8], env: &Envelope, existing: Option<Uu
         });
     }
     if raw.len() as u64 > app.config.mail.max_mail_bytes {
-        anyhow::bail!("the mail is larger than mail.max_mail_bytes ({} bytes)", raw.len());
+        anyhow::bail!(
+            "the mail is larger than mail.max_mail_bytes ({} bytes)",
+            raw.len()
+        );
     }
     let stored = app.blobs.put(Box::pin(raw), u64::MAX).await?;
     let mail = Mail {
@@ -258,16 +312,31 @@ async fn process(app: &AppState, raw: &[u8], env: &Envelope, existing: Option<Uu
         && let Some((_, ticket)) = store::mail::duplicate_of(&app.db, mid, &mail.hash).await?
     {
         let mut tx = app.db.begin().await?;
-        store::mail::save_raw(&mut tx, mail.raw("ignored", "ignored", Some("duplicate"), None, None)).await?;
+        store::mail::save_raw(
+            &mut tx,
+            mail.raw("ignored", "ignored", Some("duplicate"), None, None),
+        )
+        .await?;
         advance(&mut tx, env).await?;
         tx.commit().await?;
-        return Ok(Report::new("ignored", m, ticket, "duplicate of a mail already received"));
+        return Ok(Report::new(
+            "ignored",
+            m,
+            ticket,
+            "duplicate of a mail already received",
+        ));
     }
 
-    let mut recipients: Vec<String> = m.to.iter().chain(m.cc.iter()).map(|a| a.address.clone()).collect();
+    let mut recipients: Vec<String> =
+        m.to.iter()
+            .chain(m.cc.iter())
+            .map(|a| a.address.clone())
+            .collect();
     recipients.extend(m.delivered_to.iter().cloned());
     recipients.extend(env.recipient.clone());
-    let bounce_to = recipients.iter().find_map(|a| verp::outbox_id(&app.secrets.session_key, a));
+    let bounce_to = recipients
+        .iter()
+        .find_map(|a| verp::outbox_id(&app.secrets.session_key, a));
     let verdict = classify::classify(m, bounce_to.is_some());
 
     if verdict.bounce {
@@ -275,17 +344,29 @@ async fn process(app: &AppState, raw: &[u8], env: &Envelope, existing: Option<Uu
     }
     if verdict.spam && !release_spam {
         let mut tx = app.db.begin().await?;
-        store::mail::save_raw(&mut tx, mail.raw("held", "ignored", Some("held as spam"), None, None)).await?;
+        store::mail::save_raw(
+            &mut tx,
+            mail.raw("held", "ignored", Some("held as spam"), None, None),
+        )
+        .await?;
         advance(&mut tx, env).await?;
         tx.commit().await?;
         return Ok(Report::new("ignored", m, None, "held as spam for an admin"));
     }
 
     let sender = sender_address(app, m);
+    // Mail relayed for a customer (a website form) is answered to them.
+    let mut verdict = verdict;
+    if m.from.as_ref().is_some_and(|f| f.address != sender.0) {
+        verdict.no_auto_answer =
+            verdict.list || verdict.automatic.is_some() || classify::is_robot(&sender.0);
+    }
     let thread = find_thread(app, m, &sender).await?;
     match thread {
         Thread::Found(ticket, how) => append(app, &mail, &verdict, &sender, ticket, how).await,
-        Thread::Mentioned(mentioned) => create(app, &mail, &verdict, &sender, Some(mentioned)).await,
+        Thread::Mentioned(mentioned) => {
+            create(app, &mail, &verdict, &sender, Some(mentioned)).await
+        }
         Thread::None => create(app, &mail, &verdict, &sender, None).await,
     }
 }
@@ -300,7 +381,10 @@ fn sender_address(app: &AppState, m: &ParsedMail) -> (String, Option<String>) {
         (Some(f), _) => (f.address.clone(), f.name.clone()),
         (None, Some(r)) => (r.address.clone(), r.name.clone()),
         (None, None) => (
-            m.return_path.clone().filter(|r| !r.is_empty()).unwrap_or_else(|| "unknown-sender@invalid".into()),
+            m.return_path
+                .clone()
+                .filter(|r| !r.is_empty())
+                .unwrap_or_else(|| "unknown-sender@invalid".into()),
             None,
         ),
     }
@@ -318,26 +402,43 @@ async fn ticket(app: &AppState, number: TicketNumber) -> anyhow::Result<Option<T
     // A merged ticket's mail goes where its conversation went.
     for _ in 0..5 {
         match t.as_ref().and_then(|t| t.merged_into) {
-            Some(into) => t = store::tickets::detail(&app.db, crate::domain::access::Scope::All, into).await?,
+            Some(into) => {
+                t = store::tickets::detail(&app.db, crate::domain::access::Scope::All, into).await?
+            }
             None => break,
         }
     }
     Ok(t)
 }
 
-async fn find_thread(app: &AppState, m: &ParsedMail, sender: &(String, Option<String>)) -> anyhow::Result<Thread> {
+async fn find_thread(
+    app: &AppState,
+    m: &ParsedMail,
+    sender: &(String, Option<String>),
+) -> anyhow::Result<Thread> {
     let ids = threading::referenced_ids(m);
     for id in &ids {
         if let Some((number, _)) = message_id::verify(&app.secrets.message_id_key, id)
             && let Some(t) = ticket(app, number).await?
         {
-            return Ok(Thread::Found(t, "threaded by Bilet's signed Message-ID".into()));
+            return Ok(Thread::Found(
+                t,
+                "threaded by Bilet's signed Message-ID".into(),
+            ));
         }
     }
     if let Some((number, matched)) = store::mail::ticket_by_mail_ids(&app.db, &ids).await?
         && let Some(t) = ticket(app, number).await?
     {
-        let how = if m.in_reply_to.iter().any(|r| threading::clean_id(r) == matched) { "In-Reply-To" } else { "References" };
+        let how = if m
+            .in_reply_to
+            .iter()
+            .any(|r| threading::clean_id(r) == matched)
+        {
+            "In-Reply-To"
+        } else {
+            "References"
+        };
         return Ok(Thread::Found(t, format!("threaded by {how}")));
     }
     let subject = m.subject.as_deref().unwrap_or("");
@@ -349,28 +450,50 @@ async fn find_thread(app: &AppState, m: &ParsedMail, sender: &(String, Option<St
             Some(u) => store::mail::is_participant(&app.db, t.id, u.id).await? || u.role.is_staff(),
             None => false,
         };
-        return Ok(if known { Thread::Found(t, "threaded by subject tag".into()) } else { Thread::Mentioned(t) });
+        return Ok(if known {
+            Thread::Found(t, "threaded by subject tag".into())
+        } else {
+            Thread::Mentioned(t)
+        });
     }
     Ok(Thread::None)
 }
 
 /// The sender's account, created (without a password) when new.
-async fn user_for(tx: &mut PgConnection, address: &str, name: Option<&str>) -> anyhow::Result<UserRow> {
+async fn user_for(
+    tx: &mut PgConnection,
+    address: &str,
+    name: Option<&str>,
+) -> anyhow::Result<UserRow> {
     if let Some(u) = store::users::find_by_email(&mut *tx, address).await? {
         return Ok(u);
     }
     let id = UserId::new();
     let fallback = address.split('@').next().unwrap_or(address);
-    let name = name.map(str::trim).filter(|n| !n.is_empty()).unwrap_or(fallback);
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(fallback);
     store::users::insert(
         tx,
-        store::users::NewUser { id, role: Role::Customer, name, email: address, password_hash: None, must_change_password: false, locale: None },
+        store::users::NewUser {
+            id,
+            role: Role::Customer,
+            name,
+            email: address,
+            password_hash: None,
+            must_change_password: false,
+            locale: None,
+        },
     )
     .await?;
-    store::users::find(&mut *tx, id).await?.ok_or_else(|| anyhow::anyhow!("user vanished"))
+    store::users::find(&mut *tx, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("user vanished"))
 }
 
 /// Stores the mail as a message with its attachments.
+#[allow(clippy::too_many_arguments)]
 async fn store_message(
     app: &AppState,
     tx: &mut PgConnection,
@@ -388,7 +511,10 @@ async fn store_message(
     let mut html = m.html.clone();
     let mut files = Vec::new();
     for a in &m.attachments {
-        let stored = app.blobs.put(Box::pin(a.bytes.as_slice()), u64::MAX).await?;
+        let stored = app
+            .blobs
+            .put(Box::pin(a.bytes.as_slice()), u64::MAX)
+            .await?;
         store::blobs::add_ref(&mut *tx, &stored.sha256, stored.size as i64).await?;
         files.push((stored, a));
     }
@@ -440,8 +566,25 @@ async fn store_message(
     Ok(id)
 }
 
-async fn publish(tx: &mut PgConnection, t: TicketId, number: TicketNumber, department: DepartmentId, message: MessageId, kind: Kind) -> anyhow::Result<()> {
-    events::publish(&mut *tx, &Event::MessageAdded { ticket: t, number, department, message, kind }).await?;
+async fn publish(
+    tx: &mut PgConnection,
+    t: TicketId,
+    number: TicketNumber,
+    department: DepartmentId,
+    message: MessageId,
+    kind: Kind,
+) -> anyhow::Result<()> {
+    events::publish(
+        &mut *tx,
+        &Event::MessageAdded {
+            ticket: t,
+            number,
+            department,
+            message,
+            kind,
+        },
+    )
+    .await?;
     Ok(())
 }
 
@@ -461,11 +604,36 @@ async fn append(
 
     if let Some(reason) = verdict.automatic {
         let note = format!("{how}; automatic mail ({reason}): stored without notifying anyone");
-        let message = store_message(app, &mut tx, mail, t.id, Kind::Customer, Some(user.id), &note, true).await?;
-        store::mail::save_raw(&mut tx, mail.raw("processed", "appended", Some(&note), Some(t.id), Some(message))).await?;
+        let message = store_message(
+            app,
+            &mut tx,
+            mail,
+            t.id,
+            Kind::Customer,
+            Some(user.id),
+            &note,
+            true,
+        )
+        .await?;
+        store::mail::save_raw(
+            &mut tx,
+            mail.raw(
+                "processed",
+                "appended",
+                Some(&note),
+                Some(t.id),
+                Some(message),
+            ),
+        )
+        .await?;
         advance(&mut tx, mail.env).await?;
         tx.commit().await?;
-        return Ok(Report::new("appended", m, Some(t.number), &format!("automatic mail ({reason}) stored silently")));
+        return Ok(Report::new(
+            "appended",
+            m,
+            Some(t.number),
+            &format!("automatic mail ({reason}) stored silently"),
+        ));
     }
 
     // An agent answering a notification by mail: a note, never mailed on.
@@ -473,13 +641,46 @@ async fn append(
         let level = store::ticket_changes::level_of(&mut *tx, user.id, t.department_id).await?;
         if level.is_some_and(|l| l >= AccessLevel::Reply) {
             let note = format!("{how}; from staff by mail: kept as an internal note");
-            let message = store_message(app, &mut tx, mail, t.id, Kind::Note, Some(user.id), &note, false).await?;
+            let message = store_message(
+                app,
+                &mut tx,
+                mail,
+                t.id,
+                Kind::Note,
+                Some(user.id),
+                &note,
+                false,
+            )
+            .await?;
             store::tickets::touch(&mut *tx, t.id).await?;
-            store::mail::save_raw(&mut tx, mail.raw("processed", "appended", Some(&note), Some(t.id), Some(message))).await?;
+            store::mail::save_raw(
+                &mut tx,
+                mail.raw(
+                    "processed",
+                    "appended",
+                    Some(&note),
+                    Some(t.id),
+                    Some(message),
+                ),
+            )
+            .await?;
             advance(&mut tx, mail.env).await?;
-            publish(&mut tx, t.id, t.number, t.department_id, message, Kind::Note).await?;
+            publish(
+                &mut tx,
+                t.id,
+                t.number,
+                t.department_id,
+                message,
+                Kind::Note,
+            )
+            .await?;
             tx.commit().await?;
-            return Ok(Report::new("appended", m, Some(t.number), "from staff: internal note"));
+            return Ok(Report::new(
+                "appended",
+                m,
+                Some(t.number),
+                "from staff: internal note",
+            ));
         }
     }
 
@@ -492,19 +693,51 @@ async fn append(
     if !store::mail::is_participant(&mut *tx, t.id, user.id).await? {
         store::mail::add_cc(&mut *tx, t.id, user.id).await?;
     }
-    let to = status::transition(t.status, Action::CustomerMessage).map_err(|e| anyhow::anyhow!("{e}"))?;
-    let message = store_message(app, &mut tx, mail, t.id, Kind::Customer, Some(user.id), &how, false).await?;
+    let to = status::transition(t.status, Action::CustomerMessage)
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let message = store_message(
+        app,
+        &mut tx,
+        mail,
+        t.id,
+        Kind::Customer,
+        Some(user.id),
+        &how,
+        false,
+    )
+    .await?;
     store::tickets::after_message(&mut *tx, t.id, Kind::Customer, to).await?;
     if to != t.status {
         store::tickets::status_history(&mut *tx, t.id, t.status, to, Some(user.id)).await?;
     }
     store::search_log::append(&mut *tx, t.id, "upsert").await?;
     if mail.env.notify {
-        notifications::queue_agent_notice(&mut tx, app, t.id, t.number, &t.subject, &user.name, &m.text).await?;
+        notifications::queue_agent_notice(
+            &mut tx, app, t.id, t.number, &t.subject, &user.name, &m.text,
+        )
+        .await?;
     }
-    store::mail::save_raw(&mut tx, mail.raw("processed", "appended", Some(&how), Some(t.id), Some(message))).await?;
+    store::mail::save_raw(
+        &mut tx,
+        mail.raw(
+            "processed",
+            "appended",
+            Some(&how),
+            Some(t.id),
+            Some(message),
+        ),
+    )
+    .await?;
     advance(&mut tx, mail.env).await?;
-    publish(&mut tx, t.id, t.number, t.department_id, message, Kind::Customer).await?;
+    publish(
+        &mut tx,
+        t.id,
+        t.number,
+        t.department_id,
+        message,
+        Kind::Customer,
+    )
+    .await?;
     tx.commit().await?;
     Ok(Report::new("appended", m, Some(t.number), &how))
 }
@@ -520,7 +753,15 @@ async fn create_continuation(
     how: String,
 ) -> anyhow::Result<Report> {
     let note = format!("{how}; the ticket was closed too long ago: new ticket");
-    open_ticket(app, mail, verdict, sender, Some((old.department_id, note)), Some((old.id, "reopened_as"))).await
+    open_ticket(
+        app,
+        mail,
+        verdict,
+        sender,
+        Some((old.department_id, note)),
+        Some((old.id, "reopened_as")),
+    )
+    .await
 }
 
 async fn create(
@@ -534,21 +775,37 @@ async fn create(
     if let Some(reason) = verdict.automatic {
         let mut tx = app.db.begin().await?;
         let why = format!("automatic mail ({reason}) on no known ticket");
-        store::mail::save_raw(&mut tx, mail.raw("ignored", "ignored", Some(&why), None, None)).await?;
+        store::mail::save_raw(
+            &mut tx,
+            mail.raw("ignored", "ignored", Some(&why), None, None),
+        )
+        .await?;
         advance(&mut tx, mail.env).await?;
         tx.commit().await?;
         return Ok(Report::new("ignored", m, None, &why));
     }
     let link = mentioned.as_ref().map(|t| (t.id, "mentioned"));
-    let note = if mentioned.is_some() { Some("new ticket: tag from unknown sender".to_string()) } else { None };
+    let note = if mentioned.is_some() {
+        Some("new ticket: tag from unknown sender".to_string())
+    } else {
+        None
+    };
     let department = match &note {
-        Some(n) => route_department(app, mail, sender).await?.map(|(d, _)| (d, n.clone())),
-        None => route_department(app, mail, sender).await?.map(|(d, why)| (d, format!("new ticket; {why}"))),
+        Some(n) => route_department(app, mail, sender)
+            .await?
+            .map(|(d, _)| (d, n.clone())),
+        None => route_department(app, mail, sender)
+            .await?
+            .map(|(d, why)| (d, format!("new ticket; {why}"))),
     };
     open_ticket(app, mail, verdict, sender, department, link).await
 }
 
-async fn route_department(app: &AppState, mail: &Mail<'_>, sender: &(String, Option<String>)) -> anyhow::Result<Option<(DepartmentId, &'static str)>> {
+async fn route_department(
+    app: &AppState,
+    mail: &Mail<'_>,
+    sender: &(String, Option<String>),
+) -> anyhow::Result<Option<(DepartmentId, &'static str)>> {
     let addresses = store::mail::department_addresses(&app.db).await?;
     let rules: Vec<route::Rule> = store::mail::rules(&app.db)
         .await?
@@ -563,10 +820,19 @@ async fn route_department(app: &AppState, mail: &Mail<'_>, sender: &(String, Opt
     let default = match mail.env.default_department {
         Some(d) => Some(d),
         // No mailbox (a CLI import without --to): the first department.
-        None => store::departments::list(&app.db).await?.first().map(|d| d.id),
+        None => store::departments::list(&app.db)
+            .await?
+            .first()
+            .map(|d| d.id),
     };
     Ok(route::route(
-        &route::Input { to: &mail.m.to, cc: &mail.m.cc, envelope: &envelope, sender: &sender.0, subject: mail.m.subject.as_deref().unwrap_or("") },
+        &route::Input {
+            to: &mail.m.to,
+            cc: &mail.m.cc,
+            envelope: &envelope,
+            sender: &sender.0,
+            subject: mail.m.subject.as_deref().unwrap_or(""),
+        },
         |a| addresses.get(a).copied(),
         &rules,
         default,
@@ -614,7 +880,9 @@ async fn open_ticket(
     }
     // Other people in Cc take part (without portal access by itself).
     for cc in m.to.iter().chain(m.cc.iter()) {
-        let is_ours = store::mail::department_addresses(&mut *tx).await?.contains_key(&cc.address);
+        let is_ours = store::mail::department_addresses(&mut *tx)
+            .await?
+            .contains_key(&cc.address);
         if cc.address != user.email && !is_ours && !verp_or_relay(app, &cc.address) {
             let u = user_for(&mut tx, &cc.address, cc.name.as_deref()).await?;
             if !u.role.is_staff() {
@@ -622,47 +890,103 @@ async fn open_ticket(
             }
         }
     }
-    let message = store_message(app, &mut tx, mail, id, Kind::Customer, Some(user.id), &note, false).await?;
+    let message = store_message(
+        app,
+        &mut tx,
+        mail,
+        id,
+        Kind::Customer,
+        Some(user.id),
+        &note,
+        false,
+    )
+    .await?;
     store::tickets::after_message(&mut *tx, id, Kind::Customer, Status::Open).await?;
     store::search_log::append(&mut *tx, id, "upsert").await?;
     store::audit::record(
         &mut *tx,
-        store::audit::AuditEntry { actor: Some(user.id), kind: "ticket.opened", ticket: Some(id), subject: None, data: json!({ "via": "email" }), ip: None },
+        store::audit::AuditEntry {
+            actor: Some(user.id),
+            kind: "ticket.opened",
+            ticket: Some(id),
+            subject: None,
+            data: json!({ "via": "email" }),
+            ip: None,
+        },
     )
     .await?;
     let may_answer = mail.env.notify && !verdict.no_auto_answer && app.settings.get().notify_ack;
-    if may_answer && store::mail::auto_replies_last_hour(&mut *tx, &user.email).await? < i64::from(app.config.mail.auto_replies_per_hour) {
+    if may_answer
+        && store::mail::auto_replies_last_hour(&mut *tx, &user.email).await?
+            < i64::from(app.config.mail.auto_replies_per_hour)
+    {
         notifications::queue_ack(
             &mut tx,
             app,
-            notifications::Ack { ticket: id, number, subject: &subject, department_name: &department.name, department_addresses: &department.addresses, requester: &user },
+            notifications::Ack {
+                ticket: id,
+                number,
+                subject: &subject,
+                department_name: &department.name,
+                department_addresses: &department.addresses,
+                requester: &user,
+            },
         )
         .await?;
         store::mail::count_auto_reply(&mut *tx, &user.email).await?;
     }
     if mail.env.notify {
-        notifications::queue_agent_notice(&mut tx, app, id, number, &subject, &user.name, &m.text).await?;
+        notifications::queue_agent_notice(&mut tx, app, id, number, &subject, &user.name, &m.text)
+            .await?;
     }
-    store::mail::save_raw(&mut tx, mail.raw("processed", "created", Some(&note), Some(id), Some(message))).await?;
+    store::mail::save_raw(
+        &mut tx,
+        mail.raw("processed", "created", Some(&note), Some(id), Some(message)),
+    )
+    .await?;
     advance(&mut tx, mail.env).await?;
     publish(&mut tx, id, number, department.id, message, Kind::Customer).await?;
     tx.commit().await?;
-    Ok(Report { department: Some(department.slug), ..Report::new("created", m, Some(number), &note) })
+    Ok(Report {
+        department: Some(department.slug),
+        ..Report::new("created", m, Some(number), &note)
+    })
 }
 
 fn verp_or_relay(app: &AppState, address: &str) -> bool {
-    verp::outbox_id(&app.secrets.session_key, address).is_some() || app.settings.get().relay_addresses.iter().any(|r| r == address)
+    verp::outbox_id(&app.secrets.session_key, address).is_some()
+        || app
+            .settings
+            .get()
+            .relay_addresses
+            .iter()
+            .any(|r| r == address)
 }
 
 /// A readable title for a mail without a subject: its first words.
 fn placeholder_subject(text: &str) -> String {
-    let first: String = text.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
-    if first.is_empty() { "(no subject)".into() } else { format!("(no subject) {}", first.chars().take(80).collect::<String>()) }
+    let first: String = text
+        .split_whitespace()
+        .take(8)
+        .collect::<Vec<_>>()
+        .join(" ");
+    if first.is_empty() {
+        "(no subject)".into()
+    } else {
+        format!(
+            "(no subject) {}",
+            first.chars().take(80).collect::<String>()
+        )
+    }
 }
 
 /// A bounce: the recipients of the mail it reports on are marked failed
 /// and the report is attached to that mail's ticket. Never a new ticket.
-async fn bounce(app: &AppState, mail: &Mail<'_>, verp_outbox: Option<Uuid>) -> anyhow::Result<Report> {
+async fn bounce(
+    app: &AppState,
+    mail: &Mail<'_>,
+    verp_outbox: Option<Uuid>,
+) -> anyhow::Result<Report> {
     let m = &mail.m;
     let original = m
         .report
@@ -677,7 +1001,11 @@ async fn bounce(app: &AppState, mail: &Mail<'_>, verp_outbox: Option<Uuid>) -> a
             None => None,
         },
     };
-    let failed = m.report.as_ref().map(|r| r.failed.clone()).unwrap_or_default();
+    let failed = m
+        .report
+        .as_ref()
+        .map(|r| r.failed.clone())
+        .unwrap_or_default();
     let mut tx = app.db.begin().await?;
     let ticket = match outbox {
         Some(o) => store::mail::mark_bounced(&mut tx, o, &failed, mail.raw_id, "bounced").await?,
@@ -686,16 +1014,66 @@ async fn bounce(app: &AppState, mail: &Mail<'_>, verp_outbox: Option<Uuid>) -> a
     let report = match ticket {
         Some(ticket_id) => {
             let t = store::tickets::detail_by_id(&mut *tx, ticket_id).await?;
-            let note = format!("delivery failed for {}", if failed.is_empty() { "the recipient".to_string() } else { failed.join(", ") });
-            let message = store_message(app, &mut tx, mail, ticket_id, Kind::System, None, &note, true).await?;
-            store::mail::save_raw(&mut tx, mail.raw("processed", "appended", Some(&note), Some(ticket_id), Some(message))).await?;
+            let note = format!(
+                "delivery failed for {}",
+                if failed.is_empty() {
+                    "the recipient".to_string()
+                } else {
+                    failed.join(", ")
+                }
+            );
+            let message = store_message(
+                app,
+                &mut tx,
+                mail,
+                ticket_id,
+                Kind::System,
+                None,
+                &note,
+                true,
+            )
+            .await?;
+            store::mail::save_raw(
+                &mut tx,
+                mail.raw(
+                    "processed",
+                    "appended",
+                    Some(&note),
+                    Some(ticket_id),
+                    Some(message),
+                ),
+            )
+            .await?;
             if let Some(t) = &t {
-                publish(&mut tx, ticket_id, t.number, t.department_id, message, Kind::System).await?;
+                publish(
+                    &mut tx,
+                    ticket_id,
+                    t.number,
+                    t.department_id,
+                    message,
+                    Kind::System,
+                )
+                .await?;
             }
-            Report::new("appended", m, t.as_ref().map(|t| t.number), &format!("bounce: {note}"))
+            Report::new(
+                "appended",
+                m,
+                t.as_ref().map(|t| t.number),
+                &format!("bounce: {note}"),
+            )
         }
         None => {
-            store::mail::save_raw(&mut tx, mail.raw("ignored", "ignored", Some("bounce for no known mail"), None, None)).await?;
+            store::mail::save_raw(
+                &mut tx,
+                mail.raw(
+                    "ignored",
+                    "ignored",
+                    Some("bounce for no known mail"),
+                    None,
+                    None,
+                ),
+            )
+            .await?;
             Report::new("ignored", m, None, "bounce for no mail we know")
         }
     };
@@ -706,16 +1084,26 @@ async fn bounce(app: &AppState, mail: &Mail<'_>, verp_outbox: Option<Uuid>) -> a
 
 /// Whether `viewer` may download the raw mail of a message (staff who may
 /// read its ticket).
-pub async fn raw_for(app: &AppState, viewer: &crate::domain::access::Viewer, raw: Uuid) -> super::Result<store::mail::RawRow> {
-    let row = store::mail::raw(&app.db, raw).await?.ok_or(super::Error::NotFound)?;
+pub async fn raw_for(
+    app: &AppState,
+    viewer: &crate::domain::access::Viewer,
+    raw: Uuid,
+) -> super::Result<store::mail::RawRow> {
+    let row = store::mail::raw(&app.db, raw)
+        .await?
+        .ok_or(super::Error::NotFound)?;
     if viewer.role == Role::Admin {
         return Ok(row);
     }
-    let Some(number) = row.ticket_number else { return Err(super::Error::NotFound) };
+    let Some(number) = row.ticket_number else {
+        return Err(super::Error::NotFound);
+    };
     if viewer.role == Role::Customer {
         return Err(super::Error::NotFound);
     }
-    store::tickets::detail(&app.db, scope(viewer, AccessLevel::Read), number).await?.ok_or(super::Error::NotFound)?;
+    store::tickets::detail(&app.db, scope(viewer, AccessLevel::Read), number)
+        .await?
+        .ok_or(super::Error::NotFound)?;
     Ok(row)
 }
 
@@ -734,7 +1122,10 @@ mod tests {
 
     #[test]
     fn mails_without_subject_get_a_readable_title() {
-        assert_eq!(placeholder_subject("Сайт не открывается с утра, помогите пожалуйста срочно очень"), "(no subject) Сайт не открывается с утра, помогите пожалуйста срочно");
+        assert_eq!(
+            placeholder_subject("Сайт не открывается с утра, помогите пожалуйста срочно очень"),
+            "(no subject) Сайт не открывается с утра, помогите пожалуйста срочно"
+        );
         assert_eq!(placeholder_subject(""), "(no subject)");
     }
 }

@@ -42,7 +42,12 @@ pub struct MailboxInput {
 /// Adds a mailbox.
 pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> Result<Uuid> {
     let mut errors = FieldErrors::default();
-    for (field, value) in [("name", &input.name), ("imap_host", &input.imap_host), ("imap_user", &input.imap_user), ("smtp_host", &input.smtp_host)] {
+    for (field, value) in [
+        ("name", &input.name),
+        ("imap_host", &input.imap_host),
+        ("imap_user", &input.imap_user),
+        ("smtp_host", &input.smtp_host),
+    ] {
         if value.trim().is_empty() {
             errors.add(field, "error-required");
         }
@@ -50,7 +55,11 @@ pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> 
     if input.imap_password.is_empty() {
         errors.add("imap_password", "error-required");
     }
-    let addresses: Vec<Option<String>> = input.addresses.iter().map(|a| email::normalize(a)).collect();
+    let addresses: Vec<Option<String>> = input
+        .addresses
+        .iter()
+        .map(|a| email::normalize(a))
+        .collect();
     if addresses.is_empty() || addresses.iter().any(Option::is_none) {
         errors.add("addresses", "error-email-invalid");
     }
@@ -78,11 +87,19 @@ pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> 
             imap_user: input.imap_user.trim(),
             imap_password: &imap_password,
             imap_folder: input.folder.trim(),
-            processed_folder: input.processed_folder.as_deref().map(str::trim).filter(|f| !f.is_empty()),
+            processed_folder: input
+                .processed_folder
+                .as_deref()
+                .map(str::trim)
+                .filter(|f| !f.is_empty()),
             smtp_host: input.smtp_host.trim(),
             smtp_port: i32::from(input.smtp_port),
             smtp_tls: input.smtp_tls,
-            smtp_user: input.smtp_user.as_deref().map(str::trim).filter(|u| !u.is_empty()),
+            smtp_user: input
+                .smtp_user
+                .as_deref()
+                .map(str::trim)
+                .filter(|u| !u.is_empty()),
             smtp_password: smtp_password.as_deref(),
             default_department: department.id,
             use_idle: input.use_idle,
@@ -142,7 +159,14 @@ pub fn smtp_server(app: &AppState, mb: &MailboxRow) -> anyhow::Result<smtp::Serv
 
 async fn connect(app: &AppState, mb: &MailboxRow) -> anyhow::Result<imap::ImapSession> {
     let password = String::from_utf8(app.secrets.mailbox_key.decrypt(&mb.imap_password)?)?;
-    imap::connect(&mb.imap_host, u16::try_from(mb.imap_port).unwrap_or(993), mb.imap_tls, &mb.imap_user, &password).await
+    imap::connect(
+        &mb.imap_host,
+        u16::try_from(mb.imap_port).unwrap_or(993),
+        mb.imap_tls,
+        &mb.imap_user,
+        &password,
+    )
+    .await
 }
 
 /// Tries both connections of a mailbox.
@@ -151,7 +175,10 @@ pub async fn test(app: &AppState, mb: &MailboxRow) -> TestResult {
         Ok(mut session) => match session.select(imap::folder(&mb.imap_folder)).await {
             Ok(m) => {
                 let _ = session.logout().await;
-                format!("OK: folder {} holds {} message(s)", mb.imap_folder, m.exists)
+                format!(
+                    "OK: folder {} holds {} message(s)",
+                    mb.imap_folder, m.exists
+                )
             }
             Err(e) => format!("error: {e}"),
         },
@@ -171,7 +198,9 @@ pub async fn test(app: &AppState, mb: &MailboxRow) -> TestResult {
 
 /// Tests the mailbox with this name.
 pub async fn test_by_name(app: &AppState, name: &str) -> Result<TestResult> {
-    let mb = store::mailboxes::find_by_name(&app.db, name).await?.ok_or(Error::NotFound)?;
+    let mb = store::mailboxes::find_by_name(&app.db, name)
+        .await?
+        .ok_or(Error::NotFound)?;
     Ok(test(app, &mb).await)
 }
 
@@ -186,7 +215,9 @@ pub struct PollStats {
 /// stored position (BODY.PEEK, so nothing is marked seen early), ingest
 /// each, and only after its transaction committed mark it seen or move it.
 pub async fn poll_once(app: &AppState, id: Uuid) -> anyhow::Result<PollStats> {
-    let mb = store::mailboxes::find(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no mailbox {id}"))?;
+    let mb = store::mailboxes::find(&app.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no mailbox {id}"))?;
     let result = poll(app, &mb).await;
     let error = result.as_ref().err().map(|e| format!("{e:#}"));
     store::mailboxes::polled(&app.db, id, error.as_deref()).await?;
@@ -201,14 +232,20 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
     let newest = i64::from(selected.uid_next.unwrap_or(1)).saturating_sub(1);
     match mb.uid_validity {
         // First connection: import what is there silently, or skip it.
-        None if mb.import_existing => store::mailboxes::set_uid_validity(&app.db, mb.id, validity, 0, newest).await?,
+        None if mb.import_existing => {
+            store::mailboxes::set_uid_validity(&app.db, mb.id, validity, 0, newest).await?
+        }
         None => store::mailboxes::set_uid_validity(&app.db, mb.id, validity, newest, 0).await?,
         // The folder was rebuilt: look at everything again, silently;
         // de-duplication keeps it from making second messages.
-        Some(v) if v != validity => store::mailboxes::set_uid_validity(&app.db, mb.id, validity, 0, newest).await?,
+        Some(v) if v != validity => {
+            store::mailboxes::set_uid_validity(&app.db, mb.id, validity, 0, newest).await?
+        }
         Some(_) => {}
     }
-    let mb = store::mailboxes::find(&app.db, mb.id).await?.ok_or_else(|| anyhow::anyhow!("mailbox vanished"))?;
+    let mb = store::mailboxes::find(&app.db, mb.id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("mailbox vanished"))?;
     let mut uids: Vec<u32> = session
         .uid_search(format!("UID {}:*", mb.last_uid + 1))
         .await?
@@ -220,7 +257,11 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
     let recipient = mb.addresses.first().cloned();
     let mut stats = PollStats::default();
     for chunk in uids.chunks(20) {
-        let set = chunk.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+        let set = chunk
+            .iter()
+            .map(u32::to_string)
+            .collect::<Vec<_>>()
+            .join(",");
         let fetched: Vec<(u32, Vec<u8>)> = session
             .uid_fetch(&set, "(UID BODY.PEEK[])")
             .await?
@@ -246,11 +287,19 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
             }
         }
         if !done.is_empty() {
-            let set = done.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+            let set = done
+                .iter()
+                .map(u32::to_string)
+                .collect::<Vec<_>>()
+                .join(",");
             match &mb.processed_folder {
                 Some(target) => session.uid_mv(&set, imap::folder(target)).await?,
                 None => {
-                    session.uid_store(&set, "+FLAGS (\\Seen)").await?.try_collect::<Vec<_>>().await?;
+                    session
+                        .uid_store(&set, "+FLAGS (\\Seen)")
+                        .await?
+                        .try_collect::<Vec<_>>()
+                        .await?;
                 }
             }
         }
@@ -261,7 +310,9 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
 
 /// Whether the mailbox's server offers IDLE.
 pub async fn supports_idle(app: &AppState, id: Uuid) -> anyhow::Result<bool> {
-    let mb = store::mailboxes::find(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no mailbox"))?;
+    let mb = store::mailboxes::find(&app.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no mailbox"))?;
     let mut session = connect(app, &mb).await?;
     let caps = session.capabilities().await?;
     let _ = session.logout().await;
@@ -269,8 +320,15 @@ pub async fn supports_idle(app: &AppState, id: Uuid) -> anyhow::Result<bool> {
 }
 
 /// Waits (IMAP IDLE) until the folder changes, `max` passes or `stop` fires.
-pub async fn idle(app: &AppState, id: Uuid, max: std::time::Duration, stop: &tokio_util::sync::CancellationToken) -> anyhow::Result<()> {
-    let mb = store::mailboxes::find(&app.db, id).await?.ok_or_else(|| anyhow::anyhow!("no mailbox"))?;
+pub async fn idle(
+    app: &AppState,
+    id: Uuid,
+    max: std::time::Duration,
+    stop: &tokio_util::sync::CancellationToken,
+) -> anyhow::Result<()> {
+    let mb = store::mailboxes::find(&app.db, id)
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("no mailbox"))?;
     let mut session = connect(app, &mb).await?;
     session.select(imap::folder(&mb.imap_folder)).await?;
     let mut handle = session.idle();
@@ -283,5 +341,62 @@ pub async fn idle(app: &AppState, id: Uuid, max: std::time::Duration, stop: &tok
     if let Ok(mut session) = handle.done().await {
         let _ = session.logout().await;
     }
+    Ok(())
+}
+
+/// Adds a routing rule (kind `sender_domain` or `subject_contains`).
+pub async fn add_rule(
+    db: &PgPool,
+    admin: UserId,
+    kind: &str,
+    pattern: &str,
+    department_slug: &str,
+) -> Result<Uuid> {
+    let mut errors = FieldErrors::default();
+    if !matches!(kind, "sender_domain" | "subject_contains") {
+        errors.add("kind", "error-invalid");
+    }
+    if pattern.trim().is_empty() {
+        errors.add("pattern", "error-required");
+    }
+    let department = store::departments::find_by_slug(db, department_slug).await?;
+    if department.is_none() {
+        errors.add("department", "error-department-unknown");
+    }
+    errors.into_result()?;
+    let department = department.ok_or(Error::NotFound)?;
+    let id = store::mail::add_rule(db, kind, pattern.trim(), department.id).await?;
+    store::audit::record(
+        db,
+        store::audit::AuditEntry {
+            actor: Some(admin),
+            kind: "mail_rule.created",
+            ticket: None,
+            subject: Some(id),
+            data: json!({ "kind": kind, "pattern": pattern.trim(), "department": department_slug }),
+            ip: None,
+        },
+    )
+    .await?;
+    Ok(id)
+}
+
+/// Deletes a routing rule.
+pub async fn delete_rule(db: &PgPool, admin: UserId, id: Uuid) -> Result<()> {
+    if !store::mail::delete_rule(db, id).await? {
+        return Err(Error::NotFound);
+    }
+    store::audit::record(
+        db,
+        store::audit::AuditEntry {
+            actor: Some(admin),
+            kind: "mail_rule.deleted",
+            ticket: None,
+            subject: Some(id),
+            data: json!({}),
+            ip: None,
+        },
+    )
+    .await?;
     Ok(())
 }

@@ -341,11 +341,21 @@ pub async fn queue_agent_notice(
     if recipients.is_empty() {
         return Ok(());
     }
-    let l = MailLocale(Locale::parse(&app.settings.get().default_locale).unwrap_or_else(Locale::fallback));
+    let l = MailLocale(
+        Locale::parse(&app.settings.get().default_locale).unwrap_or_else(Locale::fallback),
+    );
     let link = format!("{}agent/tickets/{number}", app.config.http.public_url);
     let excerpt: String = body.chars().take(2000).collect();
-    let text = format!("{}\n\n{excerpt}\n\n--\n{link}\n", l.t1("mail-agent-notice", "name", customer_name));
-    let message_id = crate::mail::message_id::generate(&app.secrets.message_id_key, number, MessageId::new(), &mail_domain(app));
+    let text = format!(
+        "{}\n\n{excerpt}\n\n--\n{link}\n",
+        l.t1("mail-agent-notice", "name", customer_name)
+    );
+    let message_id = crate::mail::message_id::generate(
+        &app.secrets.message_id_key,
+        number,
+        MessageId::new(),
+        &mail_domain(app),
+    );
     store::outbox::insert(
         db,
         store::outbox::NewOutbound {

@@ -39,13 +39,25 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
         match outcome {
             Ok(()) => store::outbox::mark_sent(&mut tx, mail.id).await?,
             Err(Failure::Permanent(e)) => store::outbox::mark_failed(&mut tx, mail.id, &e).await?,
-            Err(Failure::Temporary(e)) if mail.attempts >= MAX_ATTEMPTS => store::outbox::mark_failed(&mut tx, mail.id, &e).await?,
-            Err(Failure::Temporary(e)) => store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(mail.attempts)).await?,
+            Err(Failure::Temporary(e)) if mail.attempts >= MAX_ATTEMPTS => {
+                store::outbox::mark_failed(&mut tx, mail.id, &e).await?
+            }
+            Err(Failure::Temporary(e)) => {
+                store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(mail.attempts)).await?
+            }
         }
         if let Some(ticket) = mail.ticket_id
             && let Some(t) = store::tickets::detail_by_id(&mut *tx, ticket).await?
         {
-            crate::events::publish(&mut *tx, &crate::events::Event::TicketChanged { ticket, number: t.number, department: t.department_id }).await?;
+            crate::events::publish(
+                &mut *tx,
+                &crate::events::Event::TicketChanged {
+                    ticket,
+                    number: t.number,
+                    department: t.department_id,
+                },
+            )
+            .await?;
         }
         tx.commit().await?;
     }
@@ -76,19 +88,36 @@ async fn server_for(app: &AppState, mail: &ClaimedMail) -> anyhow::Result<Option
         port: cfg.port,
         tls: cfg.tls,
         user: cfg.user.clone(),
-        password: cfg.password.as_ref().map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()),
+        password: cfg
+            .password
+            .as_ref()
+            .map(|p| secrecy::ExposeSecret::expose_secret(p).to_string()),
     }))
 }
 
 async fn files(app: &AppState, mail: &ClaimedMail) -> anyhow::Result<Vec<OutFile>> {
     let mut out = Vec::new();
     for id in &mail.attachment_ids {
-        let Some(row) = store::attachments::find_visible(&app.db, Scope::All, crate::domain::ids::AttachmentId(*id)).await? else {
+        let Some(row) = store::attachments::find_visible(
+            &app.db,
+            Scope::All,
+            crate::domain::ids::AttachmentId(*id),
+        )
+        .await?
+        else {
             continue;
         };
         let mut bytes = Vec::new();
-        app.blobs.open(&row.blob_sha256).await?.read_to_end(&mut bytes).await?;
-        out.push(OutFile { filename: row.filename, content_type: row.content_type, bytes });
+        app.blobs
+            .open(&row.blob_sha256)
+            .await?
+            .read_to_end(&mut bytes)
+            .await?;
+        out.push(OutFile {
+            filename: row.filename,
+            content_type: row.content_type,
+            bytes,
+        });
     }
     Ok(out)
 }
@@ -99,18 +128,41 @@ async fn deliver(app: &AppState, mail: &ClaimedMail) -> Result<(), Failure> {
     }
     let server = match server_for(app, mail).await {
         Ok(Some(s)) => s,
-        Ok(None) => return Err(Failure::Temporary("no SMTP server configured (mail.smtp or a mailbox)".into())),
+        Ok(None) => {
+            return Err(Failure::Temporary(
+                "no SMTP server configured (mail.smtp or a mailbox)".into(),
+            ));
+        }
         Err(e) => return Err(Failure::Temporary(format!("{e:#}"))),
     };
-    let bytes = match files(app, mail).await.and_then(|f| outbound::compose(mail, f)) {
+    let bytes = match files(app, mail)
+        .await
+        .and_then(|f| outbound::compose(mail, f))
+    {
         Ok(b) => b,
-        Err(e) => return Err(Failure::Permanent(format!("cannot build the message: {e:#}"))),
+        Err(e) => {
+            return Err(Failure::Permanent(format!(
+                "cannot build the message: {e:#}"
+            )));
+        }
     };
     let domain = crate::service::notifications::mail_domain(app);
     let sender = verp::address(&app.secrets.session_key, mail.id, &domain);
-    let envelope = match (sender.parse(), mail.recipients.iter().map(|r| r.parse()).collect::<Result<Vec<_>, _>>()) {
-        (Ok(from), Ok(to)) => Envelope::new(Some(from), to).map_err(|e| Failure::Permanent(e.to_string()))?,
-        _ => return Err(Failure::Permanent("a recipient address is not valid".into())),
+    let envelope = match (
+        sender.parse(),
+        mail.recipients
+            .iter()
+            .map(|r| r.parse())
+            .collect::<Result<Vec<_>, _>>(),
+    ) {
+        (Ok(from), Ok(to)) => {
+            Envelope::new(Some(from), to).map_err(|e| Failure::Permanent(e.to_string()))?
+        }
+        _ => {
+            return Err(Failure::Permanent(
+                "a recipient address is not valid".into(),
+            ));
+        }
     };
     let transport = smtp::transport(&server).map_err(|e| Failure::Temporary(format!("{e:#}")))?;
     match transport.send_raw(&envelope, &bytes).await {

@@ -14,7 +14,9 @@ use crate::domain::ids::TicketNumber;
 use crate::store;
 
 fn rfc3339(at: OffsetDateTime) -> String {
-    at.to_offset(time::UtcOffset::UTC).format(&Rfc3339).unwrap_or_default()
+    at.to_offset(time::UtcOffset::UTC)
+        .format(&Rfc3339)
+        .unwrap_or_default()
 }
 
 fn person(email: Option<&str>, name: Option<&str>) -> Value {
@@ -26,10 +28,18 @@ fn person(email: Option<&str>, name: Option<&str>) -> Value {
 
 /// The whole ticket.
 pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Value> {
-    let t = store::tickets::detail(db, Scope::All, number).await?.ok_or(Error::NotFound)?;
-    let department = store::departments::list(db).await?.into_iter().find(|d| d.id == t.department_id).map(|d| d.slug);
+    let t = store::tickets::detail(db, Scope::All, number)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let department = store::departments::list(db)
+        .await?
+        .into_iter()
+        .find(|d| d.id == t.department_id)
+        .map(|d| d.slug);
     let assignee = match t.assignee_id {
-        Some(a) => store::users::find(db, a).await?.map(|u| json!({ "email": u.email, "name": u.name })),
+        Some(a) => store::users::find(db, a)
+            .await?
+            .map(|u| json!({ "email": u.email, "name": u.name })),
         None => None,
     };
     let files = store::attachments::list_for_ticket(db, Scope::All, t.id).await?;

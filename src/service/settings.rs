@@ -95,6 +95,19 @@ pub async fn load(db: &PgPool, config: &Config) -> Result<Settings> {
             "max_message_bytes" => {
                 s.max_message_bytes = value.as_u64().unwrap_or(s.max_message_bytes)
             }
+            "relay_addresses" => {
+                s.relay_addresses = value
+                    .as_array()
+                    .map(|a| {
+                        a.iter()
+                            .filter_map(|v| v.as_str().map(str::to_string))
+                            .collect()
+                    })
+                    .unwrap_or_default()
+            }
+            "notify_ack" => s.notify_ack = value.as_bool().unwrap_or(true),
+            "notify_replies" => s.notify_replies = value.as_bool().unwrap_or(true),
+            "notify_agents" => s.notify_agents = value.as_bool().unwrap_or(true),
             _ => {}
         }
     }
@@ -122,7 +135,11 @@ pub async fn save(
     if new.max_message_bytes < new.max_file_bytes {
         errors.add("max_message_mb", "error-limit-total");
     }
-    let relays: Vec<Option<String>> = new.relay_addresses.iter().map(|a| crate::domain::email::normalize(a)).collect();
+    let relays: Vec<Option<String>> = new
+        .relay_addresses
+        .iter()
+        .map(|a| crate::domain::email::normalize(a))
+        .collect();
     if relays.iter().any(Option::is_none) {
         errors.add("relay_addresses", "error-email-invalid");
     }
@@ -131,8 +148,20 @@ pub async fn save(
     let mut tx = db.begin().await?;
     store::settings::put(&mut *tx, "relay_addresses", json!(relays), admin.id).await?;
     store::settings::put(&mut *tx, "notify_ack", json!(new.notify_ack), admin.id).await?;
-    store::settings::put(&mut *tx, "notify_replies", json!(new.notify_replies), admin.id).await?;
-    store::settings::put(&mut *tx, "notify_agents", json!(new.notify_agents), admin.id).await?;
+    store::settings::put(
+        &mut *tx,
+        "notify_replies",
+        json!(new.notify_replies),
+        admin.id,
+    )
+    .await?;
+    store::settings::put(
+        &mut *tx,
+        "notify_agents",
+        json!(new.notify_agents),
+        admin.id,
+    )
+    .await?;
     store::settings::put(
         &mut *tx,
         "helpdesk_name",

@@ -331,7 +331,16 @@ pub async fn open_by_customer(
         )
         .await?;
     }
-    notifications::queue_agent_notice(&mut tx, app, id, number, subject, &customer.name, &input.body).await?;
+    notifications::queue_agent_notice(
+        &mut tx,
+        app,
+        id,
+        number,
+        subject,
+        &customer.name,
+        &input.body,
+    )
+    .await?;
     events::publish(
         &mut *tx,
         &Event::MessageAdded {
@@ -403,7 +412,16 @@ pub async fn customer_reply(
             .await?;
     }
     store::search_log::append(&mut *tx, ticket.id, "upsert").await?;
-    notifications::queue_agent_notice(&mut tx, app, ticket.id, ticket.number, &ticket.subject, &customer.name, body).await?;
+    notifications::queue_agent_notice(
+        &mut tx,
+        app,
+        ticket.id,
+        ticket.number,
+        &ticket.subject,
+        &customer.name,
+        body,
+    )
+    .await?;
     events::publish(
         &mut *tx,
         &Event::MessageAdded {

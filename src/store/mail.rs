@@ -32,25 +32,37 @@ const RAW: &str = "select r.id, r.state::text as state, t.number as ticket_numbe
      from raw_mails r left join tickets t on t.id = r.ticket_id";
 
 /// The raw mail fetched from this mailbox position, if any.
-pub async fn raw_by_uid(db: impl PgExecutor<'_>, mailbox: Uuid, uid_validity: i64, uid: i64) -> sqlx::Result<Option<RawRow>> {
-    sqlx::query_as(&format!("{RAW} where r.mailbox_id = $1 and r.uid_validity = $2 and r.uid = $3"))
-        .bind(mailbox)
-        .bind(uid_validity)
-        .bind(uid)
-        .fetch_optional(db)
-        .await
+pub async fn raw_by_uid(
+    db: impl PgExecutor<'_>,
+    mailbox: Uuid,
+    uid_validity: i64,
+    uid: i64,
+) -> sqlx::Result<Option<RawRow>> {
+    sqlx::query_as(&format!(
+        "{RAW} where r.mailbox_id = $1 and r.uid_validity = $2 and r.uid = $3"
+    ))
+    .bind(mailbox)
+    .bind(uid_validity)
+    .bind(uid)
+    .fetch_optional(db)
+    .await
 }
 
 /// One raw mail.
 pub async fn raw(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<RawRow>> {
-    sqlx::query_as(&format!("{RAW} where r.id = $1")).bind(id).fetch_optional(db).await
+    sqlx::query_as(&format!("{RAW} where r.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// Raw mails needing an admin: quarantined or held, newest first.
 pub async fn attention(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<RawRow>> {
-    sqlx::query_as(&format!("{RAW} where r.state in ('quarantined', 'held') order by r.received_at desc limit 500"))
-        .fetch_all(db)
-        .await
+    sqlx::query_as(&format!(
+        "{RAW} where r.state in ('quarantined', 'held') order by r.received_at desc limit 500"
+    ))
+    .fetch_all(db)
+    .await
 }
 
 /// Quarantined mails due for another try.
@@ -66,7 +78,11 @@ pub async fn due_retries(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Ve
 
 /// The ticket of an earlier, already processed copy of the same mail: the
 /// same Message-ID and the same content (trace headers aside).
-pub async fn duplicate_of(db: impl PgExecutor<'_>, message_id: &str, content_hash: &str) -> sqlx::Result<Option<(Uuid, Option<TicketNumber>)>> {
+pub async fn duplicate_of(
+    db: impl PgExecutor<'_>,
+    message_id: &str,
+    content_hash: &str,
+) -> sqlx::Result<Option<(Uuid, Option<TicketNumber>)>> {
     sqlx::query_as(
         "select r.id, t.number from raw_mails r left join tickets t on t.id = r.ticket_id \
          where r.message_id = $1 and r.content_hash = $2 and r.state in ('processed', 'ignored') \
@@ -145,7 +161,12 @@ pub async fn save_raw(db: &mut PgConnection, r: NewRaw<'_>) -> sqlx::Result<()> 
 }
 
 /// Advances the mailbox's IMAP position, in the transaction of the mail.
-pub async fn advance(db: impl PgExecutor<'_>, mailbox: Uuid, uid_validity: i64, uid: i64) -> sqlx::Result<()> {
+pub async fn advance(
+    db: impl PgExecutor<'_>,
+    mailbox: Uuid,
+    uid_validity: i64,
+    uid: i64,
+) -> sqlx::Result<()> {
     sqlx::query("update mailboxes set last_uid = greatest(last_uid, $3) where id = $1 and uid_validity = $2")
         .bind(mailbox)
         .bind(uid_validity)
@@ -157,7 +178,10 @@ pub async fn advance(db: impl PgExecutor<'_>, mailbox: Uuid, uid_validity: i64, 
 
 /// The ticket (and which id matched) of the first of `ids` that is the
 /// Message-ID of a message we received or sent.
-pub async fn ticket_by_mail_ids(db: impl PgExecutor<'_>, ids: &[String]) -> sqlx::Result<Option<(TicketNumber, String)>> {
+pub async fn ticket_by_mail_ids(
+    db: impl PgExecutor<'_>,
+    ids: &[String],
+) -> sqlx::Result<Option<(TicketNumber, String)>> {
     if ids.is_empty() {
         return Ok(None);
     }
@@ -171,11 +195,17 @@ pub async fn ticket_by_mail_ids(db: impl PgExecutor<'_>, ids: &[String]) -> sqlx
     .bind(ids)
     .fetch_all(db)
     .await?;
-    Ok(ids.iter().find_map(|id| found.iter().find(|(_, mid)| mid == id).cloned()))
+    Ok(ids
+        .iter()
+        .find_map(|id| found.iter().find(|(_, mid)| mid == id).cloned()))
 }
 
 /// Whether `user` takes part in the ticket (requester or participant).
-pub async fn is_participant(db: impl PgExecutor<'_>, ticket: TicketId, user: UserId) -> sqlx::Result<bool> {
+pub async fn is_participant(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+    user: UserId,
+) -> sqlx::Result<bool> {
     sqlx::query_scalar(
         "select exists (select 1 from tickets where id = $1 and requester_id = $2) \
              or exists (select 1 from ticket_participants where ticket_id = $1 and user_id = $2)",
@@ -200,20 +230,34 @@ pub async fn add_cc(db: impl PgExecutor<'_>, ticket: TicketId, user: UserId) -> 
 }
 
 /// Department of every department address.
-pub async fn department_addresses(db: impl PgExecutor<'_>) -> sqlx::Result<HashMap<String, DepartmentId>> {
-    let rows: Vec<(String, DepartmentId)> = sqlx::query_as("select email, department_id from department_addresses").fetch_all(db).await?;
+pub async fn department_addresses(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<HashMap<String, DepartmentId>> {
+    let rows: Vec<(String, DepartmentId)> =
+        sqlx::query_as("select email, department_id from department_addresses")
+            .fetch_all(db)
+            .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// Routing rules in order: (kind, pattern, department).
-pub async fn rules(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Uuid, String, String, DepartmentId)>> {
-    sqlx::query_as("select id, kind, pattern, department_id from mail_rules order by position, created_at")
-        .fetch_all(db)
-        .await
+pub async fn rules(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<Vec<(Uuid, String, String, DepartmentId)>> {
+    sqlx::query_as(
+        "select id, kind, pattern, department_id from mail_rules order by position, created_at",
+    )
+    .fetch_all(db)
+    .await
 }
 
 /// Adds a routing rule at the end.
-pub async fn add_rule(db: impl PgExecutor<'_>, kind: &str, pattern: &str, department: DepartmentId) -> sqlx::Result<Uuid> {
+pub async fn add_rule(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    pattern: &str,
+    department: DepartmentId,
+) -> sqlx::Result<Uuid> {
     let id = Uuid::now_v7();
     sqlx::query(
         "insert into mail_rules (id, kind, pattern, department_id, position) \
@@ -230,26 +274,42 @@ pub async fn add_rule(db: impl PgExecutor<'_>, kind: &str, pattern: &str, depart
 
 /// Deletes a routing rule.
 pub async fn delete_rule(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<bool> {
-    Ok(sqlx::query("delete from mail_rules where id = $1").bind(id).execute(db).await?.rows_affected() == 1)
+    Ok(sqlx::query("delete from mail_rules where id = $1")
+        .bind(id)
+        .execute(db)
+        .await?
+        .rows_affected()
+        == 1)
 }
 
 /// Automatic mails sent to `address` within the last hour.
 pub async fn auto_replies_last_hour(db: impl PgExecutor<'_>, address: &str) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select count(*) from auto_replies where address = $1 and at > now() - interval '1 hour'")
-        .bind(address)
-        .fetch_one(db)
-        .await
+    sqlx::query_scalar(
+        "select count(*) from auto_replies where address = $1 and at > now() - interval '1 hour'",
+    )
+    .bind(address)
+    .fetch_one(db)
+    .await
 }
 
 /// Counts one automatic mail to `address`.
 pub async fn count_auto_reply(db: impl PgExecutor<'_>, address: &str) -> sqlx::Result<()> {
-    sqlx::query("insert into auto_replies (address) values ($1)").bind(address).execute(db).await?;
+    sqlx::query("insert into auto_replies (address) values ($1)")
+        .bind(address)
+        .execute(db)
+        .await?;
     Ok(())
 }
 
 /// Marks recipients of an outbox mail bounced (all of them when `only`
 /// is empty); returns the ticket the mail was about.
-pub async fn mark_bounced(db: &mut PgConnection, outbox: Uuid, only: &[String], raw: Uuid, error: &str) -> sqlx::Result<Option<TicketId>> {
+pub async fn mark_bounced(
+    db: &mut PgConnection,
+    outbox: Uuid,
+    only: &[String],
+    raw: Uuid,
+    error: &str,
+) -> sqlx::Result<Option<TicketId>> {
     sqlx::query(
         "update outbox_recipients set state = 'bounced', last_error = $4, bounce_raw_mail_id = $3, updated_at = now() \
          where outbox_id = $1 and (cardinality($2::text[]) = 0 or address = any($2))",
@@ -260,12 +320,22 @@ pub async fn mark_bounced(db: &mut PgConnection, outbox: Uuid, only: &[String], 
     .bind(error)
     .execute(&mut *db)
     .await?;
-    sqlx::query_scalar("select ticket_id from outbox where id = $1").bind(outbox).fetch_optional(db).await.map(Option::flatten)
+    sqlx::query_scalar("select ticket_id from outbox where id = $1")
+        .bind(outbox)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
 }
 
 /// The outbox mail sent with this Message-ID.
-pub async fn outbox_by_mail_id(db: impl PgExecutor<'_>, mail_message_id: &str) -> sqlx::Result<Option<Uuid>> {
-    sqlx::query_scalar("select id from outbox where mail_message_id = $1").bind(mail_message_id).fetch_optional(db).await
+pub async fn outbox_by_mail_id(
+    db: impl PgExecutor<'_>,
+    mail_message_id: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    sqlx::query_scalar("select id from outbox where mail_message_id = $1")
+        .bind(mail_message_id)
+        .fetch_optional(db)
+        .await
 }
 
 /// A mail message to store on a ticket.

@@ -45,22 +45,36 @@ const SELECT: &str = "select m.id, m.name, m.imap_host, m.imap_port, m.imap_tls,
 
 /// Every mailbox.
 pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<MailboxRow>> {
-    sqlx::query_as(&format!("{SELECT} order by m.name")).fetch_all(db).await
+    sqlx::query_as(&format!("{SELECT} order by m.name"))
+        .fetch_all(db)
+        .await
 }
 
 /// One mailbox.
 pub async fn find(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<MailboxRow>> {
-    sqlx::query_as(&format!("{SELECT} where m.id = $1")).bind(id).fetch_optional(db).await
+    sqlx::query_as(&format!("{SELECT} where m.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// The mailbox with this name.
 pub async fn find_by_name(db: impl PgExecutor<'_>, name: &str) -> sqlx::Result<Option<MailboxRow>> {
-    sqlx::query_as(&format!("{SELECT} where m.name = $1")).bind(name).fetch_optional(db).await
+    sqlx::query_as(&format!("{SELECT} where m.name = $1"))
+        .bind(name)
+        .fetch_optional(db)
+        .await
 }
 
 /// The mailbox's default department.
-pub async fn default_department(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<DepartmentId>> {
-    sqlx::query_scalar("select default_department_id from mailboxes where id = $1").bind(id).fetch_optional(db).await
+pub async fn default_department(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+) -> sqlx::Result<Option<DepartmentId>> {
+    sqlx::query_scalar("select default_department_id from mailboxes where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
 /// A mailbox to create.
@@ -124,7 +138,12 @@ pub async fn insert(db: &mut sqlx::PgConnection, m: NewMailbox<'_>) -> sqlx::Res
 
 /// Takes or renews the lease on a mailbox for `node`; false when another
 /// node holds a live one.
-pub async fn lease(db: impl PgExecutor<'_>, id: Uuid, node: &str, seconds: i32) -> sqlx::Result<bool> {
+pub async fn lease(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    node: &str,
+    seconds: i32,
+) -> sqlx::Result<bool> {
     let done = sqlx::query(
         "update mailboxes set lease_owner = $2, lease_until = now() + make_interval(secs => $3) \
          where id = $1 and enabled and (lease_owner is null or lease_owner = $2 or lease_until < now())",
@@ -150,7 +169,13 @@ pub async fn release(db: impl PgExecutor<'_>, id: Uuid, node: &str) -> sqlx::Res
 /// Records the folder's UIDVALIDITY. A new value (the folder was rebuilt)
 /// resets the position so that everything is looked at again; the
 /// de-duplication keeps that from making second messages.
-pub async fn set_uid_validity(db: impl PgExecutor<'_>, id: Uuid, uid_validity: i64, last_uid: i64, import_until: i64) -> sqlx::Result<()> {
+pub async fn set_uid_validity(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    uid_validity: i64,
+    last_uid: i64,
+    import_until: i64,
+) -> sqlx::Result<()> {
     sqlx::query("update mailboxes set uid_validity = $2, last_uid = $3, import_until_uid = $4 where id = $1")
         .bind(id)
         .bind(uid_validity)
@@ -172,7 +197,10 @@ pub async fn polled(db: impl PgExecutor<'_>, id: Uuid, error: Option<&str>) -> s
 }
 
 /// The mailbox that sends a department's mail (one serving its primary address).
-pub async fn for_department(db: impl PgExecutor<'_>, department: DepartmentId) -> sqlx::Result<Option<Uuid>> {
+pub async fn for_department(
+    db: impl PgExecutor<'_>,
+    department: DepartmentId,
+) -> sqlx::Result<Option<Uuid>> {
     sqlx::query_scalar(
         "select m.id from mailboxes m where m.enabled and (m.default_department_id = $1 or exists ( \
              select 1 from mailbox_addresses a join department_addresses d on d.email = a.email \

@@ -119,7 +119,10 @@ pub struct FullMessage {
 }
 
 /// Every message of a ticket, oldest first, notes included (operators only).
-pub async fn full_for_ticket(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<FullMessage>> {
+pub async fn full_for_ticket(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<FullMessage>> {
     sqlx::query_as(
         "select m.id, m.kind, m.source, u.name as author_name, e.email as author_email, m.subject, m.body_text, \
                 m.mail_message_id, m.to_addrs, m.cc_addrs, m.created_at, m.threading_note, m.raw_mail_id \

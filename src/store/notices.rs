@@ -6,7 +6,10 @@ use crate::domain::ids::TicketId;
 
 /// The assignee's address, or with no assignee, the addresses of the
 /// agents who may answer in the ticket's department.
-pub async fn agents_to_tell(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<String>> {
+pub async fn agents_to_tell(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<String>> {
     sqlx::query_scalar(
         "select e.email from tickets t \
          join users u on (u.id = t.assignee_id) \

@@ -131,7 +131,11 @@ pub struct ClaimedMail {
 /// Claims up to `limit` due mails for `lease_seconds`: several senders (on
 /// several nodes) never take the same one, and a sender that dies releases
 /// it when the lease runs out. No transaction stays open while sending.
-pub async fn claim(db: impl PgExecutor<'_>, limit: i64, lease_seconds: i32) -> sqlx::Result<Vec<ClaimedMail>> {
+pub async fn claim(
+    db: impl PgExecutor<'_>,
+    limit: i64,
+    lease_seconds: i32,
+) -> sqlx::Result<Vec<ClaimedMail>> {
     sqlx::query_as(
         "with due as ( \
              select id from outbox where state in ('pending', 'retrying') and next_attempt_at <= now() \
@@ -164,7 +168,12 @@ pub async fn mark_sent(db: &mut PgConnection, id: Uuid) -> sqlx::Result<()> {
 }
 
 /// A temporary failure: try again at `retry_in_seconds`.
-pub async fn mark_retry(db: &mut PgConnection, id: Uuid, error: &str, retry_in_seconds: i64) -> sqlx::Result<()> {
+pub async fn mark_retry(
+    db: &mut PgConnection,
+    id: Uuid,
+    error: &str,
+    retry_in_seconds: i64,
+) -> sqlx::Result<()> {
     sqlx::query(
         "update outbox set state = 'retrying', last_error = $2, locked_until = null, \
              next_attempt_at = now() + make_interval(secs => $3) where id = $1",
@@ -184,11 +193,13 @@ pub async fn mark_retry(db: &mut PgConnection, id: Uuid, error: &str, retry_in_s
 
 /// A permanent failure.
 pub async fn mark_failed(db: &mut PgConnection, id: Uuid, error: &str) -> sqlx::Result<()> {
-    sqlx::query("update outbox set state = 'failed', last_error = $2, locked_until = null where id = $1")
-        .bind(id)
-        .bind(error)
-        .execute(&mut *db)
-        .await?;
+    sqlx::query(
+        "update outbox set state = 'failed', last_error = $2, locked_until = null where id = $1",
+    )
+    .bind(id)
+    .bind(error)
+    .execute(&mut *db)
+    .await?;
     sqlx::query("update outbox_recipients set state = 'failed', last_error = $2, updated_at = now() where outbox_id = $1 and state in ('pending', 'retrying')")
         .bind(id)
         .bind(error)
@@ -199,7 +210,10 @@ pub async fn mark_failed(db: &mut PgConnection, id: Uuid, error: &str) -> sqlx::
 
 /// Delivery state of the mails carrying each message of a ticket:
 /// (message, address, state, last error).
-pub async fn deliveries(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<Vec<(MessageId, String, String, Option<String>)>> {
+pub async fn deliveries(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+) -> sqlx::Result<Vec<(MessageId, String, String, Option<String>)>> {
     sqlx::query_as(
         "select o.message_id, r.address, r.state::text, r.last_error from outbox o \
          join outbox_recipients r on r.outbox_id = o.id \

@@ -443,8 +443,13 @@ pub async fn touch(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<()> {
     Ok(())
 }
 
-
 /// The ticket with this id (mail and jobs; no access rule: not for pages).
-pub async fn detail_by_id(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<Option<TicketDetail>> {
-    sqlx::query_as(&format!("{DETAIL} where t.id = $1")).bind(id).fetch_optional(db).await
+pub async fn detail_by_id(
+    db: impl PgExecutor<'_>,
+    id: TicketId,
+) -> sqlx::Result<Option<TicketDetail>> {
+    sqlx::query_as(&format!("{DETAIL} where t.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }

@@ -10,6 +10,8 @@ mod csrf;
 mod embedded;
 mod events;
 mod harness;
+mod mail;
+mod mailkit;
 mod pages;
 mod portal;
 mod tickets;

@@ -4,6 +4,7 @@
 
 pub mod catalog;
 pub mod departments;
+pub mod mail;
 pub mod settings;
 pub mod staff;
 
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(catalog::routes())
         .merge(settings::routes())
+        .merge(mail::routes())
 }
 
 /// templates/admin/home.html

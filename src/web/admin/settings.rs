@@ -111,7 +111,13 @@ async fn update(
                 default_locale: form.default_locale.clone(),
                 max_file_bytes: file * MB,
                 max_message_bytes: total * MB,
-                relay_addresses: form.relay_addresses.split([',', '\n']).map(str::trim).filter(|a| !a.is_empty()).map(str::to_string).collect(),
+                relay_addresses: form
+                    .relay_addresses
+                    .split([',', '\n'])
+                    .map(str::trim)
+                    .filter(|a| !a.is_empty())
+                    .map(str::to_string)
+                    .collect(),
                 notify_ack: form.notify_ack == "1",
                 notify_replies: form.notify_replies == "1",
                 notify_agents: form.notify_agents == "1",
