@@ -311,6 +311,14 @@ priority-urgent = Urgent
 
 ## Agent ticket page
 
+show-quoted = Show quoted text
+show-formatted = Show as formatted mail
+download-original = Original mail (.eml)
+delivery-pending = waiting to be sent
+delivery-sent = sent
+delivery-retrying = retrying
+delivery-failed = failed
+delivery-bounced = bounced
 ticket-requester = Requester
 ticket-actions = Ticket actions
 nobody = Nobody

@@ -317,6 +317,14 @@ priority-urgent = Срочный
 
 ## Agent ticket page
 
+show-quoted = Показать цитату
+show-formatted = Показать оформленное письмо
+download-original = Исходное письмо (.eml)
+delivery-pending = ждёт отправки
+delivery-sent = отправлено
+delivery-retrying = повторная попытка
+delivery-failed = не доставлено
+delivery-bounced = возвращено
 ticket-requester = Клиент
 ticket-actions = Действия с обращением
 nobody = Никто

@@ -51,6 +51,9 @@ pub struct MessageRow {
     pub author_email: Option<String>,
     pub subject: Option<String>,
     pub body_text: String,
+    pub body_html: Option<String>,
+    pub threading_note: Option<String>,
+    pub raw_mail_id: Option<uuid::Uuid>,
     pub created_at: OffsetDateTime,
 }
 
@@ -63,7 +66,7 @@ pub async fn list_for_ticket(
 ) -> sqlx::Result<Vec<MessageRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "select m.id, m.kind, m.source, m.author_id, u.name as author_name, e.email as author_email, \
-                m.subject, m.body_text, m.created_at \
+                m.subject, m.body_text, m.body_html, m.threading_note, m.raw_mail_id, m.created_at \
          from messages m join tickets t on t.id = m.ticket_id \
          left join users u on u.id = m.author_id \
          left join user_emails e on e.user_id = u.id and e.is_primary \

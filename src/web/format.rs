@@ -39,9 +39,67 @@ pub fn linkify(text: &str) -> String {
     out
 }
 
+/// Where quoted earlier conversation starts in a mail's text, if it does:
+/// a line quoted with ">", or the line a client writes above a quote.
+fn quote_start(text: &str) -> Option<usize> {
+    let mut offset = 0;
+    for line in text.split_inclusive('\n') {
+        let l = line.trim();
+        let lower = l.to_lowercase();
+        let intro = l.starts_with('>')
+            || (lower.ends_with("wrote:") && lower.len() < 200)
+            || lower.ends_with("пишет:")
+            || lower.ends_with("писал(а):")
+            || lower.ends_with("написал(а):")
+            || lower.contains("-----original message-----")
+            || lower.contains("исходное сообщение");
+        if intro && offset > 0 {
+            return Some(offset);
+        }
+        offset += line.len();
+    }
+    None
+}
+
+/// Message text as HTML with the quoted history folded away (kept, one
+/// click from view). Safe to mark `|safe`: built from [`linkify`].
+pub fn message_html(text: &str, fold_label: &str) -> String {
+    match quote_start(text) {
+        Some(at) => {
+            let (main, quoted) = text.split_at(at);
+            let mut label = String::new();
+            escape(fold_label, &mut label);
+            format!(
+                "{}<details class=\"quoted\"><summary>{label}</summary>{}</details>",
+                linkify(main.trim_end()),
+                linkify(quoted)
+            )
+        }
+        None => linkify(text),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::linkify;
+    use super::{linkify, message_html};
+
+    #[test]
+    fn quoted_history_is_folded_but_kept() {
+        let text = "Thanks, it works!\n\nOn Tue, 24 Nov 2026, Support <s@x> wrote:\n> Try again\n> please\n";
+        let html = message_html(text, "…");
+        assert!(
+            html.starts_with(
+                "Thanks, it works!<details class=\"quoted\"><summary>…</summary>On Tue"
+            )
+        );
+        assert!(html.contains("&gt; Try again"));
+        let ru = "Спасибо!\n\n25.11.2026, Поддержка пишет:\n> Проверьте\n";
+        assert!(message_html(ru, "…").contains("<details"));
+        assert_eq!(
+            message_html("> a quote first line is no fold", "…"),
+            "&gt; a quote first line is no fold"
+        );
+    }
 
     #[test]
     fn text_is_escaped_and_web_links_clickable() {

@@ -40,6 +40,9 @@ const POST_ROUTES: &[&str] = &[
     "/admin/products",
     "/admin/canned",
     "/admin/settings",
+    "/admin/mailboxes",
+    "/admin/rules",
+    "/admin/mail/00000000-0000-0000-0000-000000000000/retry",
 ];
 
 #[sqlx::test]

@@ -1453,3 +1453,161 @@ async fn the_public_corpus_goes_through_ingest_without_a_panic(db: PgPool) {
         "{outcomes:?}"
     );
 }
+
+#[sqlx::test]
+async fn agents_see_how_mail_was_threaded_its_delivery_and_the_original(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    helpdesk(&app, &db, false).await;
+    let customer = address("vera", "example.com");
+    let first = mail(
+        &customer,
+        "tech@support.test",
+        "Printer",
+        "It jams.\n\nOn Mon, Vera <v@x> wrote:\n> old text\n",
+        "",
+    );
+    let number = ingest(&app, &first).await.ticket.expect("ticket");
+    let ack_id: String = sqlx::query_scalar("select mail_message_id from outbox")
+        .fetch_one(&db)
+        .await
+        .expect("ack");
+    ingest(
+        &app,
+        &mail(
+            &customer,
+            "tech@support.test",
+            "Re: Printer",
+            "More",
+            &format!("In-Reply-To: <{ack_id}>\r\n"),
+        ),
+    )
+    .await;
+    sqlx::query("update outbox_recipients set state = 'bounced', last_error = '550 no such user'")
+        .execute(&db)
+        .await
+        .expect("bounce");
+    sqlx::query(
+        "update outbox set message_id = (select id from messages order by created_at limit 1)",
+    )
+    .execute(&db)
+    .await
+    .expect("link");
+
+    let agent = app.another_browser();
+    let pw = app
+        .create_account("ana@support.test", Role::Agent, &[("tech", Reply)])
+        .await;
+    agent
+        .login_and_set_password("ana@support.test", &pw, "correct horse battery")
+        .await;
+    let html = agent
+        .get(&format!("/agent/tickets/{number}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let notes = crate::harness::texts(&html, ".mail-note");
+    assert!(
+        notes
+            .iter()
+            .any(|n| n == "threaded by Bilet's signed Message-ID"),
+        "{notes:?}"
+    );
+    assert!(
+        crate::harness::texts(&html, ".deliveries")
+            .join(" ")
+            .contains("bounced"),
+        "the failed recipient is visible"
+    );
+    assert!(
+        html.contains("<details class=\"quoted\">"),
+        "quoted history folded"
+    );
+    let raw_link = crate::harness::attr(&html, "a[href^='/agent/raw/']", "href").expect("raw link");
+    let raw = agent.get(&raw_link).await;
+    assert_eq!(raw.headers()["content-type"], "message/rfc822");
+    assert_eq!(raw.bytes().await.expect("bytes").as_ref(), first.as_slice());
+    // Nobody else gets it.
+    let outsider = app.another_browser();
+    let pw = app
+        .create_account("bo@support.test", Role::Agent, &[("billing", Reply)])
+        .await;
+    outsider
+        .login_and_set_password("bo@support.test", &pw, "correct horse battery")
+        .await;
+    assert_eq!(
+        outsider.get(&raw_link).await.status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+    let customer_browser = app.another_browser();
+    customer_browser
+        .register("c@example.com", "C", "correct horse battery")
+        .await;
+    assert_eq!(
+        customer_browser.get(&raw_link).await.status(),
+        reqwest::StatusCode::NOT_FOUND
+    );
+}
+
+#[sqlx::test]
+async fn idle_wakes_up_for_new_mail_and_leases_keep_one_node_per_mailbox(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let (mb, support) = helpdesk(&app, &db, false).await;
+    assert!(
+        mailboxes::supports_idle(&app.state, mb)
+            .await
+            .expect("caps")
+    );
+    let stop = tokio_util::sync::CancellationToken::new();
+    let state = app.state.clone();
+    let waiting = tokio::spawn(async move {
+        let started = std::time::Instant::now();
+        mailboxes::idle(&state, mb, std::time::Duration::from_secs(30), &stop)
+            .await
+            .expect("idle");
+        started.elapsed()
+    });
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    append(
+        &support,
+        "INBOX",
+        &mail(&address("x", "y.test"), &support, "Wake up", "now", ""),
+        false,
+    )
+    .await;
+    let waited = tokio::time::timeout(std::time::Duration::from_secs(20), waiting)
+        .await
+        .expect("woke up")
+        .expect("join");
+    assert!(
+        waited < std::time::Duration::from_secs(20),
+        "IDLE returned on new mail, not at its timeout"
+    );
+
+    assert!(
+        store::mailboxes::lease(&db, mb, "node-a", 60)
+            .await
+            .expect("lease")
+    );
+    assert!(
+        !store::mailboxes::lease(&db, mb, "node-b", 60)
+            .await
+            .expect("lease"),
+        "one node at a time"
+    );
+    assert!(
+        store::mailboxes::lease(&db, mb, "node-a", 60)
+            .await
+            .expect("renew")
+    );
+    sqlx::query("update mailboxes set lease_until = now() - interval '1 second'")
+        .execute(&db)
+        .await
+        .expect("expire");
+    assert!(
+        store::mailboxes::lease(&db, mb, "node-b", 60)
+            .await
+            .expect("take over"),
+        "a dead node's lease runs out"
+    );
+}

@@ -27,7 +27,7 @@ use crate::store::users::UserRow;
 use crate::web::context::{PageCtx, Visitor};
 use crate::web::error::WebError;
 use crate::web::extract::StaffUser;
-use crate::web::format::linkify;
+use crate::web::format::message_html;
 use crate::web::multipart;
 
 pub fn routes() -> Router<AppState> {
@@ -44,6 +44,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/tickets/{number}/transfer", post(transfer))
         .route("/agent/tickets/{number}/split", post(split))
         .route("/agent/tickets/{number}/merge", post(merge))
+        .route("/agent/raw/{id}", get(raw_mail))
 }
 
 fn parse_number(s: &str) -> Result<TicketNumber, WebError> {
@@ -70,6 +71,14 @@ pub struct Entry {
     body_html: String,
     files: Vec<FileView>,
     text: String,
+    /// How the mail gateway placed it ("threaded by References").
+    note: String,
+    /// The original mail, for download.
+    raw: Option<String>,
+    /// Sanitised HTML of a mail, shown on request.
+    html: Option<String>,
+    /// (address, state, error) of the mail carrying this message.
+    deliveries: Vec<(String, String, String)>,
 }
 
 /// A canned response, filled in for this ticket.
@@ -199,6 +208,7 @@ async fn timeline(
     let messages = store::messages::list_for_ticket(&app.db, s, t.id).await?;
     let files = store::attachments::list_for_ticket(&app.db, s, t.id).await?;
     let history = store::ticket_changes::history(&app.db, t.id).await?;
+    let deliveries = store::outbox::deliveries(&app.db, t.id).await?;
     let now = time::OffsetDateTime::now_utc();
     let iso = |at: time::OffsetDateTime| {
         at.format(&time::format_description::well_known::Rfc3339)
@@ -221,7 +231,21 @@ async fn timeline(
                 time: page.fmt.relative(m.created_at, now),
                 time_exact: page.fmt.datetime(m.created_at),
                 time_iso: iso(m.created_at),
-                body_html: linkify(&m.body_text),
+                body_html: message_html(&m.body_text, &page.t("show-quoted")),
+                note: m.threading_note.clone().unwrap_or_default(),
+                raw: m.raw_mail_id.map(|r| r.to_string()),
+                html: m.body_html.clone(),
+                deliveries: deliveries
+                    .iter()
+                    .filter(|(message, ..)| *message == m.id)
+                    .map(|(_, address, state, error)| {
+                        (
+                            address.clone(),
+                            page.t(&format!("delivery-{state}")),
+                            error.clone().unwrap_or_default(),
+                        )
+                    })
+                    .collect(),
                 files: files
                     .iter()
                     .filter(|f| f.message_id == m.id)
@@ -251,6 +275,10 @@ async fn timeline(
                 body_html: String::new(),
                 files: Vec::new(),
                 text: event_text(page, h),
+                note: String::new(),
+                raw: None,
+                html: None,
+                deliveries: Vec::new(),
             },
         ));
     }
@@ -763,4 +791,16 @@ async fn create(
         errors,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// GET /agent/raw/{id}: the original mail of a message, for staff who may
+/// read its ticket.
+async fn raw_mail(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: uuid::Uuid = id.parse().map_err(|_| WebError::NotFound)?;
+    let row = service::inbound::raw_for(&app, &v.viewer(), id).await?;
+    crate::web::admin::mail::raw_response(&app, &row.blob_sha256, id).await
 }

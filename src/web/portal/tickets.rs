@@ -26,7 +26,7 @@ use crate::store::users::UserRow;
 use crate::web::context::{PageCtx, RequestCtx, Visitor, build_cookie};
 use crate::web::error::WebError;
 use crate::web::extract::{CustomerUser, Rejection};
-use crate::web::format::linkify;
+use crate::web::format::message_html;
 use crate::web::multipart::{self, MultipartForm};
 
 pub fn routes() -> Router<AppState> {
@@ -406,7 +406,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
                     .created_at
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default(),
-                body_html: linkify(&m.body_text),
+                body_html: message_html(&m.body_text, &page.t("show-quoted")),
                 attachments: view
                     .attachments
                     .iter()
