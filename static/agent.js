@@ -60,7 +60,20 @@
         .catch(function () {})
         .then(function () { refreshing = false; });
     };
+    var refreshCounts = function () {
+      fetch("/agent/counts", { credentials: "same-origin" })
+        .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+        .then(function (counts) {
+          document.querySelectorAll(".count[data-key]").forEach(function (el) {
+            var n = counts[el.getAttribute("data-key")];
+            if (n !== undefined) { el.textContent = n; }
+          });
+        })
+        .catch(function () {});
+    };
     var queueEvents = new EventSource("/agent/stream");
+    queueEvents.addEventListener("message", refreshCounts);
+    queueEvents.addEventListener("ticket", refreshCounts);
     queueEvents.addEventListener("message", function (e) {
       var data = JSON.parse(e.data);
       refreshQueue(data.ticket);

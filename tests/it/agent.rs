@@ -861,6 +861,9 @@ async fn queues_count_filter_page_and_act_in_bulk(db: PgPool) {
         "customers wrote last"
     );
 
+    let counts: serde_json::Value = ana.get("/agent/counts").await.json().await.expect("counts");
+    assert_eq!(counts["unassigned"], "2");
+    assert_eq!(counts["mine"], "0");
     let html = ana
         .get("/agent?q=invoice")
         .await

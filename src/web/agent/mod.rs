@@ -28,6 +28,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/agent", get(home))
         .route("/agent/queue", get(queue_fragment))
+        .route("/agent/counts", get(counts))
         .route("/agent/workspaces", post(save_workspace))
         .route("/agent/workspaces/{id}/delete", post(delete_workspace))
         .route("/agent/workspaces/{id}/move", post(move_workspace))
@@ -374,6 +375,21 @@ async fn queue_fragment(
         rows: queue.rows,
         next: queue.next,
     })
+}
+
+/// GET /agent/counts: every workspace's count, for live tabs.
+async fn counts(
+    State(app): State<AppState>,
+    StaffUser(visitor): StaffUser,
+    page: PageCtx,
+) -> Result<axum::Json<serde_json::Value>, WebError> {
+    let map: serde_json::Map<String, serde_json::Value> =
+        service::workspaces::list(&app.db, &visitor.user)
+            .await?
+            .into_iter()
+            .map(|w| (w.key, serde_json::Value::String(page.fmt.number(w.count))))
+            .collect();
+    Ok(axum::Json(serde_json::Value::Object(map)))
 }
 
 #[derive(Deserialize)]
