@@ -454,3 +454,64 @@ async fn an_agent_works_a_ticket_and_a_colleague_sees_it_live(db: PgPool) {
     }
     stop.cancel();
 }
+
+#[sqlx::test]
+async fn an_admin_sets_up_a_department_and_staff_in_the_browser(db: PgPool) {
+    use bilet::domain::users::Role;
+    let app = TestApp::spawn(db.clone()).await;
+    let pw = app
+        .create_account("root@support.test", Role::Admin, &[])
+        .await;
+    app.another_browser()
+        .login_and_set_password("root@support.test", &pw, "correct horse battery")
+        .await;
+    let base = app.url("");
+    let c = browser(1280, 900, false).await;
+    sign_in(&c, &base, "root@support.test").await;
+    c.goto(&format!("{base}/admin/departments"))
+        .await
+        .expect("goto");
+    fill(&c, "#name", "Техподдержка").await;
+    fill(&c, "#slug", "tech").await;
+    fill(&c, "#addresses", "help@example.com").await;
+    fill(&c, "#signature", "--\n{{agent.name}}, {{department.name}}").await;
+    click(&c, "form[action='/admin/departments'] button.primary").await;
+    wait_for_path(&c, |p| p.contains("notice=saved")).await;
+    assert!(text(&c, "table").await.contains("Техподдержка"));
+    shot(&c, "admin-departments-en-1280").await;
+
+    c.goto(&format!("{base}/admin/staff")).await.expect("goto");
+    fill(&c, "#email", "anna@support.test").await;
+    fill(&c, "#name", "Анна").await;
+    c.find(Locator::Css("select[name^='grant.'] option[value=manage]"))
+        .await
+        .expect("level")
+        .click()
+        .await
+        .expect("choose");
+    click(&c, "form[action='/admin/staff'] button.primary").await;
+    let password = text(&c, "code.secret").await;
+    assert_eq!(password.len(), 19, "a one-time password is shown once");
+    shot(&c, "admin-staff-en-1280").await;
+    let level: String = sqlx::query_scalar("select level::text from agent_departments")
+        .fetch_one(&db)
+        .await
+        .expect("grant");
+    assert_eq!(level, "manage");
+
+    click(&c, ".lang-switch button[value=ru]").await;
+    wait_for_path(&c, |p| p.starts_with("/admin/staff")).await;
+    c.goto(&format!("{base}/admin/mailboxes"))
+        .await
+        .expect("goto");
+    assert_eq!(text(&c, "h1").await, "Почтовые ящики");
+    shot(&c, "admin-mailboxes-ru-1280").await;
+    c.goto(&format!("{base}/admin/settings"))
+        .await
+        .expect("goto");
+    shot(&c, "admin-settings-ru-1280").await;
+    c.goto(&format!("{base}/admin/audit")).await.expect("goto");
+    assert!(text(&c, "table").await.contains("department.created"));
+    shot(&c, "admin-audit-ru-1280").await;
+    c.close().await.expect("close");
+}
