@@ -5,11 +5,12 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUST_MIN := 1.95
 
-.PHONY: help run test build lint deps-rust deps-run deps-test
+.PHONY: help run test bench build lint deps-rust deps-run deps-test
 
 help:
 	@echo "make run    build and start Bilet on http://127.0.0.1:8080 with its embedded database"
 	@echo "make test   install test services, run fmt, clippy and the whole test suite"
+	@echo "make bench  time the hot queries on a seeded database (BENCH_TICKETS=1000000 for a million)"
 
 deps-rust:
 	@command -v cargo >/dev/null 2>&1 || { \
@@ -54,3 +55,6 @@ lint: deps-rust
 
 test: deps-rust deps-test lint
 	tests/env/with-services cargo test --locked --all-targets
+
+bench: deps-rust deps-test
+	tests/env/with-services cargo bench --locked --bench queue
