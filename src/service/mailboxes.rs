@@ -246,6 +246,7 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
     let mb = store::mailboxes::find(&app.db, mb.id)
         .await?
         .ok_or_else(|| anyhow::anyhow!("mailbox vanished"))?;
+    finish_interrupted(app, &mut session, &mb, validity).await?;
     let mut uids: Vec<u32> = session
         .uid_search(format!("UID {}:*", mb.last_uid + 1))
         .await?
@@ -286,26 +287,73 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
                 done.push(uid);
             }
         }
-        if !done.is_empty() {
-            let set = done
-                .iter()
-                .map(u32::to_string)
-                .collect::<Vec<_>>()
-                .join(",");
-            match &mb.processed_folder {
-                Some(target) => session.uid_mv(&set, imap::folder(target)).await?,
-                None => {
-                    session
-                        .uid_store(&set, "+FLAGS (\\Seen)")
-                        .await?
-                        .try_collect::<Vec<_>>()
-                        .await?;
-                }
-            }
-        }
+        mark_done(&mut session, &mb, &done).await?;
     }
     let _ = session.logout().await;
     Ok(stats)
+}
+
+/// Mails whose ticket change committed but which a node that died (or lost
+/// its connection) never marked seen or moved: finish that step now.
+async fn finish_interrupted(
+    app: &AppState,
+    session: &mut imap::ImapSession,
+    mb: &MailboxRow,
+    validity: i64,
+) -> anyhow::Result<()> {
+    if mb.last_uid < 1 {
+        return Ok(());
+    }
+    // In the moving mode everything still in the folder is unfinished.
+    let unseen = if mb.processed_folder.is_some() {
+        ""
+    } else {
+        " UNSEEN"
+    };
+    let left: Vec<i64> = session
+        .uid_search(format!("UID 1:{}{unseen}", mb.last_uid))
+        .await?
+        .into_iter()
+        .map(i64::from)
+        .filter(|u| *u <= mb.last_uid)
+        .collect();
+    if left.is_empty() {
+        return Ok(());
+    }
+    let taken = store::mail::taken_uids(&app.db, mb.id, validity, &left).await?;
+    let taken: Vec<u32> = taken
+        .into_iter()
+        .filter_map(|u| u32::try_from(u).ok())
+        .collect();
+    mark_done(session, mb, &taken).await
+}
+
+/// Tells the IMAP server that these mails are taken in: seen, or moved to
+/// the processed folder.
+async fn mark_done(
+    session: &mut imap::ImapSession,
+    mb: &MailboxRow,
+    uids: &[u32],
+) -> anyhow::Result<()> {
+    if uids.is_empty() {
+        return Ok(());
+    }
+    let set = uids
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
+    match &mb.processed_folder {
+        Some(target) => session.uid_mv(&set, imap::folder(target)).await?,
+        None => {
+            session
+                .uid_store(&set, "+FLAGS (\\Seen)")
+                .await?
+                .try_collect::<Vec<_>>()
+                .await?;
+        }
+    }
+    Ok(())
 }
 
 /// Whether the mailbox's server offers IDLE.

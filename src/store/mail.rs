@@ -48,6 +48,25 @@ pub async fn raw_by_uid(
     .await
 }
 
+/// Which of `uids` (of one mailbox and UIDVALIDITY) were taken in and
+/// committed, quarantined ones aside.
+pub async fn taken_uids(
+    db: impl PgExecutor<'_>,
+    mailbox: Uuid,
+    uid_validity: i64,
+    uids: &[i64],
+) -> sqlx::Result<Vec<i64>> {
+    sqlx::query_scalar(
+        "select uid from raw_mails where mailbox_id = $1 and uid_validity = $2 \
+         and uid = any($3) and state <> 'quarantined' order by uid",
+    )
+    .bind(mailbox)
+    .bind(uid_validity)
+    .bind(uids)
+    .fetch_all(db)
+    .await
+}
+
 /// One raw mail.
 pub async fn raw(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Result<Option<RawRow>> {
     sqlx::query_as(&format!("{RAW} where r.id = $1"))

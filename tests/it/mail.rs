@@ -587,10 +587,17 @@ async fn nothing_is_lost_or_duplicated_when_a_batch_is_cut_short(db: PgPool) {
             "created"
         );
     }
-    // After the restart every mail is there exactly once.
+    // After the restart every mail is there exactly once, and the two the
+    // dead node took in are marked seen now.
     mailboxes::poll_once(&app.state, mb).await.expect("poll");
     assert_eq!(count(&db, "select count(*) from tickets").await, 5);
     assert_eq!(count(&db, "select count(*) from messages").await, 5);
+    let flags: Vec<String> = fetch(&support, "INBOX", 5)
+        .await
+        .into_iter()
+        .map(|(_, f)| f)
+        .collect();
+    assert!(flags.iter().all(|f| f.contains("Seen")), "{flags:?}");
     // The same mail by another route (a second copy via the CLI) is a duplicate...
     let r = ingest(&app, &mails[0]).await;
     assert_eq!(r.outcome, "ignored");
@@ -612,6 +619,103 @@ async fn nothing_is_lost_or_duplicated_when_a_batch_is_cut_short(db: PgPool) {
     );
     let reuse = reuse.replacen(&format!("<{id}> <"), &format!("<{id}>\r\nX-Old: <"), 1);
     assert_ne!(ingest(&app, reuse.as_bytes()).await.outcome, "ignored");
+}
+
+/// `bilet serve` on this test's database, with the test keys (so it can
+/// read the mailbox password the test stored) and quick mail polling.
+async fn serve(db: &PgPool, data_dir: &std::path::Path) -> tokio::process::Child {
+    let db_name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(db)
+        .await
+        .expect("db");
+    let base = std::env::var("DATABASE_URL").expect("url");
+    let url = base.replacen("/postgres?", &format!("/{db_name}?"), 1);
+    let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
+        .args(["--data-dir", &data_dir.to_string_lossy()])
+        .args(["serve", "--listen", "127.0.0.1:0"])
+        .env("DATABASE_URL", &url)
+        // Secrets::for_tests().mailbox_key: 32 bytes of 3.
+        .env(
+            "BILET_SECRETS__MAILBOX_KEY",
+            "AwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwMDAwM=",
+        )
+        .env("BILET_MAIL__POLL_SECONDS", "1")
+        .env("BILET_LOG__FILTER", "error")
+        .stdout(std::process::Stdio::null())
+        .kill_on_drop(true)
+        .spawn()
+        .expect("spawn bilet");
+    assert!(child.id().is_some(), "bilet is running");
+    // Leave it a moment; a start-up failure shows as an early exit.
+    tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    assert!(child.try_wait().expect("wait").is_none(), "bilet exited");
+    child
+}
+
+#[sqlx::test]
+async fn a_server_killed_mid_batch_loses_and_duplicates_nothing(db: PgPool) {
+    const MAILS: i64 = 120;
+    let app = TestApp::spawn(db.clone()).await;
+    let (mb, support) = helpdesk(&app, &db, false).await;
+    mailboxes::poll_once(&app.state, mb)
+        .await
+        .expect("first poll");
+    let customer = address("killed", "example.com");
+    {
+        let mut s = mailkit::session(&support).await;
+        for i in 0..MAILS {
+            let raw = mail(&customer, &support, &format!("Batch {i}"), "x", "");
+            s.append("INBOX", None, None, &raw).await.expect("append");
+        }
+        let _ = s.logout().await;
+    }
+    let dir = tempfile::tempdir().expect("tempdir");
+    let mut server = serve(&db, dir.path()).await;
+    // SIGKILL as soon as the first mails are in: mid-batch, mid-chunk.
+    let mut at_kill = 0;
+    for _ in 0..3000 {
+        at_kill = count(&db, "select count(*) from tickets").await;
+        if at_kill >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    server.start_kill().expect("kill");
+    server.wait().await.expect("wait");
+    let after_kill = count(&db, "select count(*) from tickets").await;
+    assert!(
+        (3..MAILS).contains(&after_kill),
+        "killed mid-batch: {at_kill} then {after_kill} of {MAILS}"
+    );
+    // The dead node's lease would run out in two minutes; skip the wait.
+    sqlx::query("update mailboxes set lease_until = now() - interval '1 second'")
+        .execute(&db)
+        .await
+        .expect("expire lease");
+    let mut server = serve(&db, dir.path()).await;
+    let mut unseen = usize::MAX;
+    for _ in 0..600 {
+        let tickets = count(&db, "select count(*) from tickets").await;
+        if tickets == MAILS {
+            let mut s = mailkit::session(&support).await;
+            s.select("INBOX").await.expect("select");
+            unseen = s.uid_search("UNSEEN").await.expect("search").len();
+            let _ = s.logout().await;
+            if unseen == 0 {
+                break;
+            }
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    server.start_kill().expect("kill");
+    assert_eq!(unseen, 0, "every mail taken in is marked seen");
+    assert_eq!(count(&db, "select count(*) from tickets").await, MAILS);
+    assert_eq!(count(&db, "select count(*) from messages").await, MAILS);
+    assert_eq!(count(&db, "select count(*) from raw_mails").await, MAILS);
+    assert_eq!(
+        count(&db, "select count(distinct subject) from tickets").await,
+        MAILS
+    );
 }
 
 #[sqlx::test]
