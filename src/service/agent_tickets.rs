@@ -7,13 +7,14 @@
 use serde_json::json;
 use sqlx::PgConnection;
 
+use super::posts::{self, Opened, Post};
 use super::uploads::Upload;
 use super::{Error, FieldErrors, Result, notifications};
 use crate::app::AppState;
 use crate::domain::access::{AccessLevel, scope};
 use crate::domain::email;
-use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber, UserId};
-use crate::domain::messages::{Kind, MAX_BODY, Source};
+use crate::domain::ids::{DepartmentId, MessageId, TicketId, TicketNumber, UserId};
+use crate::domain::messages::{Kind, MAX_BODY};
 use crate::domain::placeholders::{self, Values};
 use crate::domain::priority::Priority;
 use crate::domain::status::{self, Action, Status};
@@ -58,40 +59,17 @@ async fn add_message(
     body: &str,
     uploads: &[Upload],
 ) -> Result<(MessageId, Vec<uuid::Uuid>)> {
-    let id = MessageId::new();
-    store::messages::insert(
-        &mut *tx,
-        store::messages::NewMessage {
-            id,
-            ticket,
-            kind,
-            source: Source::Web,
-            author: Some(author),
-            body_text: body,
-            body_html: None,
-            subject: None,
-            mail_message_id: None,
-        },
-    )
-    .await?;
-    let mut files = Vec::new();
-    for upload in uploads {
-        let file = AttachmentId::new();
-        store::blobs::add_ref(&mut *tx, &upload.sha256, upload.size as i64).await?;
-        store::attachments::insert(
-            &mut *tx,
-            file,
-            id,
-            ticket,
-            &upload.sha256,
-            &upload.filename,
-            &upload.content_type,
-            upload.size as i64,
-        )
-        .await?;
-        files.push(file.0);
-    }
-    Ok((id, files))
+    let post = Post {
+        ticket,
+        kind,
+        author,
+        subject: None,
+        body,
+        uploads,
+    };
+    let (id, files) = posts::add(tx, post).await?;
+    // The outbox row lists attachments by their plain ids.
+    Ok((id, files.into_iter().map(|f| f.0).collect()))
 }
 
 fn check_body(body: &str, uploads: &[Upload]) -> Result<()> {
@@ -551,38 +529,18 @@ pub async fn open_for_customer(
         },
     )
     .await?;
-    let message = MessageId::new();
-    store::messages::insert(
-        &mut *tx,
-        store::messages::NewMessage {
-            id: message,
+    let (message, _) = posts::add(
+        &mut tx,
+        Post {
             ticket: id,
             kind: Kind::Customer,
-            source: Source::Web,
-            author: Some(customer.id),
-            body_text: input.body.trim_end(),
-            body_html: None,
+            author: customer.id,
             subject: Some(subject),
-            mail_message_id: None,
+            body: input.body.trim_end(),
+            uploads: &input.uploads,
         },
     )
     .await?;
-    for upload in &input.uploads {
-        store::blobs::add_ref(&mut *tx, &upload.sha256, upload.size as i64).await?;
-        store::attachments::insert(
-            &mut *tx,
-            AttachmentId::new(),
-            message,
-            id,
-            &upload.sha256,
-            &upload.filename,
-            &upload.content_type,
-            upload.size as i64,
-        )
-        .await?;
-    }
-    store::tickets::after_message(&mut *tx, id, Kind::Customer, Status::Open).await?;
-    store::search_log::append(&mut *tx, id, "upsert").await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -595,29 +553,17 @@ pub async fn open_for_customer(
         },
     )
     .await?;
-    if input.notify {
-        notifications::queue_ack(
-            &mut tx,
-            app,
-            notifications::Ack {
-                ticket: id,
-                number,
-                subject,
-                department_name: &department.name,
-                department_addresses: &department.addresses,
-                requester: &customer,
-            },
-        )
-        .await?;
-    }
-    events::publish(
-        &mut *tx,
-        &Event::MessageAdded {
-            ticket: id,
+    posts::opened(
+        &mut tx,
+        app,
+        Opened {
+            id,
             number,
-            department: department.id,
+            subject,
+            department: &department,
+            requester: &customer,
             message,
-            kind: Kind::Customer,
+            ack: input.notify,
         },
     )
     .await?;

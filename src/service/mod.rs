@@ -12,6 +12,7 @@ pub mod mailboxes;
 pub mod notifications;
 pub mod outbox;
 pub mod passwords;
+pub mod posts;
 pub mod representation;
 pub mod sessions;
 pub mod settings;

@@ -6,16 +6,17 @@
 use std::collections::HashMap;
 
 use serde_json::json;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgPool;
 use time::{Duration, OffsetDateTime};
 use uuid::Uuid;
 
+use super::posts::{self, Opened, Post};
 use super::uploads::Upload;
 use super::{Error, FieldErrors, Result, notifications};
 use crate::app::AppState;
 use crate::domain::access::{AccessLevel, Scope, Viewer, scope};
 use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber, UserId};
-use crate::domain::messages::{Kind, MAX_BODY, MAX_SUBJECT, Source};
+use crate::domain::messages::{Kind, MAX_BODY, MAX_SUBJECT};
 use crate::domain::status::{self, Action, Status};
 use crate::events::{self, Event};
 use crate::store;
@@ -203,51 +204,6 @@ pub async fn find_similar(
         .find(|(_, s)| crate::domain::subjects::similar(s, subject)))
 }
 
-/// Inserts a message with its attachments; returns the message id.
-#[allow(clippy::too_many_arguments)]
-async fn add_message(
-    tx: &mut PgConnection,
-    ticket: TicketId,
-    kind: Kind,
-    source: Source,
-    author: Option<UserId>,
-    subject: Option<&str>,
-    body: &str,
-    uploads: &[Upload],
-) -> Result<MessageId> {
-    let id = MessageId::new();
-    store::messages::insert(
-        &mut *tx,
-        store::messages::NewMessage {
-            id,
-            ticket,
-            kind,
-            source,
-            author,
-            body_text: body,
-            body_html: None,
-            subject,
-            mail_message_id: None,
-        },
-    )
-    .await?;
-    for upload in uploads {
-        store::blobs::add_ref(&mut *tx, &upload.sha256, upload.size as i64).await?;
-        store::attachments::insert(
-            &mut *tx,
-            AttachmentId::new(),
-            id,
-            ticket,
-            &upload.sha256,
-            &upload.filename,
-            &upload.content_type,
-            upload.size as i64,
-        )
-        .await?;
-    }
-    Ok(id)
-}
-
 /// Opens a ticket from the portal: ticket, first message, attachments,
 /// acknowledgement in the outbox, search feed, event, all in one transaction.
 pub async fn open_by_customer(
@@ -291,19 +247,18 @@ pub async fn open_by_customer(
         },
     )
     .await?;
-    let message = add_message(
+    let (message, _) = posts::add(
         &mut tx,
-        id,
-        Kind::Customer,
-        Source::Web,
-        Some(customer.id),
-        Some(subject),
-        &input.body,
-        &input.uploads,
+        Post {
+            ticket: id,
+            kind: Kind::Customer,
+            author: customer.id,
+            subject: Some(subject),
+            body: &input.body,
+            uploads: &input.uploads,
+        },
     )
     .await?;
-    store::tickets::after_message(&mut *tx, id, Kind::Customer, Status::Open).await?;
-    store::search_log::append(&mut *tx, id, "upsert").await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -316,21 +271,6 @@ pub async fn open_by_customer(
         },
     )
     .await?;
-    if app.settings.get().notify_ack {
-        notifications::queue_ack(
-            &mut tx,
-            app,
-            notifications::Ack {
-                ticket: id,
-                number,
-                subject,
-                department_name: &department.name,
-                department_addresses: &department.addresses,
-                requester: customer,
-            },
-        )
-        .await?;
-    }
     notifications::queue_agent_notice(
         &mut tx,
         app,
@@ -341,14 +281,17 @@ pub async fn open_by_customer(
         &input.body,
     )
     .await?;
-    events::publish(
-        &mut *tx,
-        &Event::MessageAdded {
-            ticket: id,
+    posts::opened(
+        &mut tx,
+        app,
+        Opened {
+            id,
             number,
-            department: department.id,
+            subject,
+            department: &department,
+            requester: customer,
             message,
-            kind: Kind::Customer,
+            ack: app.settings.get().notify_ack,
         },
     )
     .await?;
@@ -395,15 +338,16 @@ pub async fn customer_reply(
     let to = status::transition(ticket.status, Action::CustomerMessage)
         .map_err(|_| Error::Conflict("status"))?;
     let mut tx = app.db.begin().await?;
-    let message = add_message(
+    let (message, _) = posts::add(
         &mut tx,
-        ticket.id,
-        Kind::Customer,
-        Source::Web,
-        Some(customer.id),
-        None,
-        body,
-        uploads,
+        Post {
+            ticket: ticket.id,
+            kind: Kind::Customer,
+            author: customer.id,
+            subject: None,
+            body,
+            uploads,
+        },
     )
     .await?;
     store::tickets::after_message(&mut *tx, ticket.id, Kind::Customer, to).await?;
@@ -462,40 +406,29 @@ async fn continue_in_new_ticket(
     )
     .await?;
     store::tickets::link(&mut *tx, old.id, id, "reopened_as", Some(customer.id)).await?;
-    let message = add_message(
+    let (message, _) = posts::add(
         &mut tx,
-        id,
-        Kind::Customer,
-        Source::Web,
-        Some(customer.id),
-        None,
-        body,
-        uploads,
-    )
-    .await?;
-    store::tickets::after_message(&mut *tx, id, Kind::Customer, Status::Open).await?;
-    store::search_log::append(&mut *tx, id, "upsert").await?;
-    notifications::queue_ack(
-        &mut tx,
-        app,
-        notifications::Ack {
+        Post {
             ticket: id,
-            number,
-            subject: &old.subject,
-            department_name: &department.name,
-            department_addresses: &department.addresses,
-            requester: customer,
+            kind: Kind::Customer,
+            author: customer.id,
+            subject: None,
+            body,
+            uploads,
         },
     )
     .await?;
-    events::publish(
-        &mut *tx,
-        &Event::MessageAdded {
-            ticket: id,
+    posts::opened(
+        &mut tx,
+        app,
+        Opened {
+            id,
             number,
-            department: department.id,
+            subject: &old.subject,
+            department: &department,
+            requester: customer,
             message,
-            kind: Kind::Customer,
+            ack: app.settings.get().notify_ack,
         },
     )
     .await?;
