@@ -15,10 +15,34 @@ use super::context::Visitor;
 use super::error::WebError;
 use super::portal::access::link_token;
 use crate::app::AppState;
-use crate::domain::ids::AttachmentId;
+use crate::domain::ids::{AttachmentId, MessageId};
 use crate::domain::uploads::shown_inline;
+use crate::i18n::Formatter;
 use crate::service;
 use crate::store::attachments::AttachmentRow;
+
+/// One attachment on a conversation page: a link that shows safe images
+/// and downloads everything else.
+pub struct Chip {
+    pub id: String,
+    pub filename: String,
+    pub size: String,
+    pub is_image: bool,
+}
+
+/// The attachments of one message, in the order they were stored.
+pub fn chips(files: &[AttachmentRow], message: MessageId, fmt: &Formatter) -> Vec<Chip> {
+    files
+        .iter()
+        .filter(|f| f.message_id == message)
+        .map(|f| Chip {
+            id: f.id.to_string(),
+            filename: f.filename.clone(),
+            size: fmt.bytes(f.size as u64),
+            is_image: shown_inline(&f.content_type),
+        })
+        .collect()
+}
 
 pub fn routes() -> Router<AppState> {
     Router::new().route("/attachments/{id}", get(download))

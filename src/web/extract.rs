@@ -8,6 +8,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 
 use super::context::{RequestCtx, Visitor};
 use super::error::WebError;
+use crate::domain::ids::TicketNumber;
 use crate::domain::users::Role;
 
 /// Why an area turned the visitor away.
@@ -92,6 +93,12 @@ impl<S: Send + Sync> FromRequestParts<S> for AdminUser {
         }
         Ok(AdminUser(v))
     }
+}
+
+/// A ticket number from the path; anything else is a ticket that does not
+/// exist.
+pub fn ticket_number(s: &str) -> Result<TicketNumber, WebError> {
+    s.parse().map_err(|_| WebError::NotFound)
 }
 
 /// A safe place to go after signing in: a local path only, never another

@@ -18,15 +18,15 @@ use crate::domain::ids::{DepartmentId, MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
 use crate::domain::status::Status;
-use crate::domain::uploads::shown_inline;
 use crate::service::agent_tickets::{self as work, OnBehalf};
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
 use crate::store;
 use crate::store::users::UserRow;
+use crate::web::attachments::{Chip, chips};
 use crate::web::context::{PageCtx, Visitor};
 use crate::web::error::WebError;
-use crate::web::extract::StaffUser;
+use crate::web::extract::{StaffUser, ticket_number};
 use crate::web::format::message_html;
 use crate::web::multipart;
 
@@ -47,18 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/raw/{id}", get(raw_mail))
 }
 
-fn parse_number(s: &str) -> Result<TicketNumber, WebError> {
-    s.parse().map_err(|_| WebError::NotFound)
-}
-
-/// An attachment chip.
-pub struct FileView {
-    id: String,
-    filename: String,
-    size: String,
-    is_image: bool,
-}
-
 /// One entry of the timeline: a message or an event.
 pub struct Entry {
     kind: &'static str,
@@ -69,7 +57,7 @@ pub struct Entry {
     time_exact: String,
     time_iso: String,
     body_html: String,
-    files: Vec<FileView>,
+    files: Vec<Chip>,
     text: String,
     /// How the mail gateway placed it ("threaded by References").
     note: String,
@@ -246,16 +234,7 @@ async fn timeline(
                         )
                     })
                     .collect(),
-                files: files
-                    .iter()
-                    .filter(|f| f.message_id == m.id)
-                    .map(|f| FileView {
-                        id: f.id.to_string(),
-                        filename: f.filename.clone(),
-                        size: page.fmt.bytes(f.size as u64),
-                        is_image: shown_inline(&f.content_type),
-                    })
-                    .collect(),
+                files: chips(&files, m.id, &page.fmt),
                 text: String::new(),
             };
             (m.created_at, entry)
@@ -399,7 +378,7 @@ async fn show(
     page: PageCtx,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let t = work::ticket_for(&app, &visitor.user, number, AccessLevel::Read).await?;
     if let Some(into) = t.merged_into {
         return Ok(Redirect::to(&format!(
@@ -419,7 +398,7 @@ async fn timeline_fragment(
     page: PageCtx,
     Path(number): Path<String>,
 ) -> Result<TimelineFragment, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let t = work::ticket_for(&app, &visitor.user, number, AccessLevel::Read).await?;
     let entries = timeline(&app, &visitor.user, &page, &t).await?;
     Ok(TimelineFragment {
@@ -450,7 +429,7 @@ async fn reply(
     Path(number): Path<String>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let form = multipart::read(&app, form).await?;
     let body = form.get("body").to_string();
     let version: i32 = form.get("version").parse().unwrap_or(-1);
@@ -512,7 +491,7 @@ async fn note(
     Path(number): Path<String>,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let form = multipart::read(&app, form).await?;
     let body = form.get("body").to_string();
     let version: i32 = form.get("version").parse().unwrap_or(-1);
@@ -584,7 +563,7 @@ async fn set_status(
     Path(n): Path<String>,
     Form(f): Form<PropertyForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&n)?;
+    let number = ticket_number(&n)?;
     let to = f.value.parse::<Status>().map_err(|_| WebError::Invalid)?;
     back(
         number,
@@ -600,7 +579,7 @@ async fn set_priority(
     Path(n): Path<String>,
     Form(f): Form<PropertyForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&n)?;
+    let number = ticket_number(&n)?;
     let to = f.value.parse::<Priority>().map_err(|_| WebError::Invalid)?;
     back(
         number,
@@ -616,7 +595,7 @@ async fn assign(
     Path(n): Path<String>,
     Form(f): Form<PropertyForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&n)?;
+    let number = ticket_number(&n)?;
     let to = match f.value.as_str() {
         "" => None,
         "me" => Some(v.user.id),
@@ -636,7 +615,7 @@ async fn transfer(
     Path(n): Path<String>,
     Form(f): Form<PropertyForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&n)?;
+    let number = ticket_number(&n)?;
     let to: DepartmentId = f.value.parse().map_err(|_| WebError::Invalid)?;
     match work::transfer(&app, &v.user, number, f.version, to, &f.note).await {
         // The agent may no longer reach the ticket: back to the queue.
@@ -658,7 +637,7 @@ async fn split(
     Path(n): Path<String>,
     Form(f): Form<PropertyForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&n)?;
+    let number = ticket_number(&n)?;
     let message: MessageId = f.value.parse().map_err(|_| WebError::Invalid)?;
     match work::split(&app, &v.user, number, message).await {
         Ok(new) => Ok(Redirect::to(&format!("/agent/tickets/{new}?notice=split")).into_response()),
@@ -673,7 +652,7 @@ async fn merge(
     Path(n): Path<String>,
     Form(f): Form<PropertyForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&n)?;
+    let number = ticket_number(&n)?;
     let into: TicketNumber = f
         .value
         .trim()

@@ -17,15 +17,15 @@ use crate::app::AppState;
 use crate::domain::ids::{MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::status::Status;
-use crate::domain::uploads::shown_inline;
 use crate::service::tickets::{CustomerTicketInput, ReplyOutcome, TicketView};
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
 use crate::store::catalog::{HelpTopicRow, ProductRow, Prompt};
 use crate::store::users::UserRow;
+use crate::web::attachments::{Chip, chips};
 use crate::web::context::{PageCtx, RequestCtx, Visitor, build_cookie};
 use crate::web::error::WebError;
-use crate::web::extract::{CustomerUser, Rejection};
+use crate::web::extract::{CustomerUser, Rejection, ticket_number};
 use crate::web::format::message_html;
 use crate::web::multipart::{self, MultipartForm};
 
@@ -38,10 +38,6 @@ pub fn routes() -> Router<AppState> {
         .route("/portal/tickets/{number}/close", post(close))
         .route("/portal/tickets/{number}/rating", post(rate))
         .route("/l/{token}", get(follow_link))
-}
-
-fn parse_number(s: &str) -> Result<TicketNumber, WebError> {
-    s.parse().map_err(|_| WebError::NotFound)
 }
 
 /// A choice on the first step of the form.
@@ -336,14 +332,6 @@ fn body_with_answers(input: &CustomerTicketInput) -> String {
     body
 }
 
-/// One attachment chip.
-pub struct AttachmentView {
-    id: String,
-    filename: String,
-    size: String,
-    is_image: bool,
-}
-
 /// One message of the conversation.
 pub struct MessageView {
     id: String,
@@ -353,7 +341,7 @@ pub struct MessageView {
     time_exact: String,
     time_iso: String,
     body_html: String,
-    attachments: Vec<AttachmentView>,
+    attachments: Vec<Chip>,
     rating: Option<i64>,
 }
 
@@ -407,17 +395,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default(),
                 body_html: message_html(&m.body_text, &page.t("show-quoted")),
-                attachments: view
-                    .attachments
-                    .iter()
-                    .filter(|a| a.message_id == m.id)
-                    .map(|a| AttachmentView {
-                        id: a.id.to_string(),
-                        filename: a.filename.clone(),
-                        size: page.fmt.bytes(a.size as u64),
-                        is_image: shown_inline(&a.content_type),
-                    })
-                    .collect(),
+                attachments: chips(&view.attachments, m.id, &page.fmt),
                 rating: view
                     .ratings
                     .iter()
@@ -501,7 +479,7 @@ async fn show(
     page: PageCtx,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let customer = match reader(&app, visitor.as_deref(), &headers, number, &ctx.path).await {
         Ok(c) => c,
         Err(rejection) => return Ok(rejection.into_response()),
@@ -536,7 +514,7 @@ async fn reply(
     Path(number): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let customer = match customer_for(&app, visitor.as_deref(), &headers, number).await {
         Ok(c) => c,
         Err(r) => return Ok(r),
@@ -579,7 +557,7 @@ async fn close(
     headers: HeaderMap,
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let customer = match customer_for(&app, visitor.as_deref(), &headers, number).await {
         Ok(c) => c,
         Err(r) => return Ok(r),
@@ -611,7 +589,7 @@ async fn rate(
     Path(number): Path<String>,
     Form(form): Form<RatingForm>,
 ) -> Result<Response, WebError> {
-    let number = parse_number(&number)?;
+    let number = ticket_number(&number)?;
     let customer = match customer_for(&app, visitor.as_deref(), &headers, number).await {
         Ok(c) => c,
         Err(r) => return Ok(r),
