@@ -301,6 +301,24 @@ pub struct TicketDetail {
     pub version: i32,
 }
 
+impl TicketDetail {
+    /// The answers to the help topic's prompts, as (label, value) in the
+    /// order asked.
+    pub fn answers(&self) -> Vec<(String, String)> {
+        self.prompt_answers
+            .as_array()
+            .map(|a| {
+                a.iter()
+                    .map(|v| {
+                        let field = |k: &str| v[k].as_str().unwrap_or("").to_string();
+                        (field("label"), field("value"))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+}
+
 const DETAIL: &str = "select t.id, t.number, t.subject, t.status, t.department_id, d.name as department_name, \
                 t.requester_id, u.name as requester_name, p.name as product_name, t.prompt_answers, \
                 t.assignee_id, au.name as assignee_name, re.email as requester_email, t.priority, \

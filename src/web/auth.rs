@@ -3,7 +3,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Query, State};
-use axum::http::{StatusCode, header};
+use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -13,6 +13,7 @@ use super::context::{LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, Visitor, 
 use super::error::WebError;
 use super::extract::safe_next;
 use crate::app::AppState;
+use crate::domain::ids::UserId;
 use crate::i18n::Locale;
 use crate::service::{self, FieldErrors, accounts};
 
@@ -70,7 +71,7 @@ async fn login(
     State(app): State<AppState>,
     page: PageCtx,
     ctx: RequestCtx,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
     let result = accounts::authenticate(
@@ -83,29 +84,12 @@ async fn login(
     .await;
     let (status, errors) = match result {
         Ok(user) => {
-            let user_agent = headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok());
-            let token = service::sessions::start(
-                &app.db,
-                user.id,
-                app.config.accounts.session_days,
-                Some(ctx.ip),
-                user_agent,
-            )
-            .await?;
             let target = if user.must_change_password {
                 "/account/password".to_string()
             } else {
                 safe_next(Some(&form.next)).unwrap_or_else(|| user.role.home().to_string())
             };
-            let cookie = build_cookie(
-                SESSION_COOKIE,
-                token,
-                Some(i64::from(app.config.accounts.session_days)),
-                app.config.secure_cookies(),
-            );
-            return Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response());
+            return sign_in(&app, &ctx, &headers, user.id, &target).await;
         }
         Err(service::Error::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
         Err(service::Error::Throttled) => (StatusCode::TOO_MANY_REQUESTS, {
@@ -123,6 +107,35 @@ async fn login(
         registration: app.config.accounts.registration,
     };
     Ok((status, body).into_response())
+}
+
+/// Starts a session for `user` (remembering where from) and sends them on
+/// to `target` with its cookie.
+pub async fn sign_in(
+    app: &AppState,
+    ctx: &RequestCtx,
+    headers: &HeaderMap,
+    user: UserId,
+    target: &str,
+) -> Result<Response, WebError> {
+    let user_agent = headers
+        .get(header::USER_AGENT)
+        .and_then(|v| v.to_str().ok());
+    let token = service::sessions::start(
+        &app.db,
+        user,
+        app.config.accounts.session_days,
+        Some(ctx.ip),
+        user_agent,
+    )
+    .await?;
+    let cookie = build_cookie(
+        SESSION_COOKIE,
+        token,
+        Some(i64::from(app.config.accounts.session_days)),
+        app.config.secure_cookies(),
+    );
+    Ok(([(header::SET_COOKIE, cookie)], Redirect::to(target)).into_response())
 }
 
 /// POST /logout
@@ -189,7 +202,7 @@ async fn register(
     State(app): State<AppState>,
     page: PageCtx,
     ctx: RequestCtx,
-    headers: axum::http::HeaderMap,
+    headers: HeaderMap,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     if !app.config.accounts.registration {
@@ -202,30 +215,7 @@ async fn register(
         locale: Some(page.lang.clone()),
     };
     match accounts::register(&app.db, &app.config.accounts, input).await {
-        Ok(user) => {
-            let user_agent = headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok());
-            let token = service::sessions::start(
-                &app.db,
-                user,
-                app.config.accounts.session_days,
-                Some(ctx.ip),
-                user_agent,
-            )
-            .await?;
-            let cookie = build_cookie(
-                SESSION_COOKIE,
-                token,
-                Some(i64::from(app.config.accounts.session_days)),
-                app.config.secure_cookies(),
-            );
-            Ok((
-                [(header::SET_COOKIE, cookie)],
-                Redirect::to("/portal?notice=welcome"),
-            )
-                .into_response())
-        }
+        Ok(user) => sign_in(&app, &ctx, &headers, user, "/portal?notice=welcome").await,
         Err(service::Error::Invalid(errors)) => {
             let body = RegisterPage {
                 page,

@@ -339,20 +339,7 @@ async fn ticket_page(
         can_manage: level.is_some_and(|l| l >= AccessLevel::Manage),
         entries,
         links,
-        answers: t
-            .prompt_answers
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|v| {
-                        (
-                            v["label"].as_str().unwrap_or("").to_string(),
-                            v["value"].as_str().unwrap_or("").to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        answers: t.answers(),
         product: t.product_name.clone(),
         signature: work::signature(&t, agent),
         canned,

@@ -5,7 +5,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode, header};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum::{Form, Router};
@@ -13,7 +13,8 @@ use serde::Deserialize;
 
 use crate::app::AppState;
 use crate::service::{self, FieldErrors, accounts};
-use crate::web::context::{PageCtx, RequestCtx, SESSION_COOKIE, build_cookie};
+use crate::web::auth::sign_in;
+use crate::web::context::{PageCtx, RequestCtx};
 use crate::web::error::WebError;
 
 pub fn routes() -> Router<AppState> {
@@ -114,30 +115,7 @@ async fn set_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     match accounts::claim(&app, &token, &form.name, &form.password).await {
-        Ok(user) => {
-            let agent = headers
-                .get(header::USER_AGENT)
-                .and_then(|v| v.to_str().ok());
-            let session = service::sessions::start(
-                &app.db,
-                user.id,
-                app.config.accounts.session_days,
-                Some(ctx.ip),
-                agent,
-            )
-            .await?;
-            let cookie = build_cookie(
-                SESSION_COOKIE,
-                session,
-                Some(i64::from(app.config.accounts.session_days)),
-                app.config.secure_cookies(),
-            );
-            Ok((
-                [(header::SET_COOKIE, cookie)],
-                Redirect::to("/portal?notice=welcome"),
-            )
-                .into_response())
-        }
+        Ok(user) => sign_in(&app, &ctx, &headers, user.id, "/portal?notice=welcome").await,
         Err(service::Error::Invalid(errors)) => {
             let user = accounts::claimable(&app, &token).await?;
             let body = ClaimPasswordPage {

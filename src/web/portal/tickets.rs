@@ -424,20 +424,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
         status_label: page.t(&format!("status-{}", t.status.as_str())),
         department: t.department_name.clone(),
         product: t.product_name.clone(),
-        answers: t
-            .prompt_answers
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|v| {
-                        (
-                            v["label"].as_str().unwrap_or("").to_string(),
-                            v["value"].as_str().unwrap_or("").to_string(),
-                        )
-                    })
-                    .collect()
-            })
-            .unwrap_or_default(),
+        answers: t.answers(),
         messages,
         reply_hint,
         can_close: t.status != Status::Closed,
