@@ -208,7 +208,6 @@ async fn quarantine(
             },
         )
         .await?;
-        advance(&mut tx, env).await?;
         tx.commit().await?;
         Ok(())
     }
@@ -219,13 +218,6 @@ async fn quarantine(
         tracing::error!(error = ?err, "could not even quarantine a mail");
     }
     Report::new("failed", &m, None, error)
-}
-
-async fn advance(tx: &mut PgConnection, env: &Envelope) -> sqlx::Result<()> {
-    if let (Some(mb), Some(v), Some(u)) = (env.mailbox, env.uid_validity, env.uid) {
-        store::mail::advance(&mut *tx, mb, v, u).await?;
-    }
-    Ok(())
 }
 
 /// The facts one processing run carries around.
@@ -317,7 +309,6 @@ async fn process(
             mail.raw("ignored", "ignored", Some("duplicate"), None, None),
         )
         .await?;
-        advance(&mut tx, env).await?;
         tx.commit().await?;
         return Ok(Report::new(
             "ignored",
@@ -349,7 +340,6 @@ async fn process(
             mail.raw("held", "ignored", Some("held as spam"), None, None),
         )
         .await?;
-        advance(&mut tx, env).await?;
         tx.commit().await?;
         return Ok(Report::new("ignored", m, None, "held as spam for an admin"));
     }
@@ -626,7 +616,6 @@ async fn append(
             ),
         )
         .await?;
-        advance(&mut tx, mail.env).await?;
         tx.commit().await?;
         return Ok(Report::new(
             "appended",
@@ -664,7 +653,6 @@ async fn append(
                 ),
             )
             .await?;
-            advance(&mut tx, mail.env).await?;
             publish(
                 &mut tx,
                 t.id,
@@ -728,7 +716,6 @@ async fn append(
         ),
     )
     .await?;
-    advance(&mut tx, mail.env).await?;
     publish(
         &mut tx,
         t.id,
@@ -780,7 +767,6 @@ async fn create(
             mail.raw("ignored", "ignored", Some(&why), None, None),
         )
         .await?;
-        advance(&mut tx, mail.env).await?;
         tx.commit().await?;
         return Ok(Report::new("ignored", m, None, &why));
     }
@@ -944,7 +930,6 @@ async fn open_ticket(
         mail.raw("processed", "created", Some(&note), Some(id), Some(message)),
     )
     .await?;
-    advance(&mut tx, mail.env).await?;
     publish(&mut tx, id, number, department.id, message, Kind::Customer).await?;
     tx.commit().await?;
     Ok(Report {
@@ -1077,7 +1062,6 @@ async fn bounce(
             Report::new("ignored", m, None, "bounce for no mail we know")
         }
     };
-    advance(&mut tx, mail.env).await?;
     tx.commit().await?;
     Ok(report)
 }

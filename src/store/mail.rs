@@ -134,7 +134,9 @@ pub struct NewRaw<'a> {
     pub message: Option<MessageId>,
 }
 
-/// Inserts the raw mail row, or updates it when it exists (a retry).
+/// Inserts the raw mail row, or updates it when it exists (a retry), and
+/// moves its mailbox's IMAP position past it: both in the caller's
+/// transaction, so a mail is never taken in twice nor skipped.
 pub async fn save_raw(db: &mut PgConnection, r: NewRaw<'_>) -> sqlx::Result<()> {
     let known: bool = sqlx::query_scalar("select exists (select 1 from raw_mails where id = $1)")
         .bind(r.id)
@@ -174,13 +176,16 @@ pub async fn save_raw(db: &mut PgConnection, r: NewRaw<'_>) -> sqlx::Result<()> 
     .bind(r.authentication_results)
     .bind(r.ticket)
     .bind(r.message)
-    .execute(db)
+    .execute(&mut *db)
     .await?;
+    if let (Some(mb), Some(v), Some(u)) = (r.mailbox, r.uid_validity, r.uid) {
+        advance(&mut *db, mb, v, u).await?;
+    }
     Ok(())
 }
 
 /// Advances the mailbox's IMAP position, in the transaction of the mail.
-pub async fn advance(
+async fn advance(
     db: impl PgExecutor<'_>,
     mailbox: Uuid,
     uid_validity: i64,
