@@ -77,33 +77,41 @@ pub async fn wait_for_path(client: &Client, want: impl Fn(&str) -> bool) -> Stri
     panic!("the browser never reached the expected page; it is at {url}");
 }
 
+// A page that is still loading can swap its document between finding an
+// element and using it (a stale element): look it up again, briefly.
+async fn with_element<T>(
+    client: &Client,
+    css: &str,
+    what: impl AsyncFn(fantoccini::elements::Element) -> Result<T, fantoccini::error::CmdError>,
+) -> T {
+    let mut last = String::new();
+    for _ in 0..50 {
+        match client.find(Locator::Css(css)).await {
+            Ok(el) => match what(el).await {
+                Ok(v) => return v,
+                Err(e) => last = e.to_string(),
+            },
+            Err(e) => last = e.to_string(),
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("{css}: {last}");
+}
+
 pub async fn fill(client: &Client, css: &str, text: &str) {
-    let field = client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"));
-    field.clear().await.expect("clear");
-    field.send_keys(text).await.expect("type");
+    with_element(client, css, async |field| {
+        field.clear().await?;
+        field.send_keys(text).await
+    })
+    .await
 }
 
 pub async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"))
-        .click()
-        .await
-        .expect("click");
+    with_element(client, css, async |el| el.click().await.map(|_| ())).await
 }
 
 pub async fn text(client: &Client, css: &str) -> String {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|_| panic!("no {css}"))
-        .text()
-        .await
-        .expect("text")
+    with_element(client, css, async |el| el.text().await).await
 }
 
 #[sqlx::test]
