@@ -6,7 +6,6 @@
 use std::io::Write;
 use std::net::SocketAddr;
 use std::os::unix::fs::OpenOptionsExt;
-use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,50 +13,12 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::blobs::{BlobStore, FsBlobStore};
 use crate::config::Config;
 use crate::database::Database;
-use crate::events::Bus;
 use crate::jobs::{self, Supervisor};
 use crate::secrets::Secrets;
 use crate::service;
-
-/// Everything handlers and jobs share.
-#[derive(Clone)]
-pub struct AppState {
-    pub db: PgPool,
-    pub config: Arc<Config>,
-    pub secrets: Arc<Secrets>,
-    pub events: Bus,
-    pub blobs: Arc<dyn BlobStore>,
-    /// Cancelled at shutdown: long-lived streams end when it is.
-    pub shutdown: CancellationToken,
-    /// Admin settings, cached; reloaded when any node changes them.
-    pub settings: crate::service::settings::SettingsCache,
-}
-
-impl AppState {
-    pub fn new(
-        db: PgPool,
-        config: Config,
-        secrets: Secrets,
-        shutdown: CancellationToken,
-    ) -> anyhow::Result<Self> {
-        let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
-        let settings = crate::service::settings::SettingsCache::new(
-            crate::service::settings::Settings::defaults(&config),
-        );
-        Ok(Self {
-            settings,
-            db,
-            config: Arc::new(config),
-            secrets: Arc::new(secrets),
-            events: Bus::new(),
-            blobs: Arc::new(blobs),
-            shutdown,
-        })
-    }
-}
+pub use crate::state::AppState;
 
 /// Starts the background tasks of a node.
 pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
@@ -99,7 +60,7 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
     let secrets = Secrets::load_or_create(&config.secrets, &config.data_dir)?;
     let supervisor = Supervisor::new();
     let state = AppState::new(db, config.clone(), secrets, supervisor.token())?;
-    state.settings.reload(&state.db, &state.config).await?;
+    service::settings::reload(&state.settings, &state.db, &state.config).await?;
     let first_admin = first_admin_notice(&state).await?;
 
     let listener = TcpListener::bind(config.http.listen)

@@ -280,7 +280,7 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
                 .trim_start_matches('#')
                 .parse()
                 .map_err(|_| anyhow::anyhow!("not a ticket number: {number}"))?;
-            let value = service::representation::ticket_json(pool, number)
+            let value = service::tickets::representation::ticket_json(pool, number)
                 .await
                 .map_err(explain)?;
             if json {
@@ -305,13 +305,13 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         }
         Command::Mailbox(MailboxCommand::Add(add)) => {
             let app = app_state(db)?;
-            let id = service::mailboxes::add(&app, None, mailbox_input(*add))
+            let id = service::mail::mailboxes::add(&app, None, mailbox_input(*add))
                 .await
                 .map_err(explain)?;
             println!("mailbox added ({id})");
         }
         Command::Mailbox(MailboxCommand::List) => {
-            for m in service::mailboxes::list(pool).await.map_err(explain)? {
+            for m in service::mail::mailboxes::list(pool).await.map_err(explain)? {
                 println!(
                     "{}\t{}@{}:{}\t{}\t{}",
                     m.name,
@@ -325,7 +325,7 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         }
         Command::Mailbox(MailboxCommand::Test { name }) => {
             let app = app_state(db)?;
-            let result = service::mailboxes::test_by_name(&app, &name)
+            let result = service::mail::mailboxes::test_by_name(&app, &name)
                 .await
                 .map_err(explain)?;
             println!("IMAP: {}", result.imap);
@@ -347,8 +347,8 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn mailbox_input(add: MailboxAdd) -> service::mailboxes::MailboxInput {
-    service::mailboxes::MailboxInput {
+fn mailbox_input(add: MailboxAdd) -> service::mail::mailboxes::MailboxInput {
+    service::mail::mailboxes::MailboxInput {
         name: add.name,
         imap_host: add.imap_host,
         imap_port: add.imap_port,
@@ -370,11 +370,11 @@ fn mailbox_input(add: MailboxAdd) -> service::mailboxes::MailboxInput {
 }
 
 /// The state CLI commands that act like the server need.
-fn app_state(db: &Database) -> anyhow::Result<crate::app::AppState> {
+fn app_state(db: &Database) -> anyhow::Result<crate::state::AppState> {
     let config = db.config.clone();
     std::fs::create_dir_all(&config.data_dir)?;
     let secrets = crate::secrets::Secrets::load_or_create(&config.secrets, &config.data_dir)?;
-    crate::app::AppState::new(
+    crate::state::AppState::new(
         db.pool.clone(),
         config,
         secrets,
@@ -384,8 +384,7 @@ fn app_state(db: &Database) -> anyhow::Result<crate::app::AppState> {
 
 async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
     let app = app_state(db)?;
-    app.settings
-        .reload(&app.db, &app.config)
+    service::settings::reload(&app.settings, &app.db, &app.config)
         .await
         .map_err(explain)?;
     let mut failed = 0;
@@ -403,12 +402,12 @@ async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
             } else {
                 file.display().to_string()
             };
-            let env = service::inbound::Envelope {
+            let env = service::mail::Envelope {
                 recipient: args.to.as_deref().and_then(crate::domain::email::normalize),
                 notify: !args.no_notify,
-                ..service::inbound::Envelope::default()
+                ..service::mail::Envelope::default()
             };
-            let report = service::inbound::ingest(&app, raw, &env).await;
+            let report = service::mail::ingest(&app, raw, &env).await;
             if report.outcome == "failed" {
                 failed += 1;
             }

@@ -27,6 +27,7 @@ pub struct Config {
     pub attachments: AttachmentsConfig,
     pub mail: MailConfig,
     pub log: LogConfig,
+    pub journal: JournalConfig,
     #[serde(default)]
     pub secrets: SecretsConfig,
 }
@@ -167,6 +168,18 @@ impl MailConfig {
     }
 }
 
+/// The change journal and this node's place among several.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JournalConfig {
+    /// This node's name; empty: the host name and a hash of the data folder.
+    pub node: String,
+    /// Days journal entries are kept.
+    pub retention_days: u32,
+    /// Seconds a transaction may stay idle before PostgreSQL ends it.
+    pub idle_transaction_seconds: u32,
+}
+
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct LogConfig {
@@ -293,6 +306,12 @@ impl Config {
                 "must be at least attachments.max_file_bytes, which must not be 0",
             );
         }
+        if self.journal.retention_days == 0 {
+            return invalid("journal.retention_days", "must be at least 1");
+        }
+        if self.journal.idle_transaction_seconds == 0 {
+            return invalid("journal.idle_transaction_seconds", "must be at least 1");
+        }
         if self.mail.poll_seconds == 0 {
             return invalid("mail.poll_seconds", "must be at least 1");
         }
@@ -311,6 +330,20 @@ impl Config {
             return invalid("log.filter", "is not a valid tracing filter");
         }
         Ok(())
+    }
+
+    /// This node's name for the journal readers' positions: stable across
+    /// restarts, different for two nodes on one host (their data folders differ).
+    pub fn node_name(&self) -> String {
+        if !self.journal.node.trim().is_empty() {
+            return self.journal.node.trim().to_string();
+        }
+        let host = std::fs::read_to_string("/proc/sys/kernel/hostname")
+            .map(|h| h.trim().to_string())
+            .unwrap_or_else(|_| "node".into());
+        let dir = std::fs::canonicalize(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
+        let hash = <sha2::Sha256 as sha2::Digest>::digest(dir.as_os_str().as_encoded_bytes());
+        format!("{host}-{:02x}{:02x}{:02x}{:02x}", hash[0], hash[1], hash[2], hash[3])
     }
 
     /// Cookies get the Secure flag when the public address is https.

@@ -23,9 +23,17 @@ pub const CHANNEL: &str = "bilet_events";
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum Event {
-    /// A ticket was opened or changed (status, assignee, department...).
-    /// After a transfer, `department` is the new one.
+    /// A ticket was opened or changed: one per committed write. After a
+    /// transfer, `department` is the new one and `was` the old one.
     TicketChanged {
+        ticket: TicketId,
+        number: TicketNumber,
+        department: DepartmentId,
+        was: Option<DepartmentId>,
+        version: i32,
+    },
+    /// The delivery state of a ticket's outgoing mail changed.
+    DeliveryChanged {
         ticket: TicketId,
         number: TicketNumber,
         department: DepartmentId,
@@ -40,6 +48,16 @@ pub enum Event {
     },
     /// Admin settings changed: caches reload.
     SettingsChanged,
+    /// A user's grants, role or disabled flag changed: live streams
+    /// reload what they hold for that user.
+    AccessChanged { user: UserId },
+    /// A session ended (sign-out, "sign out everywhere" ends them all).
+    SessionEnded {
+        user: UserId,
+        session: Option<crate::domain::ids::SessionId>,
+    },
+    /// Events may have been missed (the listener reconnected): pages reload.
+    Resync,
     /// Someone is viewing or typing on a ticket.
     Presence {
         ticket: TicketId,
@@ -57,6 +75,24 @@ pub async fn publish(db: impl PgExecutor<'_>, event: &Event) -> sqlx::Result<()>
     sqlx::query("select pg_notify($1, $2)")
         .bind(CHANNEL)
         .bind(payload)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Publishes several events in one statement, at commit.
+pub async fn publish_all(db: impl PgExecutor<'_>, events: &[Event]) -> sqlx::Result<()> {
+    if events.is_empty() {
+        return Ok(());
+    }
+    let payloads = events
+        .iter()
+        .map(serde_json::to_string)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| sqlx::Error::Encode(Box::new(e)))?;
+    sqlx::query("select pg_notify($1, p) from unnest($2::text[]) p")
+        .bind(CHANNEL)
+        .bind(payloads)
         .execute(db)
         .await?;
     Ok(())
@@ -105,7 +141,7 @@ impl Bus {
                     // The connection was lost and re-established: events may
                     // have been missed, so tell pages to reload.
                     Ok(None) => {
-                        let _ = self.sender.send(Event::SettingsChanged);
+                        let _ = self.sender.send(Event::Resync);
                     }
                     Err(err) => {
                         tracing::warn!(error = %err, "event listener failed; retrying");

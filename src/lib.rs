@@ -12,6 +12,8 @@ pub mod config;
 pub mod database;
 /// Pure types and rules: no I/O.
 pub mod domain;
+/// What handlers, services and jobs share.
+pub mod state;
 /// The event bus on LISTEN/NOTIFY.
 pub mod events;
 /// Strings, dates and numbers in the reader's language.

@@ -11,10 +11,18 @@
 //!   with portal access, and their organisation's tickets when the
 //!   organisation shares them; they may read and reply, never manage;
 //! - disabled accounts reach nothing.
+//!
+//! Besides seeing, the rule says who works a department: staff at
+//! [`WORKS_IN`] or above (and admins) may be assigned its tickets, are told
+//! about customer messages, keep an assigned ticket through a transfer, and
+//! may answer a ticket by mail (their mail becomes an internal note).
+//! `store::access` holds the SQL twin of every function here; the live
+//! stream, which keeps a staff member's [`Grants`] in memory, uses
+//! [`Grants::reaches`], the in-memory twin of the same rule.
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{OrganisationId, UserId};
+use super::ids::{DepartmentId, OrganisationId, UserId};
 use super::users::Role;
 
 /// How much an agent may do in a department. Ordered: read < reply < manage.
@@ -103,11 +111,49 @@ pub fn scope(viewer: &Viewer, need: AccessLevel) -> Scope {
     }
 }
 
+/// The least level at which a staff member works a department's tickets.
+pub const WORKS_IN: AccessLevel = AccessLevel::Reply;
+
+/// A staff member's grants, as the live stream holds them in memory.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Grants {
+    pub admin: bool,
+    pub disabled: bool,
+    pub departments: Vec<(DepartmentId, AccessLevel)>,
+}
+
+impl Grants {
+    /// The level in `department`: what [`scope`] grants there.
+    pub fn level_in(&self, department: DepartmentId) -> Option<AccessLevel> {
+        if self.disabled {
+            return None;
+        }
+        if self.admin {
+            return Some(AccessLevel::Manage);
+        }
+        self.departments
+            .iter()
+            .find(|(d, _)| *d == department)
+            .map(|(_, l)| *l)
+    }
+
+    /// Whether a ticket of `department` is within reach at `need`.
+    pub fn reaches(&self, department: DepartmentId, need: AccessLevel) -> bool {
+        self.level_in(department).is_some_and(|l| l >= need)
+    }
+}
+
+/// Whether someone at `level` in a department works its tickets.
+pub fn works_in(level: Option<AccessLevel>) -> bool {
+    level.is_some_and(|l| l >= WORKS_IN)
+}
+
 /// Whether the holder of `scope` reads internal notes (and their
 /// attachments). Customers never do.
 pub fn reads_notes(scope: Scope) -> bool {
     !matches!(scope, Scope::Customer { .. } | Scope::Nothing)
 }
+
 
 #[cfg(test)]
 mod tests {
@@ -146,6 +192,31 @@ mod tests {
                 at_least: AccessLevel::Reply
             }
         );
+    }
+
+    #[test]
+    fn grants_follow_the_same_rule_as_the_scope() {
+        let tech = DepartmentId::new();
+        let billing = DepartmentId::new();
+        let agent = Grants {
+            admin: false,
+            disabled: false,
+            departments: vec![(tech, AccessLevel::Read)],
+        };
+        assert!(agent.reaches(tech, AccessLevel::Read));
+        assert!(!agent.reaches(tech, AccessLevel::Reply));
+        assert!(!agent.reaches(billing, AccessLevel::Read));
+        assert!(!works_in(agent.level_in(tech)));
+        let admin = Grants {
+            admin: true,
+            ..Grants::default()
+        };
+        assert!(admin.reaches(billing, AccessLevel::Manage));
+        let disabled = Grants {
+            disabled: true,
+            ..admin
+        };
+        assert!(!disabled.reaches(billing, AccessLevel::Read));
     }
 
     #[test]

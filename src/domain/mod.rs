@@ -5,6 +5,7 @@
 pub mod access;
 pub mod email;
 pub mod ids;
+pub mod journal;
 pub mod messages;
 pub mod placeholders;
 pub mod priority;

@@ -42,3 +42,4 @@ impl std::str::FromStr for Priority {
             .ok_or(())
     }
 }
+

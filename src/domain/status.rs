@@ -10,7 +10,9 @@ use serde::{Deserialize, Serialize};
 use time::{Duration, OffsetDateTime};
 
 /// Where a ticket stands.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, sqlx::Type)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, sqlx::Type,
+)]
 #[sqlx(type_name = "ticket_status", rename_all = "lowercase")]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
@@ -102,6 +104,22 @@ pub fn transition(from: Status, action: Action) -> Result<Status, TransitionErro
     }
 }
 
+/// The resolution and closing times that go with a new status `to`:
+/// resolving keeps the first resolution time, reopening clears both,
+/// closing keeps the resolution time and stamps the closing.
+pub fn stamps(
+    to: Status,
+    resolved_at: Option<OffsetDateTime>,
+    closed_at: Option<OffsetDateTime>,
+    now: OffsetDateTime,
+) -> (Option<OffsetDateTime>, Option<OffsetDateTime>) {
+    match to {
+        Status::Open | Status::Pending => (None, None),
+        Status::Resolved => (resolved_at.or(Some(now)), None),
+        Status::Closed => (resolved_at, closed_at.or(Some(now))),
+    }
+}
+
 /// Whether a customer's reply to a resolved or closed ticket reopens it, or
 /// must open a new ticket linked to the old one. The window starts at the
 /// resolution (or the closing, when it was closed without being resolved).
@@ -122,6 +140,7 @@ pub fn reply_reopens(
 pub fn auto_close_due(resolved_at: OffsetDateTime, now: OffsetDateTime, after: Duration) -> bool {
     now - resolved_at >= after
 }
+
 
 #[cfg(test)]
 mod tests {

@@ -1,13 +1,18 @@
-//! Housekeeping: expired sessions, old failed sign-ins, and closing
-//! resolved tickets after the configured number of days.
+//! Housekeeping: expired sessions, old failed sign-ins, closing resolved
+//! tickets after the configured number of days, and pruning the change
+//! journal past its retention.
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service;
 
 /// One round of housekeeping.
 pub async fn run_once(app: &AppState) -> anyhow::Result<()> {
     service::accounts::purge_expired(&app.db).await?;
-    let closed = service::tickets::auto_close(&app.db, app.config.tickets.auto_close_days).await?;
+    let closed = service::tickets::jobs::auto_close(app).await?;
+    let pruned = crate::store::journal::prune(&app.db, app.config.journal.retention_days).await?;
+    if pruned > 0 {
+        tracing::info!(pruned, "pruned journal entries past their retention");
+    }
     if closed > 0 {
         tracing::info!(closed, "closed resolved tickets");
     }

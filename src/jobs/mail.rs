@@ -10,7 +10,7 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::Supervisor;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service;
 use crate::store;
 
@@ -19,12 +19,12 @@ pub fn start(app: &AppState, supervisor: &Supervisor) {
     let a = app.clone();
     supervisor.spawn_every("outbox", Duration::from_secs(5), move || {
         let a = a.clone();
-        async move { service::outbox::run_once(&a).await.map(|_| ()) }
+        async move { service::mail::outbox::run_once(&a).await.map(|_| ()) }
     });
     let a = app.clone();
     supervisor.spawn_every("inbound-retries", Duration::from_secs(60), move || {
         let a = a.clone();
-        async move { service::inbound::retry_due(&a).await.map(|_| ()) }
+        async move { Ok(service::mail::retry_due(&a).await.map(|_| ())?) }
     });
     let node = Uuid::new_v4().to_string();
     let running: Arc<Mutex<HashSet<Uuid>>> = Arc::default();
@@ -69,18 +69,18 @@ async fn work_mailbox(
             // Another node has it, or it was disabled.
             tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(30)) => continue }
         }
-        if let Err(err) = service::mailboxes::poll_once(app, id).await {
+        if let Err(err) = service::mail::mailboxes::poll_once(app, id).await {
             tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "mailbox poll failed");
         }
         let use_idle = store::mailboxes::find(&app.db, id)
             .await?
             .is_some_and(|m| m.use_idle);
         if use_idle && idle_ok.is_none() {
-            idle_ok = service::mailboxes::supports_idle(app, id).await.ok();
+            idle_ok = service::mail::mailboxes::supports_idle(app, id).await.ok();
         }
         if use_idle && idle_ok == Some(true) {
             // Short IDLE rounds keep the lease fresh between them.
-            if let Err(err) = service::mailboxes::idle(app, id, Duration::from_secs(45), stop).await
+            if let Err(err) = service::mail::mailboxes::idle(app, id, Duration::from_secs(45), stop).await
             {
                 tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "IDLE failed; polling");
                 tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(poll) => {} }

@@ -173,6 +173,14 @@ pub async fn change_password(
     let mut tx = db.begin().await?;
     store::users::set_password(&mut *tx, user, &hash, false).await?;
     store::sessions::delete_all_but(&mut *tx, user, Some(keep_session)).await?;
+    crate::events::publish(
+        &mut *tx,
+        &crate::events::Event::SessionEnded {
+            user,
+            session: None,
+        },
+    )
+    .await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -190,12 +198,50 @@ pub async fn change_password(
 }
 
 /// Ends every session of the user, this one included, and revokes links.
+/// Live streams of those sessions end within seconds.
 pub async fn sign_out_everywhere(db: &PgPool, user: UserId) -> Result<()> {
     let mut tx = db.begin().await?;
     store::sessions::delete_all_but(&mut *tx, user, None).await?;
     store::users::bump_epoch(&mut *tx, user).await?;
+    crate::events::publish(&mut *tx, &crate::events::Event::SessionEnded { user, session: None })
+        .await?;
     tx.commit().await?;
     Ok(())
+}
+
+/// The customer account of `address`, created without a password (they
+/// can claim the address later) when it is new.
+pub async fn customer_for_address(
+    tx: &mut sqlx::PgConnection,
+    address: &str,
+    name: Option<&str>,
+) -> Result<UserRow> {
+    if let Some(u) = store::users::find_by_email(&mut *tx, address).await? {
+        return Ok(u);
+    }
+    let id = UserId::new();
+    let fallback = address.split('@').next().unwrap_or(address);
+    let name = name
+        .map(str::trim)
+        .filter(|n| !n.is_empty())
+        .unwrap_or(fallback);
+    let name: String = name.chars().take(200).collect();
+    store::users::insert(
+        tx,
+        store::users::NewUser {
+            id,
+            role: Role::Customer,
+            name: &name,
+            email: address,
+            password_hash: None,
+            must_change_password: false,
+            locale: None,
+        },
+    )
+    .await?;
+    store::users::find(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)
 }
 
 /// Saves name, language and time zone.
@@ -331,6 +377,11 @@ pub async fn sessions(db: &PgPool, user: UserId) -> Result<Vec<store::sessions::
 /// Ends one of the user's own sessions; `NotFound` for anyone else's.
 pub async fn revoke_session(db: &PgPool, user: UserId, session: SessionId) -> Result<()> {
     if store::sessions::delete_for_user(db, user, session).await? {
+        let ended = crate::events::Event::SessionEnded {
+            user,
+            session: Some(session),
+        };
+        crate::events::publish(db, &ended).await?;
         Ok(())
     } else {
         Err(Error::NotFound)
@@ -355,7 +406,7 @@ pub async fn first_admin_pending(db: &PgPool, config: &AccountsConfig) -> Result
 /// Someone asks to claim the account of an address that has only written
 /// mail. A link is mailed only when such an account exists; the answer is
 /// the same either way, so nobody learns who writes to the helpdesk.
-pub async fn request_claim(app: &crate::app::AppState, email_input: &str) -> Result<()> {
+pub async fn request_claim(app: &crate::state::AppState, email_input: &str) -> Result<()> {
     let Some(address) = email::normalize(email_input) else {
         return Err(FieldErrors::one("email", "error-email-invalid"));
     };
@@ -366,13 +417,13 @@ pub async fn request_claim(app: &crate::app::AppState, email_input: &str) -> Res
         return Ok(());
     }
     let mut tx = app.db.begin().await?;
-    super::notifications::queue_claim(&mut tx, app, &user).await?;
+    super::mail::notifications::queue_claim(&mut tx, app, &user).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The account a claim token is for, if it is still valid and unclaimed.
-pub async fn claimable(app: &crate::app::AppState, token: &str) -> Result<UserRow> {
+pub async fn claimable(app: &crate::state::AppState, token: &str) -> Result<UserRow> {
     let link = super::links::read_claim(
         &app.secrets.session_key,
         token,
@@ -394,7 +445,7 @@ pub async fn claimable(app: &crate::app::AppState, token: &str) -> Result<UserRo
 
 /// Sets the first password of a claimed account.
 pub async fn claim(
-    app: &crate::app::AppState,
+    app: &crate::state::AppState,
     token: &str,
     name: &str,
     password: &str,

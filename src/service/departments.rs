@@ -107,6 +107,15 @@ pub async fn readable_by(
     ))
 }
 
+/// The departments `user` may open tickets in for a customer: those they
+/// work (the access rule's "works in").
+pub async fn openable_by(
+    db: &PgPool,
+    user: &crate::store::users::UserRow,
+) -> Result<Vec<DepartmentRow>> {
+    Ok(store::departments::worked_by(db, user.id).await?)
+}
+
 /// A department as the admin console edits it.
 pub async fn for_edit(db: &PgPool, slug: &str) -> Result<store::departments::DepartmentEdit> {
     store::departments::find_for_edit(db, slug)

@@ -2,18 +2,12 @@
 //! asks `domain` for the rules and `store` for the data. No HTTP here.
 
 pub mod accounts;
-pub mod agent_tickets;
 pub mod catalog;
 pub mod departments;
 pub mod health;
-pub mod inbound;
 pub mod links;
-pub mod mailboxes;
-pub mod notifications;
-pub mod outbox;
+pub mod mail;
 pub mod passwords;
-pub mod posts;
-pub mod representation;
 pub mod sessions;
 pub mod settings;
 pub mod staff;
@@ -34,13 +28,53 @@ pub enum Error {
     #[error("invalid input: {0:?}")]
     Invalid(FieldErrors),
     /// The request collides with the current state.
-    #[error("conflict: {0}")]
-    Conflict(&'static str),
+    #[error("conflict: {0:?}")]
+    Conflict(Conflict),
     /// Too many failed attempts; try again later.
     #[error("throttled")]
     Throttled,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
+}
+
+/// Why a change collides with the ticket as it is now.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Conflict {
+    /// The form was made from an older version of the ticket.
+    Stale,
+    /// The change would leave things as they are.
+    Unchanged,
+    /// The ticket is already closed.
+    AlreadyClosed,
+    /// Only resolved or closed tickets are rated as a whole.
+    NotResolved,
+    /// A rating older than the change window stays as it is.
+    RatingFixed,
+    /// A ticket's only message cannot be split out.
+    SplitLastMessage,
+    /// The ticket was merged into another.
+    Merged,
+    /// Closed longer than the reopen window: a reply opens a new ticket.
+    ReopenWindowPassed,
+    /// Admins may not disable their own account.
+    OwnAccount,
+}
+
+impl Conflict {
+    /// The notice key the pages show for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Conflict::Stale => "stale",
+            Conflict::Unchanged => "nothing-changed",
+            Conflict::AlreadyClosed => "already-closed",
+            Conflict::NotResolved => "not-resolved",
+            Conflict::RatingFixed => "rating-fixed",
+            Conflict::SplitLastMessage => "split-last-message",
+            Conflict::Merged => "merged-away",
+            Conflict::ReopenWindowPassed => "reopen-window-passed",
+            Conflict::OwnAccount => "own-account",
+        }
+    }
 }
 
 impl From<sqlx::Error> for Error {

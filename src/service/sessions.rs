@@ -55,7 +55,24 @@ pub async fn resume(
     Ok(store::sessions::touch(db, &token_hash(token), days).await?)
 }
 
-/// Signs out of one session.
-pub async fn end(db: &PgPool, id: SessionId) -> Result<()> {
-    Ok(store::sessions::delete(db, id).await?)
+/// Signs out of one session; its live streams end.
+pub async fn end(db: &PgPool, user: UserId, id: SessionId) -> Result<()> {
+    let mut tx = db.begin().await?;
+    store::sessions::delete(&mut *tx, id).await?;
+    let ended = crate::events::Event::SessionEnded {
+        user,
+        session: Some(id),
+    };
+    crate::events::publish(&mut *tx, &ended).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The grants of a live session's staff user; None once the session ended,
+/// the account was disabled, or it is a customer's.
+pub async fn grants(
+    db: &PgPool,
+    session: SessionId,
+) -> Result<Option<crate::domain::access::Grants>> {
+    Ok(store::access::session_grants(db, session).await?)
 }

@@ -3,8 +3,6 @@
 //! configuration, and cached on every node; a change is announced on the
 //! event bus so that every node reloads.
 
-use std::sync::{Arc, RwLock};
-
 use serde_json::json;
 use sqlx::PgPool;
 
@@ -14,71 +12,7 @@ use crate::events::{self, Event};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::users::UserRow;
-
-/// The current settings.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Settings {
-    pub helpdesk_name: String,
-    pub default_locale: String,
-    pub max_file_bytes: u64,
-    pub max_message_bytes: u64,
-    /// Senders that relay for others (website forms sending as noreply@):
-    /// for them the requester is Reply-To.
-    pub relay_addresses: Vec<String>,
-    /// Acknowledge new tickets to customers.
-    pub notify_ack: bool,
-    /// Mail agents' replies to customers.
-    pub notify_replies: bool,
-    /// Tell the assignee (or the department's agents) about customer messages.
-    pub notify_agents: bool,
-}
-
-impl Settings {
-    /// The configuration's values, before anything is stored.
-    pub fn defaults(config: &Config) -> Settings {
-        Settings {
-            helpdesk_name: "Bilet".into(),
-            default_locale: config.i18n.default_locale.clone(),
-            max_file_bytes: config.attachments.max_file_bytes,
-            max_message_bytes: config.attachments.max_message_bytes,
-            relay_addresses: Vec::new(),
-            notify_ack: true,
-            notify_replies: true,
-            notify_agents: true,
-        }
-    }
-}
-
-/// A node's cached copy.
-#[derive(Clone)]
-pub struct SettingsCache(Arc<RwLock<Arc<Settings>>>);
-
-impl SettingsCache {
-    pub fn new(settings: Settings) -> Self {
-        Self(Arc::new(RwLock::new(Arc::new(settings))))
-    }
-
-    /// The settings now.
-    pub fn get(&self) -> Arc<Settings> {
-        match self.0.read() {
-            Ok(s) => s.clone(),
-            Err(poisoned) => poisoned.into_inner().clone(),
-        }
-    }
-
-    fn set(&self, settings: Settings) {
-        match self.0.write() {
-            Ok(mut s) => *s = Arc::new(settings),
-            Err(poisoned) => *poisoned.into_inner() = Arc::new(settings),
-        }
-    }
-
-    /// Reads the stored settings again.
-    pub async fn reload(&self, db: &PgPool, config: &Config) -> Result<()> {
-        self.set(load(db, config).await?);
-        Ok(())
-    }
-}
+pub use crate::state::settings::{Settings, SettingsCache};
 
 /// The stored settings over the configuration's defaults.
 pub async fn load(db: &PgPool, config: &Config) -> Result<Settings> {
@@ -209,5 +143,11 @@ pub async fn save(
     .await?;
     events::publish(&mut *tx, &Event::SettingsChanged).await?;
     tx.commit().await?;
-    cache.reload(db, config).await
+    reload(cache, db, config).await
+}
+
+/// Reads the stored settings again into `cache`.
+pub async fn reload(cache: &SettingsCache, db: &PgPool, config: &Config) -> Result<()> {
+    cache.set(load(db, config).await?);
+    Ok(())
 }

@@ -4,7 +4,8 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{Error, FieldErrors, Result, passwords};
+use super::{Error, FieldErrors, Result, passwords, Conflict};
+use crate::events::{self, Event};
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::users::Role;
@@ -65,6 +66,8 @@ pub async fn update(
         },
     )
     .await?;
+    // Live streams hold the grants in memory: they reload now.
+    events::publish(&mut *tx, &Event::AccessChanged { user: id }).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -74,11 +77,12 @@ pub async fn update(
 pub async fn set_disabled(db: &PgPool, admin: &UserRow, id: UserId, disabled: bool) -> Result<()> {
     let (user, _) = get(db, id).await?;
     if user.id == admin.id {
-        return Err(Error::Conflict("own-account"));
+        return Err(Error::Conflict(Conflict::OwnAccount));
     }
     let mut tx = db.begin().await?;
     store::users::set_disabled(&mut *tx, id, disabled).await?;
     store::sessions::delete_all_but(&mut *tx, id, None).await?;
+    events::publish(&mut *tx, &Event::AccessChanged { user: id }).await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -107,6 +111,7 @@ pub async fn reset_password(db: &PgPool, admin: &UserRow, id: UserId) -> Result<
     let mut tx = db.begin().await?;
     store::users::set_password(&mut *tx, id, &hash, true).await?;
     store::sessions::delete_all_but(&mut *tx, id, None).await?;
+    events::publish(&mut *tx, &Event::SessionEnded { user: id, session: None }).await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {

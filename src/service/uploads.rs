@@ -9,7 +9,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::io::AsyncReadExt;
 
 use super::FieldErrors;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::blobs::{BlobError, BlobReader};
 use crate::domain::uploads::{Sniffer, clean_filename};
 

@@ -98,8 +98,8 @@ pub async fn save(
         errors.add("name", "error-name-required");
     }
     if let Some(d) = share_with {
-        let level = store::ticket_changes::level_of(db, agent.id, d).await?;
-        if level.is_none() {
+        let grants = store::access::grants(db, agent.id).await?.unwrap_or_default();
+        if grants.level_in(d).is_none() {
             errors.add("share", "error-department-unknown");
         }
     }

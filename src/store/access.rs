@@ -1,10 +1,15 @@
-//! The one function that turns the domain's access [`Scope`] into SQL.
-//! Every query that reads or changes tickets (or what hangs off them:
-//! messages, attachments, history) calls it with the ticket aliased `t`.
+//! The SQL twin of `domain::access`: [`push_scope`] turns the domain's
+//! access [`Scope`] into the one predicate every query that reads or
+//! changes tickets (or what hangs off them: messages, attachments, history)
+//! carries, with the ticket aliased `t`; [`push_level`] and [`works_in`]
+//! are the twins of the level and "works a department" rules. No other
+//! SQL decides who may see or act on a ticket.
 
 use sqlx::{Postgres, QueryBuilder};
 
-use crate::domain::access::{Scope, reads_notes};
+use crate::domain::access::{AccessLevel, Grants, Scope, Viewer, WORKS_IN, reads_notes};
+use crate::domain::ids::{DepartmentId, UserId};
+use crate::domain::users::Role;
 
 /// Appends ` and <t is within scope>`.
 pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
@@ -50,4 +55,132 @@ pub fn push_message_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
     if !reads_notes(scope) {
         qb.push(" and m.kind in ('customer', 'agent')");
     }
+}
+
+/// Appends the viewer's access level in ticket `t`'s department as an SQL
+/// expression (null: none), the twin of `Grants::level_in`. For customers
+/// it is `reply` once the row is within their scope: they never manage.
+pub fn push_level(qb: &mut QueryBuilder<'_, Postgres>, viewer: &Viewer) {
+    if viewer.disabled {
+        qb.push("null::access_level");
+        return;
+    }
+    match viewer.role {
+        Role::Admin => {
+            qb.push("'manage'::access_level");
+        }
+        Role::Agent => {
+            qb.push(
+                "(select ad.level from agent_departments ad \
+                 where ad.department_id = t.department_id and ad.user_id = ",
+            )
+            .push_bind(viewer.user_id)
+            .push(")");
+        }
+        Role::Customer => {
+            qb.push("'reply'::access_level");
+        }
+    }
+}
+
+/// The SQL predicate "user `u` works department `department`" (an SQL
+/// expression such as `t.department_id` or `$1`): enabled staff at
+/// `WORKS_IN` or above there, or admins. The twin of `access::works_in`;
+/// used for assignees, notices, transfers and staff mail.
+pub fn works_in(department: &str) -> String {
+    format!(
+        "(u.disabled_at is null and (u.role = 'admin' or (u.role = 'agent' and exists ( \
+             select 1 from agent_departments ad where ad.user_id = u.id \
+             and ad.department_id = {department} and ad.level >= '{}'))))",
+        WORKS_IN.as_str()
+    )
+}
+
+/// One staff member's grants, for the live stream (in-memory twin).
+pub async fn grants(db: impl sqlx::PgExecutor<'_>, user: UserId) -> sqlx::Result<Option<Grants>> {
+    let row: Option<(Role, bool, Vec<DepartmentId>, Vec<AccessLevel>)> = sqlx::query_as(
+        "select u.role, u.disabled_at is not null, \
+                coalesce(array_agg(ad.department_id) filter (where ad.department_id is not null), '{}'), \
+                coalesce(array_agg(ad.level) filter (where ad.department_id is not null), '{}') \
+         from users u left join agent_departments ad on ad.user_id = u.id \
+         where u.id = $1 group by u.id",
+    )
+    .bind(user)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(role, disabled, ds, ls)| Grants {
+        admin: role == Role::Admin,
+        disabled: disabled || role == Role::Customer,
+        departments: ds.into_iter().zip(ls).collect(),
+    }))
+}
+
+/// Whether `viewer` may open a ticket in `department`: customers in the
+/// departments shown to them, staff where they work (admins anywhere).
+pub async fn may_open(
+    db: impl sqlx::PgExecutor<'_>,
+    viewer: &Viewer,
+    department: DepartmentId,
+) -> sqlx::Result<bool> {
+    if viewer.disabled {
+        return Ok(false);
+    }
+    let sql = match viewer.role {
+        Role::Customer => {
+            "select $2::uuid is not null and (exists (select 1 from departments where id = $1 and customer_visible) \
+                 or exists (select 1 from help_topics where department_id = $1 and customer_visible))"
+                .to_string()
+        }
+        Role::Agent | Role::Admin => format!(
+            "select exists (select 1 from users u where u.id = $2 and {})",
+            works_in("$1")
+        ),
+    };
+    sqlx::query_scalar(&sql)
+        .bind(department)
+        .bind(viewer.user_id)
+        .fetch_one(db)
+        .await
+}
+
+/// Whether `user` works `department` (may be assigned its tickets).
+pub async fn works_in_department(
+    db: impl sqlx::PgExecutor<'_>,
+    user: UserId,
+    department: DepartmentId,
+) -> sqlx::Result<bool> {
+    sqlx::query_scalar(&format!(
+        "select exists (select 1 from users u where u.id = $1 and {})",
+        works_in("$2")
+    ))
+    .bind(user)
+    .bind(department)
+    .fetch_one(db)
+    .await
+}
+
+/// The grants of the user of a live session (None: the session ended, or
+/// the account is disabled or a customer's). One statement: what a live
+/// stream runs to re-check, never per event.
+pub async fn session_grants(
+    db: impl sqlx::PgExecutor<'_>,
+    session: crate::domain::ids::SessionId,
+) -> sqlx::Result<Option<Grants>> {
+    let row: Option<(Role, Vec<DepartmentId>, Vec<AccessLevel>)> = sqlx::query_as(
+        "select u.role, \
+                coalesce(array_agg(ad.department_id) filter (where ad.department_id is not null), '{}'), \
+                coalesce(array_agg(ad.level) filter (where ad.department_id is not null), '{}') \
+         from sessions s join users u on u.id = s.user_id \
+         left join agent_departments ad on ad.user_id = u.id \
+         where s.id = $1 and s.expires_at > now() and u.disabled_at is null and u.role <> 'customer' \
+         group by u.id",
+    )
+    .bind(session)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|(role, ds, ls)| Grants {
+        admin: role == Role::Admin,
+        disabled: false,
+        departments: ds.into_iter().zip(ls).collect(),
+    }))
 }

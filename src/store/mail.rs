@@ -6,8 +6,7 @@ use std::collections::HashMap;
 use sqlx::{PgConnection, PgExecutor};
 use uuid::Uuid;
 
-use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber, UserId};
-use crate::domain::messages::Kind;
+use crate::domain::ids::{DepartmentId, MessageId, TicketId, TicketNumber, UserId};
 
 /// A raw mail already known.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -240,19 +239,6 @@ pub async fn is_participant(
     .await
 }
 
-/// Adds a Cc participant who came by mail; no portal access by itself.
-pub async fn add_cc(db: impl PgExecutor<'_>, ticket: TicketId, user: UserId) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into ticket_participants (ticket_id, user_id, role, joined_via, portal_access) \
-         values ($1, $2, 'cc', 'email', false) on conflict do nothing",
-    )
-    .bind(ticket)
-    .bind(user)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
 /// Department of every department address.
 pub async fn department_addresses(
     db: impl PgExecutor<'_>,
@@ -351,6 +337,15 @@ pub async fn mark_bounced(
         .map(Option::flatten)
 }
 
+/// The ticket an outbox mail was about.
+pub async fn outbox_ticket(db: impl PgExecutor<'_>, outbox: Uuid) -> sqlx::Result<Option<TicketId>> {
+    sqlx::query_scalar("select ticket_id from outbox where id = $1")
+        .bind(outbox)
+        .fetch_optional(db)
+        .await
+        .map(Option::flatten)
+}
+
 /// The outbox mail sent with this Message-ID.
 pub async fn outbox_by_mail_id(
     db: impl PgExecutor<'_>,
@@ -360,82 +355,4 @@ pub async fn outbox_by_mail_id(
         .bind(mail_message_id)
         .fetch_optional(db)
         .await
-}
-
-/// A mail message to store on a ticket.
-pub struct NewMailMessage<'a> {
-    pub id: MessageId,
-    pub ticket: TicketId,
-    pub kind: Kind,
-    pub author: Option<UserId>,
-    pub subject: Option<&'a str>,
-    pub body_text: &'a str,
-    pub body_html: Option<&'a str>,
-    pub mail_message_id: Option<&'a str>,
-    pub in_reply_to: Option<&'a str>,
-    pub references: &'a [String],
-    pub to: &'a [String],
-    pub cc: &'a [String],
-    pub raw_mail: Uuid,
-    pub threading_note: &'a str,
-    pub automatic: bool,
-}
-
-/// Inserts a message that came by mail.
-pub async fn insert_message(db: impl PgExecutor<'_>, m: NewMailMessage<'_>) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into messages (id, ticket_id, kind, source, author_id, subject, body_text, body_html, mail_message_id, \
-             in_reply_to, mail_references, to_addrs, cc_addrs, raw_mail_id, threading_note, is_automatic) \
-         values ($1, $2, $3, 'email', $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15)",
-    )
-    .bind(m.id)
-    .bind(m.ticket)
-    .bind(m.kind)
-    .bind(m.author)
-    .bind(m.subject)
-    .bind(m.body_text)
-    .bind(m.body_html)
-    .bind(m.mail_message_id)
-    .bind(m.in_reply_to)
-    .bind(m.references)
-    .bind(m.to)
-    .bind(m.cc)
-    .bind(m.raw_mail)
-    .bind(m.threading_note)
-    .bind(m.automatic)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Inserts an attachment that came by mail (inline parts keep their Content-ID).
-#[allow(clippy::too_many_arguments)]
-pub async fn insert_attachment(
-    db: impl PgExecutor<'_>,
-    message: MessageId,
-    ticket: TicketId,
-    sha256: &str,
-    filename: &str,
-    content_type: &str,
-    size: i64,
-    content_id: Option<&str>,
-    inline: bool,
-) -> sqlx::Result<AttachmentId> {
-    let id = AttachmentId::new();
-    sqlx::query(
-        "insert into attachments (id, message_id, ticket_id, blob_sha256, filename, content_type, size, content_id, is_inline) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(id)
-    .bind(message)
-    .bind(ticket)
-    .bind(sha256)
-    .bind(filename)
-    .bind(content_type)
-    .bind(size)
-    .bind(content_id)
-    .bind(inline)
-    .execute(db)
-    .await?;
-    Ok(id)
 }

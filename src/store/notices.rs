@@ -1,23 +1,27 @@
-//! Who hears about a ticket.
+//! Who hears about a ticket: the SQL of "be told", built on the access
+//! rule's twin (`access::works_in`).
 
 use sqlx::PgExecutor;
 
 use crate::domain::ids::TicketId;
 
-/// The assignee's address, or with no assignee, the addresses of the
-/// agents who may answer in the ticket's department.
+/// The assignee's address while they still work the ticket's department,
+/// or else the addresses of everyone who works it.
 pub async fn agents_to_tell(
     db: impl PgExecutor<'_>,
     ticket: TicketId,
 ) -> sqlx::Result<Vec<String>> {
-    sqlx::query_scalar(
-        "select e.email from tickets t \
-         join users u on (u.id = t.assignee_id) \
-             or (t.assignee_id is null and exists (select 1 from agent_departments ad \
-                 where ad.user_id = u.id and ad.department_id = t.department_id and ad.level >= 'reply')) \
+    let works = super::access::works_in("t.department_id");
+    sqlx::query_scalar(&format!(
+        "with assigned as ( \
+             select u.id from tickets t join users u on u.id = t.assignee_id \
+             where t.id = $1 and {works}) \
+         select e.email from tickets t join users u on u.role <> 'customer' \
          join user_emails e on e.user_id = u.id and e.is_primary \
-         where t.id = $1 and u.disabled_at is null order by e.email",
-    )
+         where t.id = $1 and {works} \
+           and (u.id in (select id from assigned) or not exists (select 1 from assigned)) \
+         order by e.email"
+    ))
     .bind(ticket)
     .fetch_all(db)
     .await

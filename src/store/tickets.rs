@@ -1,4 +1,6 @@
-//! Tickets: insert, find and list through the access scope, status jobs.
+//! Tickets: the row the write path locks and rewrites, and the lists of
+//! the portal. Every read goes through the access scope. Only the write
+//! path (`service::tickets`) calls [`lock`], [`insert`] and [`update`].
 
 use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use time::OffsetDateTime;
@@ -6,80 +8,129 @@ use uuid::Uuid;
 
 use crate::domain::access::Scope;
 use crate::domain::ids::{DepartmentId, OrganisationId, TicketId, TicketNumber, UserId};
+use crate::domain::messages::Kind;
+use crate::domain::priority::Priority;
 use crate::domain::status::Status;
 
-/// A ticket row as lists and pages need it.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TicketRow {
+/// A ticket's own columns, as the write path locks and changes them.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct TicketState {
     pub id: TicketId,
     pub number: TicketNumber,
     pub subject: String,
     pub department_id: DepartmentId,
     pub requester_id: UserId,
     pub assignee_id: Option<UserId>,
+    pub organisation_id: Option<OrganisationId>,
     pub status: Status,
+    pub priority: Priority,
+    pub last_message_kind: Option<Kind>,
     pub last_activity_at: OffsetDateTime,
+    pub first_response_at: Option<OffsetDateTime>,
+    pub resolved_at: Option<OffsetDateTime>,
+    pub closed_at: Option<OffsetDateTime>,
+    pub merged_into_id: Option<TicketId>,
+    pub split_from_id: Option<TicketId>,
     pub version: i32,
+    pub created_at: OffsetDateTime,
 }
 
-const COLUMNS: &str = "t.id, t.number, t.subject, t.department_id, t.requester_id, t.assignee_id, \
-     t.status, t.last_activity_at, t.version";
+const STATE: &str = "t.id, t.number, t.subject, t.department_id, t.requester_id, t.assignee_id, \
+     t.organisation_id, t.status, t.priority, t.last_message_kind, t.last_activity_at, t.first_response_at, \
+     t.resolved_at, t.closed_at, t.merged_into_id, t.split_from_id, t.version, t.created_at";
+
+/// Which ticket.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Target {
+    Id(TicketId),
+    Number(TicketNumber),
+}
+
+/// Locks the ticket for this transaction if it is within `scope`: the
+/// first statement of every write, so changes to one ticket are serialised.
+pub async fn lock(
+    db: &mut PgConnection,
+    target: Target,
+    scope: Scope,
+) -> sqlx::Result<Option<TicketState>> {
+    let mut qb = QueryBuilder::<Postgres>::new(format!("select {STATE} from tickets t where "));
+    match target {
+        Target::Id(id) => qb.push("t.id = ").push_bind(id),
+        Target::Number(n) => qb.push("t.number = ").push_bind(n),
+    };
+    super::access::push_scope(&mut qb, scope);
+    qb.push(" for update of t");
+    qb.build_query_as().fetch_optional(db).await
+}
+
+/// Whether the ticket exists within `scope` (no lock): tells "you may not
+/// do this" from "there is no such ticket" for staff.
+pub async fn exists(db: impl PgExecutor<'_>, target: Target, scope: Scope) -> sqlx::Result<bool> {
+    let mut qb = QueryBuilder::<Postgres>::new("select exists (select 1 from tickets t where ");
+    match target {
+        Target::Id(id) => qb.push("t.id = ").push_bind(id),
+        Target::Number(n) => qb.push("t.number = ").push_bind(n),
+    };
+    super::access::push_scope(&mut qb, scope);
+    qb.push(")");
+    qb.build_query_scalar().fetch_one(db).await
+}
 
 /// What a new ticket starts with.
-pub struct NewTicket<'a> {
+#[derive(Debug, Clone)]
+pub struct NewTicket {
     pub id: TicketId,
-    pub subject: &'a str,
+    pub subject: String,
     pub department: DepartmentId,
     pub requester: UserId,
     pub organisation: Option<OrganisationId>,
-    pub actor: Option<UserId>,
     pub help_topic: Option<Uuid>,
     pub product: Option<Uuid>,
     /// [{"label": ..., "value": ...}]
     pub prompt_answers: serde_json::Value,
     /// How the requester came: web, email, api, agent.
-    pub via: &'a str,
+    pub via: &'static str,
+    /// Split off this ticket (the agent must manage it).
+    pub split_from: Option<TicketId>,
+    /// Continues this closed ticket (the customer must reach it).
+    pub continues: Option<TicketId>,
 }
 
-impl<'a> NewTicket<'a> {
+impl NewTicket {
     /// A ticket with nothing but the essentials.
-    pub fn basic(
-        id: TicketId,
-        subject: &'a str,
-        department: DepartmentId,
-        requester: UserId,
-    ) -> Self {
+    pub fn basic(subject: &str, department: DepartmentId, requester: UserId) -> Self {
         NewTicket {
-            id,
-            subject,
+            id: TicketId::new(),
+            subject: subject.to_string(),
             department,
             requester,
             organisation: None,
-            actor: Some(requester),
             help_topic: None,
             product: None,
             prompt_answers: serde_json::json!([]),
             via: "web",
+            split_from: None,
+            continues: None,
         }
     }
 }
 
-/// Inserts the ticket, its requester as participant and its `created`
-/// history row. Returns the public number.
-pub async fn insert(db: &mut PgConnection, new: NewTicket<'_>) -> sqlx::Result<TicketNumber> {
-    let number: TicketNumber = sqlx::query_scalar(
-        "insert into tickets (id, subject, department_id, requester_id, organisation_id, help_topic_id, \
-             product_id, prompt_answers) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8) returning number",
-    )
+/// Inserts the ticket (which locks it) and its requester as participant.
+pub async fn insert(db: &mut PgConnection, new: &NewTicket) -> sqlx::Result<TicketState> {
+    let state = sqlx::query_as(&format!(
+        "insert into tickets as t (id, subject, department_id, requester_id, organisation_id, help_topic_id, \
+             product_id, prompt_answers, split_from_id) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9) returning {STATE}"
+    ))
     .bind(new.id)
-    .bind(new.subject)
+    .bind(&new.subject)
     .bind(new.department)
     .bind(new.requester)
     .bind(new.organisation)
     .bind(new.help_topic)
     .bind(new.product)
     .bind(&new.prompt_answers)
+    .bind(new.split_from)
     .fetch_one(&mut *db)
     .await?;
     sqlx::query(
@@ -91,168 +142,117 @@ pub async fn insert(db: &mut PgConnection, new: NewTicket<'_>) -> sqlx::Result<T
     .bind(new.via)
     .execute(&mut *db)
     .await?;
-    sqlx::query(
-        "insert into ticket_history (ticket_id, change, to_status, to_department_id, actor_id) \
-         values ($1, 'created', 'open', $2, $3)",
-    )
-    .bind(new.id)
-    .bind(new.department)
-    .bind(new.actor)
-    .execute(&mut *db)
-    .await?;
-    Ok(number)
+    Ok(state)
 }
 
-/// The ticket with this number, if it is within `scope`.
+/// Writes the ticket's changed columns back (commit's first statement).
+pub async fn update(db: impl PgExecutor<'_>, t: &TicketState) -> sqlx::Result<()> {
+    sqlx::query(
+        "update tickets set subject = $2, department_id = $3, assignee_id = $4, status = $5, priority = $6, \
+             last_message_kind = $7, last_activity_at = $8, first_response_at = $9, resolved_at = $10, \
+             closed_at = $11, merged_into_id = $12, split_from_id = $13, version = $14 \
+         where id = $1",
+    )
+    .bind(t.id)
+    .bind(&t.subject)
+    .bind(t.department_id)
+    .bind(t.assignee_id)
+    .bind(t.status)
+    .bind(t.priority)
+    .bind(t.last_message_kind)
+    .bind(t.last_activity_at)
+    .bind(t.first_response_at)
+    .bind(t.resolved_at)
+    .bind(t.closed_at)
+    .bind(t.merged_into_id)
+    .bind(t.split_from_id)
+    .bind(t.version)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// A ticket's own columns by id (no lock, no access rule: mail and jobs).
+pub async fn state(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<Option<TicketState>> {
+    sqlx::query_as(&format!("select {STATE} from tickets t where t.id = $1"))
+        .bind(id)
+        .fetch_optional(db)
+        .await
+}
+
+/// The ticket with this number, if it is within `scope` (no lock).
 pub async fn find_visible(
     db: impl PgExecutor<'_>,
     scope: Scope,
     number: TicketNumber,
-) -> sqlx::Result<Option<TicketRow>> {
+) -> sqlx::Result<Option<TicketState>> {
     let mut qb =
-        QueryBuilder::<Postgres>::new(format!("select {COLUMNS} from tickets t where t.number = "));
+        QueryBuilder::<Postgres>::new(format!("select {STATE} from tickets t where t.number = "));
     qb.push_bind(number);
     super::access::push_scope(&mut qb, scope);
     qb.build_query_as().fetch_optional(db).await
 }
 
-/// A keyset cursor: the last row of the previous page.
-#[derive(Debug, Clone, Copy)]
-pub struct Cursor {
-    pub last_activity_at: OffsetDateTime,
-    pub id: TicketId,
+/// What an agent's signature needs to know of a ticket.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct SignatureFacts {
+    pub signature: String,
+    pub department_name: String,
+    pub customer_name: String,
 }
 
-/// One page of the tickets within `scope`, latest activity first.
-pub async fn list_visible(
-    db: impl PgExecutor<'_>,
-    scope: Scope,
-    after: Option<Cursor>,
-    limit: i64,
-) -> sqlx::Result<Vec<TicketRow>> {
-    let mut qb =
-        QueryBuilder::<Postgres>::new(format!("select {COLUMNS} from tickets t where true"));
-    super::access::push_scope(&mut qb, scope);
-    if let Some(c) = after {
-        qb.push(" and (t.last_activity_at, t.id) < (")
-            .push_bind(c.last_activity_at)
-            .push(", ")
-            .push_bind(c.id)
-            .push(")");
-    }
-    qb.push(" order by t.last_activity_at desc, t.id desc limit ")
-        .push_bind(limit);
-    qb.build_query_as().fetch_all(db).await
-}
-
-/// Closes resolved tickets whose resolution is older than `days`, with a
-/// history row each; safe to run on several nodes at once.
-pub async fn auto_close(db: impl PgExecutor<'_>, days: u32) -> sqlx::Result<Vec<TicketId>> {
-    sqlx::query_scalar(
-        "with due as ( \
-             select id from tickets \
-             where status = 'resolved' and resolved_at < now() - make_interval(days => $1) \
-             order by resolved_at limit 500 for update skip locked), \
-         closed as ( \
-             update tickets t set status = 'closed', closed_at = now(), version = version + 1 \
-             from due where t.id = due.id returning t.id), \
-         history as ( \
-             insert into ticket_history (ticket_id, change, from_status, to_status) \
-             select id, 'status', 'resolved', 'closed' from closed) \
-         select id from closed",
+/// The signature template of the ticket's department and the names it fills in.
+pub async fn signature_facts(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<SignatureFacts> {
+    sqlx::query_as(
+        "select d.signature, d.name as department_name, u.name as customer_name from tickets t \
+         join departments d on d.id = t.department_id join users u on u.id = t.requester_id where t.id = $1",
     )
-    .bind(days as i32)
-    .fetch_all(db)
+    .bind(id)
+    .fetch_one(db)
     .await
 }
 
-/// Sets the status and the timestamps that go with it (tests and later issues).
-pub async fn set_status(
+/// The name of `user` and of ticket `number`'s department, for a refusal
+/// that names both.
+pub async fn names_for_refusal(
     db: impl PgExecutor<'_>,
-    id: TicketId,
-    status: Status,
-    at: OffsetDateTime,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update tickets set status = $2, version = version + 1, \
-             resolved_at = case when $2 = 'resolved' then $3 else resolved_at end, \
-             closed_at = case when $2 = 'closed' then $3 else closed_at end \
-         where id = $1",
+    number: TicketNumber,
+    user: UserId,
+) -> sqlx::Result<(String, String)> {
+    sqlx::query_as(
+        "select coalesce((select name from users where id = $2), ''), \
+                coalesce((select d.name from tickets t join departments d on d.id = t.department_id \
+                          where t.number = $1), '')",
     )
-    .bind(id)
-    .bind(status)
-    .bind(at)
-    .execute(db)
-    .await?;
-    Ok(())
+    .bind(number)
+    .bind(user)
+    .fetch_one(db)
+    .await
 }
 
-/// Updates a ticket after a message: activity time, who wrote last, the new
-/// status and the timestamps that go with it, the first response.
-pub async fn after_message(
-    db: impl PgExecutor<'_>,
-    id: TicketId,
-    kind: crate::domain::messages::Kind,
-    status: Status,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update tickets set last_activity_at = now(), version = version + 1, \
-             last_message_kind = case when $2 in ('customer', 'agent') then $2 else last_message_kind end, \
-             first_response_at = case when $2 = 'agent' then coalesce(first_response_at, now()) \
-                                      else first_response_at end, \
-             status = $3, \
-             resolved_at = case when $3 = 'resolved' then coalesce(resolved_at, now()) \
-                                when $3 in ('open', 'pending') then null else resolved_at end, \
-             closed_at = case when $3 = 'closed' then coalesce(closed_at, now()) else null end \
-         where id = $1",
-    )
-    .bind(id)
-    .bind(kind)
-    .bind(status)
-    .execute(db)
-    .await?;
-    Ok(())
+/// The public number of a ticket.
+pub async fn number_of(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<Option<TicketNumber>> {
+    sqlx::query_scalar("select number from tickets where id = $1")
+        .bind(id)
+        .fetch_optional(db)
+        .await
 }
 
-/// Sets a new status (no message) with its timestamps.
-pub async fn change_status(
+/// Resolved tickets whose resolution is older than `days`: the auto-close
+/// job closes each through the write path.
+pub async fn due_for_auto_close(
     db: impl PgExecutor<'_>,
-    id: TicketId,
-    status: Status,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "update tickets set status = $2, version = version + 1, last_activity_at = now(), \
-             resolved_at = case when $2 = 'resolved' then coalesce(resolved_at, now()) \
-                                when $2 in ('open', 'pending') then null else resolved_at end, \
-             closed_at = case when $2 = 'closed' then coalesce(closed_at, now()) else null end \
-         where id = $1",
+    days: u32,
+    limit: i64,
+) -> sqlx::Result<Vec<TicketId>> {
+    sqlx::query_scalar(
+        "select id from tickets where status = 'resolved' \
+           and resolved_at < now() - make_interval(days => $1) order by resolved_at limit $2",
     )
-    .bind(id)
-    .bind(status)
-    .execute(db)
-    .await?;
-    Ok(())
-}
-
-/// Records a status change in the history.
-pub async fn status_history(
-    db: impl PgExecutor<'_>,
-    id: TicketId,
-    from: Status,
-    to: Status,
-    actor: Option<UserId>,
-) -> sqlx::Result<()> {
-    sqlx::query(
-        "insert into ticket_history (ticket_id, change, from_status, to_status, actor_id) \
-         values ($1, 'status', $2, $3, $4)",
-    )
-    .bind(id)
-    .bind(from)
-    .bind(to)
-    .bind(actor)
-    .execute(db)
-    .await?;
-    Ok(())
+    .bind(days as i32)
+    .bind(limit)
+    .fetch_all(db)
+    .await
 }
 
 /// Links two tickets (both directions are found through `ticket_links_other`).
@@ -276,70 +276,66 @@ pub async fn link(
     Ok(())
 }
 
-/// A ticket with what its page shows above the conversation.
-#[derive(Debug, Clone, sqlx::FromRow)]
-pub struct TicketDetail {
-    pub id: TicketId,
-    pub number: TicketNumber,
-    pub subject: String,
-    pub status: Status,
-    pub department_id: DepartmentId,
-    pub department_name: String,
-    pub requester_id: UserId,
-    pub requester_name: String,
-    pub product_name: Option<String>,
-    pub prompt_answers: serde_json::Value,
-    pub assignee_id: Option<UserId>,
-    pub assignee_name: Option<String>,
-    pub requester_email: String,
-    pub priority: crate::domain::priority::Priority,
-    pub merged_into: Option<TicketNumber>,
-    pub signature: String,
-    pub created_at: OffsetDateTime,
-    pub resolved_at: Option<OffsetDateTime>,
-    pub closed_at: Option<OffsetDateTime>,
-    pub version: i32,
-}
-
-impl TicketDetail {
-    /// The answers to the help topic's prompts, as (label, value) in the
-    /// order asked.
-    pub fn answers(&self) -> Vec<(String, String)> {
-        self.prompt_answers
-            .as_array()
-            .map(|a| {
-                a.iter()
-                    .map(|v| {
-                        let field = |k: &str| v[k].as_str().unwrap_or("").to_string();
-                        (field("label"), field("value"))
-                    })
-                    .collect()
-            })
-            .unwrap_or_default()
-    }
-}
-
-const DETAIL: &str = "select t.id, t.number, t.subject, t.status, t.department_id, d.name as department_name, \
-                t.requester_id, u.name as requester_name, p.name as product_name, t.prompt_answers, \
-                t.assignee_id, au.name as assignee_name, re.email as requester_email, t.priority, \
-                mt.number as merged_into, d.signature, t.created_at, t.resolved_at, t.closed_at, t.version \
-         from tickets t join departments d on d.id = t.department_id \
-         join users u on u.id = t.requester_id \
-         join user_emails re on re.user_id = u.id and re.is_primary \
-         left join users au on au.id = t.assignee_id \
-         left join tickets mt on mt.id = t.merged_into_id \
-         left join products p on p.id = t.product_id ";
-
-/// The ticket's page header, if it is within `scope`.
-pub async fn detail(
+/// Adds a participant (a Cc from mail, the people of a merged ticket).
+pub async fn add_participant(
     db: impl PgExecutor<'_>,
-    scope: Scope,
-    number: TicketNumber,
-) -> sqlx::Result<Option<TicketDetail>> {
-    let mut qb = QueryBuilder::<Postgres>::new(format!("{DETAIL} where t.number = "));
-    qb.push_bind(number);
-    super::access::push_scope(&mut qb, scope);
-    qb.build_query_as().fetch_optional(db).await
+    ticket: TicketId,
+    user: UserId,
+    via: &str,
+    portal_access: bool,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into ticket_participants (ticket_id, user_id, role, joined_via, portal_access) \
+         values ($1, $2, 'cc', $3::participant_via, $4) on conflict do nothing",
+    )
+    .bind(ticket)
+    .bind(user)
+    .bind(via)
+    .bind(portal_access)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves every message, file and participant of `source` into `target`.
+pub async fn move_all(db: &mut PgConnection, source: TicketId, target: TicketId) -> sqlx::Result<()> {
+    sqlx::query(
+        "with m as (update messages set ticket_id = $2 where ticket_id = $1), \
+              a as (update attachments set ticket_id = $2 where ticket_id = $1) \
+         insert into ticket_participants (ticket_id, user_id, role, joined_via, portal_access) \
+         select $2, user_id, 'cc', joined_via, portal_access from ticket_participants where ticket_id = $1 \
+         on conflict (ticket_id, user_id) do nothing",
+    )
+    .bind(source)
+    .bind(target)
+    .execute(db)
+    .await?;
+    Ok(())
+}
+
+/// Moves one message with its files from `source` into `target`; false
+/// when the message is not on `source`.
+pub async fn move_message(
+    db: &mut PgConnection,
+    source: TicketId,
+    message: crate::domain::ids::MessageId,
+    target: TicketId,
+) -> sqlx::Result<bool> {
+    let moved = sqlx::query("update messages set ticket_id = $3 where id = $2 and ticket_id = $1")
+        .bind(source)
+        .bind(message)
+        .bind(target)
+        .execute(&mut *db)
+        .await?;
+    if moved.rows_affected() != 1 {
+        return Ok(false);
+    }
+    sqlx::query("update attachments set ticket_id = $2 where message_id = $1")
+        .bind(message)
+        .bind(target)
+        .execute(db)
+        .await?;
+    Ok(true)
 }
 
 /// One row of a customer's ticket list.
@@ -450,24 +446,4 @@ pub async fn continuations(
         out.into_iter().map(|r| r.1).collect(),
         inc.into_iter().map(|r| r.1).collect(),
     ))
-}
-
-/// Marks activity without changing anything else (internal notes).
-pub async fn touch(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<()> {
-    sqlx::query("update tickets set last_activity_at = now(), version = version + 1 where id = $1")
-        .bind(id)
-        .execute(db)
-        .await?;
-    Ok(())
-}
-
-/// The ticket with this id (mail and jobs; no access rule: not for pages).
-pub async fn detail_by_id(
-    db: impl PgExecutor<'_>,
-    id: TicketId,
-) -> sqlx::Result<Option<TicketDetail>> {
-    sqlx::query_as(&format!("{DETAIL} where t.id = $1"))
-        .bind(id)
-        .fetch_optional(db)
-        .await
 }

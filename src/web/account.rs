@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::context::{PageCtx, SESSION_COOKIE, build_cookie};
 use super::error::WebError;
 use super::extract::SignedIn;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::ids::SessionId;
 use crate::service::{self, FieldErrors, accounts};
 

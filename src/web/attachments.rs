@@ -13,13 +13,14 @@ use tokio_util::io::ReaderStream;
 
 use super::context::Visitor;
 use super::error::WebError;
-use super::portal::access::link_token;
-use crate::app::AppState;
+use super::portal::access::link_holder;
+use crate::state::AppState;
 use crate::domain::ids::{AttachmentId, MessageId};
 use crate::domain::uploads::shown_inline;
 use crate::i18n::Formatter;
 use crate::service;
 use crate::store::attachments::AttachmentRow;
+use crate::store::ticket_views::FileRef;
 
 /// One attachment on a conversation page: a link that shows safe images
 /// and downloads everything else.
@@ -44,6 +45,19 @@ pub fn chips(files: &[AttachmentRow], message: MessageId, fmt: &Formatter) -> Ve
         .collect()
 }
 
+/// The chips of one message's files, as the read model lists them.
+pub fn chips_of(files: &[FileRef], fmt: &Formatter) -> Vec<Chip> {
+    files
+        .iter()
+        .map(|f| Chip {
+            id: f.id.to_string(),
+            filename: f.filename.clone(),
+            size: fmt.bytes(f.size as u64),
+            is_image: shown_inline(&f.content_type),
+        })
+        .collect()
+}
+
 pub fn routes() -> Router<AppState> {
     Router::new().route("/attachments/{id}", get(download))
 }
@@ -55,14 +69,12 @@ async fn find(
     id: AttachmentId,
 ) -> Result<AttachmentRow, WebError> {
     if let Some(v) = visitor
-        && let Ok(row) = service::tickets::attachment(&app.db, &v.viewer(), id).await
+        && let Ok(row) = service::tickets::portal::attachment(&app.db, &v.viewer(), id).await
     {
         return Ok(row);
     }
-    if let Some(token) = link_token(headers)
-        && let Some((user, ticket)) =
-            service::links::holder(&app.db, &app.secrets.session_key, &token).await?
-        && let Ok(row) = service::tickets::attachment(&app.db, &user.viewer(), id).await
+    if let Some((user, ticket)) = link_holder(app, headers).await?
+        && let Ok(row) = service::tickets::portal::attachment(&app.db, &user.viewer(), id).await
         && row.ticket_number == ticket
     {
         return Ok(row);

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use super::context::{LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, Visitor, build_cookie};
 use super::error::WebError;
 use super::extract::safe_next;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::ids::UserId;
 use crate::i18n::Locale;
 use crate::service::{self, FieldErrors, accounts};
@@ -144,7 +144,7 @@ async fn logout(
     visitor: Option<axum::Extension<Visitor>>,
 ) -> Result<Response, WebError> {
     if let Some(axum::Extension(v)) = visitor {
-        service::sessions::end(&app.db, v.session_id).await?;
+        service::sessions::end(&app.db, v.user.id, v.session_id).await?;
     }
     let cookie = build_cookie(
         SESSION_COOKIE,

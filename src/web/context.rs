@@ -18,7 +18,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 
 use super::error::{ErrorMarker, ErrorPage};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::access::Viewer;
 use crate::domain::ids::SessionId;
 use crate::domain::users::Role;

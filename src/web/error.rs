@@ -33,7 +33,7 @@ impl From<service::Error> for WebError {
         match err {
             service::Error::NotFound => WebError::NotFound,
             service::Error::Forbidden => WebError::Forbidden,
-            service::Error::Conflict(what) => WebError::Conflict(what),
+            service::Error::Conflict(what) => WebError::Conflict(what.as_str()),
             service::Error::Throttled => WebError::Throttled,
             // Forms handle their own errors; one that gets here is a bug in
             // the form, not a server failure.

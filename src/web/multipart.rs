@@ -8,7 +8,7 @@ use futures_util::TryStreamExt;
 use tokio_util::io::StreamReader;
 
 use super::error::WebError;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service::FieldErrors;
 use crate::service::uploads::{Receiver, Upload};
 

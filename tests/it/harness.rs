@@ -3,7 +3,7 @@
 
 use std::net::SocketAddr;
 
-use bilet::app::AppState;
+use bilet::state::AppState;
 use bilet::config::Config;
 use bilet::secrets::Secrets;
 use reqwest::cookie::{CookieStore, Jar};

@@ -6,7 +6,7 @@ use bilet::domain::access::AccessLevel::Reply;
 use bilet::domain::ids::TicketNumber;
 use bilet::domain::status::Status;
 use bilet::domain::users::Role;
-use bilet::service::inbound::{self, Envelope};
+use bilet::service::mail::{self, Envelope};
 use bilet::service::{mailboxes, outbox};
 use bilet::store;
 use mail_parser::MimeHeaders;
@@ -1060,9 +1060,7 @@ async fn relays_staff_spam_and_broken_mail_are_handled(db: PgPool) {
     helpdesk(&app, &db, false).await;
     // A website form sends as noreply@ with the customer in Reply-To.
     sqlx::query("insert into settings (key, value) values ('relay_addresses', '[\"noreply@site.example\"]')").execute(&db).await.expect("relay");
-    app.state
-        .settings
-        .reload(&app.state.db, &app.state.config)
+    bilet::service::settings::reload(&app.state.settings, &app.state.db, &app.state.config)
         .await
         .expect("reload");
     let customer = address("form-user", "example.com");
@@ -1338,7 +1336,7 @@ async fn a_failing_mail_is_quarantined_and_retried_without_stopping_the_rest(db:
     // After the limit is raised (here: a retry with the limit lifted), it goes through.
     let mut raised = (*app.state.config).clone();
     raised.mail.max_mail_bytes = 1 << 20;
-    let app2 = bilet::app::AppState::new(
+    let app2 = bilet::state::AppState::new(
         db.clone(),
         raised,
         bilet::secrets::Secrets::for_tests(),

@@ -95,10 +95,10 @@ pub async fn helpdesk(app: &TestApp, db: &PgPool, import_existing: bool) -> (Uui
     fixtures::department(db, "tech").await;
     fixtures::department(db, "billing").await;
     let support = address("support", "help.test");
-    let id = bilet::service::mailboxes::add(
+    let id = bilet::service::mail::mailboxes::add(
         &app.state,
         None,
-        bilet::service::mailboxes::MailboxInput {
+        bilet::service::mail::mailboxes::MailboxInput {
             name: support.clone(),
             imap_host: "127.0.0.1".into(),
             imap_port: imap_port(),

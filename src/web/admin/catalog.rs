@@ -12,7 +12,7 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::saved;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::placeholders::KNOWN;
 use crate::service::catalog::{self, CannedInput, TopicInput};
 use crate::service::{self, FieldErrors};

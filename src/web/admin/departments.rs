@@ -11,7 +11,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::saved;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::placeholders::KNOWN;
 use crate::service::{self, FieldErrors};
 use crate::store::departments::{DepartmentEdit, DepartmentRow};

@@ -15,8 +15,9 @@ use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use super::saved;
-use crate::app::AppState;
-use crate::service::{self, FieldErrors, mailboxes};
+use crate::state::AppState;
+use crate::service::mail::mailboxes;
+use crate::service::{self, FieldErrors};
 use crate::store;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
@@ -261,7 +262,7 @@ async fn add_rule(
     AdminUser(admin): AdminUser,
     Form(form): Form<RuleForm>,
 ) -> Result<Response, WebError> {
-    service::mailboxes::add_rule(
+    service::mail::mailboxes::add_rule(
         &app.db,
         admin.user.id,
         &form.kind,
@@ -279,7 +280,7 @@ async fn delete_rule(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
-    service::mailboxes::delete_rule(&app.db, admin.user.id, id).await?;
+    service::mail::mailboxes::delete_rule(&app.db, admin.user.id, id).await?;
     Ok(saved("/admin/mailboxes").into_response())
 }
 
@@ -329,7 +330,7 @@ async fn retry(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
-    service::inbound::retry(&app, id, false).await?;
+    service::mail::retry(&app, id, false).await?;
     Ok(saved("/admin/mail").into_response())
 }
 
@@ -340,7 +341,7 @@ async fn release(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
-    service::inbound::retry(&app, id, true).await?;
+    service::mail::retry(&app, id, true).await?;
     Ok(saved("/admin/mail").into_response())
 }
 
@@ -351,7 +352,7 @@ async fn raw(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
-    let row = service::inbound::raw_for(&app, &admin.viewer(), id).await?;
+    let row = service::mail::raw_for(&app, &admin.viewer(), id).await?;
     raw_response(&app, &row.blob_sha256, id).await
 }
 

@@ -17,7 +17,7 @@ use axum::routing::get;
 use super::context::PageCtx;
 use super::error::WebError;
 use super::extract::AdminUser;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service;
 
 pub fn routes() -> Router<AppState> {

@@ -10,7 +10,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::saved;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service::settings::Settings;
 use crate::service::{self, FieldErrors};
 use crate::store;

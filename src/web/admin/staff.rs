@@ -10,7 +10,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::saved;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::users::Role;

@@ -15,12 +15,13 @@ use serde::Deserialize;
 use super::context::{PageCtx, Visitor};
 use super::error::WebError;
 use super::extract::StaffUser;
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::ids::{DepartmentId, TicketNumber, UserId};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
 use crate::domain::queue::{Assignee, Builtin, Filter, Sort};
 use crate::domain::status::Status;
+use crate::service::tickets::bulk::{BulkOp, Refusal};
 use crate::service::{self, workspaces::Workspace};
 use crate::store::queue::{Cursor, QueueRow};
 
@@ -245,6 +246,8 @@ pub struct AgentHomePage {
     departments: Vec<(String, String)>,
     agents: Vec<(String, String)>,
     sound: bool,
+    /// What the last bulk action did, line by line.
+    bulk: Vec<String>,
 }
 
 /// templates/agent/queue.html: the list alone, for live refreshes.
@@ -335,7 +338,16 @@ async fn home(
     page: PageCtx,
     Query(q): Query<QueueQuery>,
 ) -> Result<AgentHomePage, WebError> {
-    let queue = load_queue(&app, &visitor, &page, &q).await?;
+    home_page(&app, &visitor, page, q).await
+}
+
+async fn home_page(
+    app: &AppState,
+    visitor: &Visitor,
+    page: PageCtx,
+    q: QueueQuery,
+) -> Result<AgentHomePage, WebError> {
+    let queue = load_queue(app, visitor, &page, &q).await?;
     let departments = service::departments::list(&app.db)
         .await?
         .into_iter()
@@ -359,6 +371,7 @@ async fn home(
         q,
         departments,
         agents,
+        bulk: Vec::new(),
     })
 }
 
@@ -452,13 +465,44 @@ async fn move_workspace(
     Ok(Redirect::to(&format!("/agent?ws={id}")))
 }
 
+/// What a bulk action says about one refused ticket.
+fn refusal_text(page: &PageCtx, number: TicketNumber, r: &Refusal) -> String {
+    let why = match r {
+        Refusal::NotFound => page.t("bulk-refused-not-found"),
+        Refusal::Forbidden => page.t("bulk-refused-forbidden"),
+        Refusal::Stale => page.t("bulk-refused-stale"),
+        Refusal::Unchanged => page.t("bulk-refused-unchanged"),
+        Refusal::AssigneeElsewhere {
+            assignee,
+            department,
+        } => page.t2(
+            "bulk-refused-assignee",
+            "name",
+            assignee,
+            "department",
+            department,
+        ),
+        Refusal::Other(key) => {
+            let key = format!("notice-{}", key.trim_start_matches("error-"));
+            if page.locale.has(&key) {
+                page.t(&key)
+            } else {
+                page.t("bulk-refused-other")
+            }
+        }
+    };
+    format!("#{number}: {why}")
+}
+
 /// POST /agent/bulk: the same action on every selected ticket, each through
-/// the same checks as on its own page; tickets out of reach are skipped.
+/// the same checks as on its own page, at the version its row showed. The
+/// queue comes back with exactly what happened ("3 of 4 changed; #1004: …").
 async fn bulk(
     State(app): State<AppState>,
     StaffUser(visitor): StaffUser,
+    page: PageCtx,
     body: String,
-) -> Result<Redirect, WebError> {
+) -> Result<AgentHomePage, WebError> {
     let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
         .into_owned()
         .collect();
@@ -469,60 +513,52 @@ async fn bulk(
             .map_or("", |(_, v)| v.as_str())
             .to_string()
     };
-    let numbers: Vec<TicketNumber> = pairs
+    // Each box carries "number:version" (a bare number: the current version).
+    let tickets: Vec<(TicketNumber, Option<i32>)> = pairs
         .iter()
         .filter(|(k, _)| k == "ticket")
-        .filter_map(|(_, v)| v.parse().ok())
+        .filter_map(|(_, v)| {
+            let (n, version) = v.split_once(':').unwrap_or((v, ""));
+            Some((n.parse().ok()?, version.parse().ok()))
+        })
         .collect();
+    let back = super::extract::safe_next(Some(&get("back"))).unwrap_or_else(|| "/agent".into());
+    let q: QueueQuery = back
+        .split_once('?')
+        .map(|(_, q)| serde_urlencoded::from_str(q).unwrap_or_default())
+        .unwrap_or_default();
     let op = get("op");
     let (action, value) = op.split_once(':').unwrap_or((op.as_str(), ""));
-    let back = super::extract::safe_next(Some(&get("back"))).unwrap_or_else(|| "/agent".into());
-    let mut done = 0;
-    for number in numbers {
-        let version = match service::agent_tickets::ticket_for(
-            &app,
-            &visitor.user,
-            number,
-            crate::domain::access::AccessLevel::Read,
-        )
-        .await
-        {
-            Ok(t) => t.version,
-            Err(_) => continue,
-        };
-        let result = match action {
-            "assign" => {
-                let to = match value {
-                    "" => None,
-                    "me" => Some(visitor.user.id),
-                    other => other.parse().ok(),
-                };
-                service::agent_tickets::assign(&app, &visitor.user, number, version, to).await
-            }
-            "status" => match value.parse::<Status>() {
-                Ok(s) => {
-                    service::agent_tickets::set_status(&app, &visitor.user, number, version, s)
-                        .await
-                }
-                Err(()) => continue,
-            },
-            "transfer" => match value.parse::<DepartmentId>() {
-                Ok(d) => {
-                    service::agent_tickets::transfer(&app, &visitor.user, number, version, d, "")
-                        .await
-                }
-                Err(_) => continue,
-            },
-            _ => continue,
-        };
-        if result.is_ok() {
-            done += 1;
+    let op = match action {
+        "assign" => match value {
+            "" => Some(BulkOp::Assign(None)),
+            "me" => Some(BulkOp::Assign(Some(visitor.user.id))),
+            other => other.parse().ok().map(|u| BulkOp::Assign(Some(u))),
+        },
+        "status" => value.parse::<Status>().ok().map(BulkOp::Status),
+        "transfer" => value.parse::<DepartmentId>().ok().map(BulkOp::Transfer),
+        _ => None,
+    };
+    let lines = match (op, tickets.is_empty()) {
+        (_, true) => vec![page.t("bulk-select-first")],
+        (None, false) => vec![page.t("bulk-choose-action")],
+        (Some(op), false) => {
+            let done = service::tickets::bulk::apply(&app, &visitor.user, &tickets, op).await?;
+            let summary = page.locale.t_with(
+                "bulk-summary",
+                &[
+                    ("done", crate::i18n::Arg::Num(done.changed as i64)),
+                    ("total", crate::i18n::Arg::Num(done.total as i64)),
+                ],
+            );
+            let mut lines = vec![summary];
+            lines.extend(done.refused.iter().map(|(n, r)| refusal_text(&page, *n, r)));
+            lines
         }
-    }
-    let sep = if back.contains('?') { '&' } else { '?' };
-    Ok(Redirect::to(&format!(
-        "{back}{sep}notice=bulk-done&done={done}"
-    )))
+    };
+    let mut home = home_page(&app, &visitor, page, q).await?;
+    home.bulk = lines;
+    Ok(home)
 }
 
 impl Visitor {

@@ -12,18 +12,22 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::{DepartmentId, MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
 use crate::domain::status::Status;
-use crate::service::agent_tickets::{self as work, OnBehalf};
+use crate::service::tickets::agent::{self as work, OnBehalf};
+use crate::service::tickets::view::TicketView;
+use crate::service::Conflict;
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
-use crate::store;
+use crate::domain::access::works_in;
+use crate::store::history::HistoryRow;
+use crate::store::ticket_views::MessageRow;
 use crate::store::users::UserRow;
-use crate::web::attachments::{Chip, chips};
+use crate::web::attachments::{Chip, chips_of};
 use crate::web::context::{PageCtx, Visitor};
 use crate::web::error::WebError;
 use crate::web::extract::{StaffUser, ticket_number};
@@ -131,7 +135,7 @@ pub struct StagedView {
     size: String,
 }
 
-fn event_text(page: &PageCtx, h: &store::ticket_changes::HistoryRow) -> String {
+fn event_text(page: &PageCtx, h: &HistoryRow) -> String {
     let actor = h.actor_name.clone().unwrap_or_else(|| page.t("someone"));
     let status = |s: Option<Status>| {
         s.map(|s| page.t(&format!("status-{}", s.as_str())))
@@ -185,18 +189,11 @@ fn event_text(page: &PageCtx, h: &store::ticket_changes::HistoryRow) -> String {
     }
 }
 
-async fn timeline(
-    app: &AppState,
-    agent: &UserRow,
+fn timeline(
     page: &PageCtx,
-    t: &store::tickets::TicketDetail,
-) -> Result<Vec<Entry>, WebError> {
-    let viewer = agent.viewer();
-    let s = crate::domain::access::scope(&viewer, AccessLevel::Read);
-    let messages = store::messages::list_for_ticket(&app.db, s, t.id).await?;
-    let files = store::attachments::list_for_ticket(&app.db, s, t.id).await?;
-    let history = store::ticket_changes::history(&app.db, t.id).await?;
-    let deliveries = store::outbox::deliveries(&app.db, t.id).await?;
+    messages: Vec<MessageRow>,
+    history: &[HistoryRow],
+) -> Vec<Entry> {
     let now = time::OffsetDateTime::now_utc();
     let iso = |at: time::OffsetDateTime| {
         at.format(&time::format_description::well_known::Rfc3339)
@@ -223,24 +220,25 @@ async fn timeline(
                 note: m.threading_note.clone().unwrap_or_default(),
                 raw: m.raw_mail_id.map(|r| r.to_string()),
                 html: m.body_html.clone(),
-                deliveries: deliveries
+                deliveries: m
+                    .deliveries
+                    .0
                     .iter()
-                    .filter(|(message, ..)| *message == m.id)
-                    .map(|(_, address, state, error)| {
+                    .map(|d| {
                         (
-                            address.clone(),
-                            page.t(&format!("delivery-{state}")),
-                            error.clone().unwrap_or_default(),
+                            d.address.clone(),
+                            page.t(&format!("delivery-{}", d.state)),
+                            d.error.clone().unwrap_or_default(),
                         )
                     })
                     .collect(),
-                files: chips(&files, m.id, &page.fmt),
+                files: chips_of(&m.files.0, &page.fmt),
                 text: String::new(),
             };
             (m.created_at, entry)
         })
         .collect();
-    for h in &history {
+    for h in history {
         entries.push((
             h.at,
             Entry {
@@ -263,39 +261,47 @@ async fn timeline(
     }
     // Stable: a message and the event it caused keep their order.
     entries.sort_by_key(|(at, _)| *at);
-    Ok(entries.into_iter().map(|(_, e)| e).collect())
+    entries.into_iter().map(|(_, e)| e).collect()
 }
 
+/// The ticket page from the read model: the view (3 statements) and the
+/// workbench (1), whatever the ticket's length.
 async fn ticket_page(
     app: &AppState,
     visitor: &Visitor,
     page: PageCtx,
-    number: TicketNumber,
+    view: TicketView,
 ) -> Result<AgentTicketPage, WebError> {
     let agent = &visitor.user;
-    let t = work::ticket_for(app, agent, number, AccessLevel::Read).await?;
-    let level = store::ticket_changes::level_of(&app.db, agent.id, t.department_id).await?;
-    let entries = timeline(app, agent, &page, &t).await?;
-    let links = store::ticket_changes::links(&app.db, t.id)
-        .await?
-        .into_iter()
-        .map(|(kind, outgoing, n)| {
+    let t = view.ticket;
+    let bench = service::tickets::view::workbench(&app.db, t.department_id).await?;
+    let entries = timeline(&page, view.messages, &view.history);
+    let links = t
+        .links
+        .0
+        .iter()
+        .map(|l| {
             (
                 page.t(&format!(
-                    "link-{kind}-{}",
-                    if outgoing { "out" } else { "in" }
+                    "link-{}-{}",
+                    l.kind,
+                    if l.outgoing { "out" } else { "in" }
                 )),
-                n.to_string(),
+                l.number.to_string(),
             )
         })
         .collect();
-    let canned: Vec<CannedView> = store::canned::for_department(&app.db, t.department_id)
-        .await?
-        .into_iter()
-        .map(|c| CannedView {
-            id: c.id.to_string(),
-            title: c.title,
-            body: work::fill(&c.body, &t, agent),
+    let fill = |template: &str| {
+        work::fill(template, t.number, &t.department_name, &t.requester_name, agent)
+    };
+    let canned: Vec<CannedView> = bench
+        .canned
+        .0
+        .iter()
+        .map(|(id, title, body)| CannedView {
+            id: id.to_string(),
+            title: title.clone(),
+            body: fill(body),
         })
         .collect();
     let canned_json = serde_json::to_string(
@@ -308,18 +314,9 @@ async fn ticket_page(
     // Inside <script type="application/json"> no "<" may open a tag;
     // \u003c is the same character to JSON.parse.
     .replace('<', "\\u003c");
-    let assignable = store::ticket_changes::assignable(&app.db, t.department_id)
-        .await?
-        .into_iter()
-        .map(|(id, name)| (id.to_string(), name))
-        .collect();
-    let departments = service::departments::list(&app.db)
-        .await?
-        .into_iter()
-        .map(|d| (d.id.to_string(), d.name))
-        .collect();
     let requester_query: String =
         url::form_urlencoded::byte_serialize(t.requester_email.as_bytes()).collect();
+    let answers = t.answers();
     Ok(AgentTicketPage {
         number: t.number.to_string(),
         subject: t.subject.clone(),
@@ -335,17 +332,27 @@ async fn ticket_page(
         assignee_id: t.assignee_id.map(|a| a.to_string()).unwrap_or_default(),
         assignee: t.assignee_name.clone().unwrap_or_default(),
         version: t.version,
-        can_reply: level.is_some_and(|l| l >= AccessLevel::Reply),
-        can_manage: level.is_some_and(|l| l >= AccessLevel::Manage),
+        can_reply: works_in(t.level),
+        can_manage: t.level.is_some_and(|l| l >= AccessLevel::Manage),
         entries,
         links,
-        answers: t.answers(),
+        answers,
         product: t.product_name.clone(),
-        signature: work::signature(&t, agent),
+        signature: fill(&t.signature),
         canned,
         canned_json,
-        assignable,
-        departments,
+        assignable: bench
+            .assignable
+            .0
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
+        departments: bench
+            .departments
+            .0
+            .iter()
+            .map(|(id, name)| (id.to_string(), name.clone()))
+            .collect(),
         reply_body: String::new(),
         note_body: String::new(),
         note_tab: false,
@@ -357,6 +364,10 @@ async fn ticket_page(
     })
 }
 
+async fn load(app: &AppState, visitor: &Visitor, number: TicketNumber) -> Result<TicketView, WebError> {
+    Ok(service::tickets::view::view(&app.db, &visitor.viewer(), number).await?)
+}
+
 /// GET /agent/tickets/{number}. A merged ticket's number leads to the
 /// ticket it was merged into.
 async fn show(
@@ -366,14 +377,14 @@ async fn show(
     Path(number): Path<String>,
 ) -> Result<Response, WebError> {
     let number = ticket_number(&number)?;
-    let t = work::ticket_for(&app, &visitor.user, number, AccessLevel::Read).await?;
-    if let Some(into) = t.merged_into {
+    let view = load(&app, &visitor, number).await?;
+    if let Some(into) = view.ticket.merged_into {
         return Ok(Redirect::to(&format!(
             "/agent/tickets/{into}?notice=merged&from={number}"
         ))
         .into_response());
     }
-    Ok(ticket_page(&app, &visitor, page, number)
+    Ok(ticket_page(&app, &visitor, page, view)
         .await?
         .into_response())
 }
@@ -386,12 +397,12 @@ async fn timeline_fragment(
     Path(number): Path<String>,
 ) -> Result<TimelineFragment, WebError> {
     let number = ticket_number(&number)?;
-    let t = work::ticket_for(&app, &visitor.user, number, AccessLevel::Read).await?;
-    let entries = timeline(&app, &visitor.user, &page, &t).await?;
+    let view = load(&app, &visitor, number).await?;
+    let version = view.ticket.version;
     Ok(TimelineFragment {
+        entries: timeline(&page, view.messages, &view.history),
         page,
-        entries,
-        version: t.version,
+        version,
     })
 }
 
@@ -420,8 +431,10 @@ async fn reply(
     let form = multipart::read(&app, form).await?;
     let body = form.get("body").to_string();
     let version: i32 = form.get("version").parse().unwrap_or(-1);
-    let mut again = ticket_page(&app, &visitor, page.clone(), number).await?;
+    // "Insert" only shows the page again, with the canned text added.
     if form.get("action") == "insert" {
+        let view = load(&app, &visitor, number).await?;
+        let mut again = ticket_page(&app, &visitor, page.clone(), view).await?;
         if let Some(c) = again.canned.iter().find(|c| c.id == form.get("canned")) {
             let sep = if body.trim().is_empty() { "" } else { "\n\n" };
             again.reply_body = format!("{}{sep}{}", body.trim_end(), c.body);
@@ -433,34 +446,30 @@ async fn reply(
     }
     let then = form.get("then").parse::<Status>().ok();
     let mut errors = form.errors.clone();
+    let mut conflict = false;
     if errors.is_empty() {
-        match work::reply(
-            &app,
-            &visitor.user,
-            number,
-            version,
-            &body,
-            &form.uploads,
-            then,
-        )
-        .await
-        {
+        let sent = work::reply(&app, &visitor.user, number, version, &body, &form.uploads, then);
+        match sent.await {
             Ok(()) => {
                 return Ok(
                     Redirect::to(&format!("/agent/tickets/{number}?notice=reply-sent"))
                         .into_response(),
                 );
             }
-            Err(service::Error::Conflict("stale")) => again.conflict = true,
+            Err(service::Error::Conflict(Conflict::Stale)) => conflict = true,
             Err(service::Error::Invalid(e)) => errors = e,
             Err(other) => return Err(other.into()),
         }
     }
+    // Only a refusal renders the page: the text typed is kept.
+    let view = load(&app, &visitor, number).await?;
+    let mut again = ticket_page(&app, &visitor, page.clone(), view).await?;
     again.reply_body = body;
     again.errors = errors;
+    again.conflict = conflict;
     again.staged = staged(&app, &page, &form.uploads);
     Ok((
-        if again.conflict {
+        if conflict {
             StatusCode::CONFLICT
         } else {
             StatusCode::UNPROCESSABLE_ENTITY
@@ -492,12 +501,13 @@ async fn note(
                         .into_response(),
                 );
             }
-            Err(service::Error::Conflict("stale")) => conflict = true,
+            Err(service::Error::Conflict(Conflict::Stale)) => conflict = true,
             Err(service::Error::Invalid(e)) => errors = e,
             Err(other) => return Err(other.into()),
         }
     }
-    let mut again = ticket_page(&app, &visitor, page.clone(), number).await?;
+    let view = load(&app, &visitor, number).await?;
+    let mut again = ticket_page(&app, &visitor, page.clone(), view).await?;
     again.note_body = body;
     again.note_tab = true;
     again.errors = errors;
@@ -522,8 +532,8 @@ fn back(
 ) -> Result<Response, WebError> {
     let notice = match result {
         Ok(()) => done,
-        Err(service::Error::Conflict("stale")) => "stale",
-        Err(service::Error::Conflict(_)) => "nothing-changed",
+        Err(service::Error::Conflict(Conflict::Stale)) => "stale",
+        Err(service::Error::Conflict(c)) => c.as_str(),
         Err(service::Error::Invalid(e)) => {
             e.0.first()
                 .map_or("invalid", |f| f.key.trim_start_matches("error-"))
@@ -606,7 +616,7 @@ async fn transfer(
     let to: DepartmentId = f.value.parse().map_err(|_| WebError::Invalid)?;
     match work::transfer(&app, &v.user, number, f.version, to, &f.note).await {
         // The agent may no longer reach the ticket: back to the queue.
-        Ok(()) => match work::ticket_for(&app, &v.user, number, AccessLevel::Read).await {
+        Ok(()) => match service::tickets::view::find(&app.db, &v.viewer(), number, AccessLevel::Read).await {
             Ok(_) => Ok(
                 Redirect::to(&format!("/agent/tickets/{number}?notice=transferred"))
                     .into_response(),
@@ -675,16 +685,11 @@ async fn reply_departments(
     app: &AppState,
     agent: &UserRow,
 ) -> Result<Vec<(String, String)>, WebError> {
-    let mut out = Vec::new();
-    for d in service::departments::list(&app.db).await? {
-        if store::ticket_changes::level_of(&app.db, agent.id, d.id)
-            .await?
-            .is_some_and(|l| l >= AccessLevel::Reply)
-        {
-            out.push((d.id.to_string(), d.name));
-        }
-    }
-    Ok(out)
+    Ok(service::departments::openable_by(&app.db, agent)
+        .await?
+        .into_iter()
+        .map(|d| (d.id.to_string(), d.name))
+        .collect())
 }
 
 #[derive(Deserialize, Default)]
@@ -767,6 +772,6 @@ async fn raw_mail(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id: uuid::Uuid = id.parse().map_err(|_| WebError::NotFound)?;
-    let row = service::inbound::raw_for(&app, &v.viewer(), id).await?;
+    let row = service::mail::raw_for(&app, &v.viewer(), id).await?;
     crate::web::admin::mail::raw_response(&app, &row.blob_sha256, id).await
 }

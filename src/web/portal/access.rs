@@ -5,7 +5,7 @@
 use axum::http::HeaderMap;
 use cookie::Cookie;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::TicketNumber;
 use crate::domain::users::Role;
@@ -29,6 +29,18 @@ pub fn link_token(headers: &HeaderMap) -> Option<String> {
         .map(|c| c.value().to_string())
 }
 
+/// The user and ticket of the signed link this browser followed, if it is
+/// still valid: the one place where portal pages and downloads check it.
+pub async fn link_holder(
+    app: &AppState,
+    headers: &HeaderMap,
+) -> Result<Option<(UserRow, TicketNumber)>, crate::web::error::WebError> {
+    let Some(token) = link_token(headers) else {
+        return Ok(None);
+    };
+    Ok(service::links::holder(&app.db, &app.secrets.session_key, &token).await?)
+}
+
 /// The customer reading ticket `number`, or why not.
 pub async fn reader(
     app: &AppState,
@@ -41,16 +53,14 @@ pub async fn reader(
         if v.user.role != Role::Customer {
             return Err(Rejection::NotFound);
         }
-        if service::tickets::find(&app.db, &v.viewer(), number, AccessLevel::Read)
+        if service::tickets::view::find(&app.db, &v.viewer(), number, AccessLevel::Read)
             .await
             .is_ok()
         {
             return Ok(v.user.clone());
         }
     }
-    if let Some(token) = link_token(headers)
-        && let Ok(Some((user, ticket))) =
-            service::links::holder(&app.db, &app.secrets.session_key, &token).await
+    if let Ok(Some((user, ticket))) = link_holder(app, headers).await
         && ticket == number
     {
         return Ok(user);

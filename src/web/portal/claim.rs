@@ -11,7 +11,7 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::service::{self, FieldErrors, accounts};
 use crate::web::auth::sign_in;
 use crate::web::context::{PageCtx, RequestCtx};

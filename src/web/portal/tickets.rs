@@ -13,16 +13,17 @@ use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
 use super::access::{LINK_COOKIE, reader};
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::ids::{MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::status::Status;
-use crate::service::tickets::{CustomerTicketInput, ReplyOutcome, TicketView};
+use crate::service::tickets::portal::{CustomerTicketInput, ReplyOutcome};
+use crate::service::tickets::view::TicketView;
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
 use crate::store::catalog::{HelpTopicRow, ProductRow, Prompt};
 use crate::store::users::UserRow;
-use crate::web::attachments::{Chip, chips};
+use crate::web::attachments::{Chip, chips_of};
 use crate::web::context::{PageCtx, RequestCtx, Visitor, build_cookie};
 use crate::web::error::WebError;
 use crate::web::extract::{CustomerUser, Rejection, ticket_number};
@@ -170,7 +171,7 @@ async fn form_for_topic(
     page: PageCtx,
     topic: &str,
 ) -> Result<Option<NewTicketPage>, WebError> {
-    let Some(resolved) = service::tickets::resolve_topic(&app.db, topic).await? else {
+    let Some(resolved) = service::tickets::portal::resolve_topic(&app.db, topic).await? else {
         return Ok(None);
     };
     let name = match &resolved.help_topic {
@@ -249,7 +250,7 @@ async fn create(
         uploads: form.uploads.clone(),
     };
     let mut errors = form.errors.clone();
-    match service::tickets::validate_customer_ticket(&app.db, &input).await {
+    match service::tickets::portal::validate_customer_ticket(&app.db, &input).await {
         Ok(_) => {}
         Err(service::Error::Invalid(more)) => errors.0.extend(more.0),
         Err(other) => return Err(other.into()),
@@ -258,7 +259,7 @@ async fn create(
     if errors.is_empty() {
         if let Ok(add_to) = form.get("add_to").parse::<TicketNumber>() {
             let body = body_with_answers(&input);
-            return match service::tickets::customer_reply(
+            return match service::tickets::portal::customer_reply(
                 &app,
                 &visitor.user,
                 add_to,
@@ -279,10 +280,10 @@ async fn create(
         }
         if form.get("confirm_new").is_empty() {
             similar =
-                service::tickets::find_similar(&app.db, visitor.user.id, &input.subject).await?;
+                service::tickets::portal::find_similar(&app.db, visitor.user.id, &input.subject).await?;
         }
         if similar.is_none() {
-            let number = service::tickets::open_by_customer(&app, &visitor.user, input).await?;
+            let number = service::tickets::portal::open_by_customer(&app, &visitor.user, input).await?;
             return Ok(
                 Redirect::to(&format!("/portal/tickets/{number}?notice=created")).into_response(),
             );
@@ -395,9 +396,10 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default(),
                 body_html: message_html(&m.body_text, &page.t("show-quoted")),
-                attachments: chips(&view.attachments, m.id, &page.fmt),
-                rating: view
+                attachments: chips_of(&m.files.0, &page.fmt),
+                rating: t
                     .ratings
+                    .0
                     .iter()
                     .find(|r| r.message_id == Some(m.id))
                     .map(|r| i64::from(r.stars)),
@@ -412,7 +414,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
         (_, true) => "portal-reply-reopens",
         (_, false) => "portal-reply-new-ticket",
     };
-    let rating = view.ratings.iter().find(|r| r.message_id.is_none());
+    let rating = t.ratings.0.iter().find(|r| r.message_id.is_none());
     let rating_locked = rating.is_some_and(|r| {
         now - r.created_at
             > time::Duration::hours(i64::from(app.config.tickets.rating_change_hours))
@@ -432,8 +434,8 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
         rating: rating.map(|r| (i64::from(r.stars), r.comment.clone())),
         rating_locked,
         rate_replies: app.config.tickets.rate_replies,
-        continued_in: view.continued_in.iter().map(ToString::to_string).collect(),
-        continues: view.continues.iter().map(ToString::to_string).collect(),
+        continued_in: view.continued_in().iter().map(ToString::to_string).collect(),
+        continues: view.continues().iter().map(ToString::to_string).collect(),
         errors: FieldErrors::default(),
         body: String::new(),
         staged: Vec::new(),
@@ -454,7 +456,7 @@ async fn load(
     customer: &UserRow,
     number: TicketNumber,
 ) -> Result<TicketView, WebError> {
-    Ok(service::tickets::view(&app.db, &customer.viewer(), number).await?)
+    Ok(service::tickets::view::view(&app.db, &customer.viewer(), number).await?)
 }
 
 /// GET /portal/tickets/{number}
@@ -510,7 +512,7 @@ async fn reply(
     let body = form.get("body").to_string();
     let mut errors = form.errors.clone();
     if errors.is_empty() {
-        match service::tickets::customer_reply(&app, &customer, number, &body, &form.uploads).await
+        match service::tickets::portal::customer_reply(&app, &customer, number, &body, &form.uploads).await
         {
             Ok(ReplyOutcome::Added { reopened }) => {
                 let notice = if reopened { "reopened" } else { "reply-added" };
@@ -549,7 +551,7 @@ async fn close(
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    match service::tickets::customer_close(&app, &customer, number).await {
+    match service::tickets::portal::customer_close(&app, &customer, number).await {
         Ok(()) | Err(service::Error::Conflict(_)) => {
             Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=closed")).into_response())
         }
@@ -583,7 +585,7 @@ async fn rate(
     };
     let message: Option<MessageId> = form.message.parse().ok();
     let stars: i16 = form.stars.parse().unwrap_or(0);
-    match service::tickets::rate(&app, &customer, number, message, stars, &form.comment).await {
+    match service::tickets::portal::rate(&app, &customer, number, message, stars, &form.comment).await {
         Ok(()) => {
             Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=rated")).into_response())
         }

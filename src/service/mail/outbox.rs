@@ -8,7 +8,7 @@ use lettre::AsyncTransport;
 use lettre::address::Envelope;
 use tokio::io::AsyncReadExt;
 
-use crate::app::AppState;
+use crate::state::AppState;
 use crate::domain::access::Scope;
 use crate::mail::outbound::{self, OutFile};
 use crate::mail::{smtp, verp};
@@ -46,12 +46,14 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
                 store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(mail.attempts)).await?
             }
         }
+        // Not a change of the ticket (no new version): its pages show the
+        // delivery state anew.
         if let Some(ticket) = mail.ticket_id
-            && let Some(t) = store::tickets::detail_by_id(&mut *tx, ticket).await?
+            && let Some(t) = store::tickets::state(&mut *tx, ticket).await?
         {
             crate::events::publish(
                 &mut *tx,
-                &crate::events::Event::TicketChanged {
+                &crate::events::Event::DeliveryChanged {
                     ticket,
                     number: t.number,
                     department: t.department_id,
@@ -73,7 +75,7 @@ async fn server_for(app: &AppState, mail: &ClaimedMail) -> anyhow::Result<Option
     let mut mailbox = mail.mailbox_id;
     if mailbox.is_none()
         && let Some(ticket) = mail.ticket_id
-        && let Some(t) = store::tickets::detail_by_id(&app.db, ticket).await?
+        && let Some(t) = store::tickets::state(&app.db, ticket).await?
     {
         mailbox = store::mailboxes::for_department(&app.db, t.department_id).await?;
     }
@@ -146,7 +148,7 @@ async fn deliver(app: &AppState, mail: &ClaimedMail) -> Result<(), Failure> {
             )));
         }
     };
-    let domain = crate::service::notifications::mail_domain(app);
+    let domain = crate::service::mail::notifications::mail_domain(app);
     let sender = verp::address(&app.secrets.session_key, mail.id, &domain);
     let envelope = match (
         sender.parse(),

@@ -6,9 +6,9 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::inbound::{self, Envelope};
-use super::{Error, FieldErrors, Result};
-use crate::app::AppState;
+use super::intake::{self as inbound, Envelope};
+use crate::service::{Error, FieldErrors, Result};
+use crate::state::AppState;
 use crate::config::TlsMode;
 use crate::domain::email;
 use crate::domain::ids::UserId;

@@ -6,8 +6,8 @@ use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use super::links::{self, TicketLink};
-use crate::app::AppState;
+use crate::service::links::{self, TicketLink};
+use crate::state::AppState;
 use crate::domain::ids::{MessageId, TicketId, TicketNumber};
 use crate::i18n::{Arg, Locale};
 use crate::store;

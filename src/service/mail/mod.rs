@@ -1,0 +1,16 @@
+//! The mail gateway's use cases: taking mail in (intake → threading →
+//! routing → storing, one path for IMAP, `bilet mail ingest` and retries),
+//! the mailboxes it polls, the outbox sender, the mails Bilet writes, and
+//! who may download a raw mail.
+
+pub mod intake;
+pub mod mailboxes;
+pub mod notifications;
+pub mod outbox;
+pub mod raw;
+mod routing;
+mod storing;
+mod threading;
+
+pub use intake::{Envelope, Report, content_hash, ingest, retry, retry_due};
+pub use raw::raw_for;

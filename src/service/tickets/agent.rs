@@ -1,0 +1,401 @@
+//! What agents do to tickets: reply (with the department's signature),
+//! internal notes, status, priority, assignment, transfer, split, merge,
+//! and opening a ticket for a customer. Each is one write through the
+//! write path, which decides access (404 out of reach, 403 below the level
+//! needed) and refuses a form made from an older version of the ticket.
+
+use sqlx::PgConnection;
+
+use super::{Actor, Change, Expect, Post, TicketWrite};
+use crate::domain::access::AccessLevel;
+use crate::domain::email;
+use crate::domain::ids::{DepartmentId, MessageId, TicketNumber, UserId};
+use crate::domain::messages::{Kind, MAX_BODY};
+use crate::domain::placeholders::{self, Values};
+use crate::domain::priority::Priority;
+use crate::domain::status::Status;
+use crate::domain::users::Role;
+use crate::events::{self, Event};
+use crate::service::uploads::Upload;
+use crate::service::{Conflict, Error, FieldErrors, Result};
+use crate::state::AppState;
+use crate::store;
+use crate::store::tickets::{NewTicket, Target};
+use crate::store::users::UserRow;
+
+fn check_body(body: &str, uploads: &[Upload]) -> Result<()> {
+    let mut errors = FieldErrors::default();
+    if body.trim().is_empty() && uploads.is_empty() {
+        errors.add("body", "error-reply-required");
+    } else if body.chars().count() > MAX_BODY {
+        errors.add_n("body", "error-body-too-long", MAX_BODY as i64);
+    }
+    errors.into_result()
+}
+
+/// `template` (a signature or canned response) with the ticket's and the
+/// agent's values in its placeholders.
+pub fn fill(
+    template: &str,
+    number: TicketNumber,
+    department_name: &str,
+    customer_name: &str,
+    agent: &UserRow,
+) -> String {
+    let number = number.to_string();
+    placeholders::render(
+        template,
+        &Values {
+            agent_name: &agent.name,
+            department_name,
+            ticket_number: &number,
+            customer_name,
+        },
+    )
+}
+
+async fn open<'a>(
+    app: &'a AppState,
+    tx: &mut PgConnection,
+    agent: &'a UserRow,
+    number: TicketNumber,
+    need: AccessLevel,
+    version: Option<i32>,
+) -> Result<TicketWrite<'a>> {
+    let expect = version.map_or(Expect::Current, Expect::Version);
+    TicketWrite::open(app, tx, Actor::User(agent), Target::Number(number), need, expect).await
+}
+
+/// An agent's public reply: signature appended, mailed to the requester,
+/// status set ("waiting on customer" unless chosen otherwise). An
+/// unassigned ticket is assigned to the agent who answers it.
+pub async fn reply(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: i32,
+    body: &str,
+    uploads: &[Upload],
+    then: Option<Status>,
+) -> Result<()> {
+    check_body(body, uploads)?;
+    let mut tx = app.db.begin().await?;
+    let mut w = open(app, &mut tx, agent, number, AccessLevel::Reply, Some(version)).await?;
+    let facts = store::tickets::signature_facts(&mut *tx, w.id()).await?;
+    let signature = fill(&facts.signature, number, &facts.department_name, &facts.customer_name, agent);
+    let full = if signature.trim().is_empty() {
+        body.trim_end().to_string()
+    } else {
+        format!("{}\n\n{}", body.trim_end(), signature.trim_end())
+    };
+    let post = Post {
+        then,
+        ..Post::web(Kind::Agent, agent.id, &full, uploads)
+    };
+    w.apply(&mut tx, Change::Message(post)).await?;
+    w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// An internal note: staff only, never mailed, no status change.
+pub async fn note(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: i32,
+    body: &str,
+    uploads: &[Upload],
+) -> Result<()> {
+    check_body(body, uploads)?;
+    let mut tx = app.db.begin().await?;
+    let mut w = open(app, &mut tx, agent, number, AccessLevel::Reply, Some(version)).await?;
+    let post = Post::web(Kind::Note, agent.id, body.trim_end(), uploads);
+    w.apply(&mut tx, Change::Message(post)).await?;
+    w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// One property change on one ticket, at `version` (None: the current one).
+/// Setting a priority or assignee it already has is no change at all.
+pub async fn change(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: Option<i32>,
+    change: Change,
+) -> Result<()> {
+    let need = match &change {
+        Change::Assign(Some(to)) if *to == agent.id => AccessLevel::Reply,
+        other => super::change::needs(other),
+    };
+    let quiet = matches!(change, Change::Priority(_) | Change::Assign(_));
+    let mut tx = app.db.begin().await?;
+    let mut w = open(app, &mut tx, agent, number, need, version).await?;
+    match w.apply(&mut tx, change).await {
+        Ok(_) => {}
+        Err(Error::Conflict(Conflict::Unchanged)) if quiet => return Ok(()),
+        Err(e) => return Err(e),
+    }
+    w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Sets the status directly.
+pub async fn set_status(app: &AppState, agent: &UserRow, n: TicketNumber, v: i32, to: Status) -> Result<()> {
+    change(app, agent, n, Some(v), Change::Status(to)).await
+}
+
+/// Sets the priority.
+pub async fn set_priority(
+    app: &AppState,
+    agent: &UserRow,
+    n: TicketNumber,
+    v: i32,
+    to: Priority,
+) -> Result<()> {
+    change(app, agent, n, Some(v), Change::Priority(to)).await
+}
+
+/// Assigns the ticket (None: nobody). Taking a ticket oneself needs reply
+/// level; assigning someone else needs manage. The assignee must work in
+/// the ticket's department.
+pub async fn assign(
+    app: &AppState,
+    agent: &UserRow,
+    n: TicketNumber,
+    v: i32,
+    to: Option<UserId>,
+) -> Result<()> {
+    change(app, agent, n, Some(v), Change::Assign(to)).await
+}
+
+/// Moves the ticket to another department, with an optional note. Agents
+/// without access there lose it at once.
+pub async fn transfer(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: i32,
+    to: DepartmentId,
+    note: &str,
+) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let mut w = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+    w.apply(&mut tx, Change::Transfer(to)).await?;
+    if !note.trim().is_empty() {
+        let post = Post::web(Kind::Note, agent.id, note.trim(), &[]);
+        w.apply(&mut tx, Change::Message(post)).await?;
+    }
+    w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Moves one message into a new ticket of the same requester and
+/// department, linked both ways. Returns the new number.
+pub async fn split(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    message: MessageId,
+) -> Result<TicketNumber> {
+    let mut tx = app.db.begin().await?;
+    let mut source = open(app, &mut tx, agent, number, AccessLevel::Manage, None).await?;
+    let (subject, kind) = store::messages::subject_and_kind(&mut *tx, source.id(), message)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if store::messages::count_for_ticket(&mut *tx, source.id()).await? < 2 {
+        return Err(Error::Conflict(Conflict::SplitLastMessage));
+    }
+    let t = source.ticket().clone();
+    let subject = subject
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| t.subject.clone());
+    let mut new = TicketWrite::create(
+        app,
+        &mut tx,
+        Actor::User(agent),
+        NewTicket {
+            organisation: t.organisation_id,
+            via: "agent",
+            split_from: Some(t.id),
+            ..NewTicket::basic(&subject, t.department_id, t.requester_id)
+        },
+    )
+    .await?;
+    let into = (new.id(), new.number());
+    source
+        .apply(&mut tx, Change::SplitOut { message, into: into.0, number: into.1 })
+        .await?;
+    new.apply(
+        &mut tx,
+        Change::SplitIn {
+            message,
+            kind,
+            from: t.id,
+            number,
+        },
+    )
+    .await?;
+    source.apply(&mut tx, Change::Link { other: into.0, kind: "split" }).await?;
+    new.apply(&mut tx, Change::Link { other: t.id, kind: "split" }).await?;
+    source.commit(&mut tx).await?;
+    new.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(into.1)
+}
+
+/// Moves every message of this ticket into `into`; this one closes and its
+/// number leads to `into` from then on.
+pub async fn merge(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: i32,
+    into: TicketNumber,
+) -> Result<()> {
+    if number == into {
+        return Err(FieldErrors::one("into", "error-merge-target"));
+    }
+    let bad_target = |e: Error| match e {
+        Error::NotFound | Error::Forbidden | Error::Conflict(Conflict::Merged) => {
+            FieldErrors::one("into", "error-merge-target")
+        }
+        other => other,
+    };
+    let mut tx = app.db.begin().await?;
+    // Both rows are locked in number order, so two opposite merges cannot
+    // deadlock.
+    let (mut source, mut target) = if number < into {
+        let s = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+        let t = open(app, &mut tx, agent, into, AccessLevel::Manage, None)
+            .await
+            .map_err(bad_target)?;
+        (s, t)
+    } else {
+        let t = open(app, &mut tx, agent, into, AccessLevel::Manage, None)
+            .await
+            .map_err(bad_target)?;
+        let s = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+        (s, t)
+    };
+    if target.ticket().merged_into_id.is_some() {
+        return Err(FieldErrors::one("into", "error-merge-target"));
+    }
+    let (tid, sid) = (target.id(), source.id());
+    source
+        .apply(&mut tx, Change::MergeInto { into: tid, number: into })
+        .await?;
+    target
+        .apply(&mut tx, Change::MergedFrom { from: sid, number })
+        .await?;
+    source.commit(&mut tx).await?;
+    target.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// A ticket an agent opens for a customer (a phone call, a chat).
+#[derive(Debug, Clone, Default)]
+pub struct OnBehalf {
+    pub email: String,
+    pub name: String,
+    pub department: Option<DepartmentId>,
+    pub subject: String,
+    pub body: String,
+    pub uploads: Vec<Upload>,
+    /// Mail the customer an acknowledgement as if they had written.
+    pub notify: bool,
+}
+
+/// Opens a ticket in the customer's name; creates the customer (without a
+/// password: they can claim the address later) when the address is new.
+pub async fn open_for_customer(
+    app: &AppState,
+    agent: &UserRow,
+    input: OnBehalf,
+) -> Result<TicketNumber> {
+    let mut errors = FieldErrors::default();
+    let address = email::normalize(&input.email);
+    if address.is_none() {
+        errors.add("email", "error-email-invalid");
+    }
+    let allowed = match input.department {
+        Some(d) => store::access::may_open(&app.db, &agent.viewer(), d).await?,
+        None => false,
+    };
+    if !allowed {
+        errors.add("department", "error-department-unknown");
+    }
+    if input.subject.trim().is_empty() {
+        errors.add("subject", "error-subject-required");
+    }
+    if input.body.trim().is_empty() {
+        errors.add("body", "error-body-required");
+    }
+    errors.into_result()?;
+    let (Some(address), Some(department)) = (address, input.department) else {
+        return Err(Error::NotFound);
+    };
+    let existing = store::users::find_by_email(&app.db, &address).await?;
+    if existing.as_ref().is_some_and(|u| u.role != Role::Customer) {
+        return Err(FieldErrors::one("email", "error-email-staff"));
+    }
+    let mut tx = app.db.begin().await?;
+    let customer = match existing {
+        Some(u) => u,
+        None => crate::service::accounts::customer_for_address(&mut tx, &address, Some(&input.name)).await?,
+    };
+    let subject = input.subject.trim();
+    let mut w = TicketWrite::create(
+        app,
+        &mut tx,
+        Actor::User(agent),
+        NewTicket {
+            organisation: customer.organisation_id,
+            via: "agent",
+            ..NewTicket::basic(subject, department, customer.id)
+        },
+    )
+    .await?;
+    let post = Post {
+        subject: Some(subject.to_string()),
+        // The agent is the one who knows: nobody to tell.
+        notify: false,
+        ..Post::web(Kind::Customer, customer.id, input.body.trim_end(), &input.uploads)
+    };
+    w.apply(&mut tx, Change::Message(post)).await?;
+    if input.notify {
+        w.acknowledge();
+    }
+    let done = w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(done.number)
+}
+
+/// Announces that `agent` is looking at (or typing on) a ticket. Not a
+/// change of the ticket: it goes on the bus alone.
+pub async fn presence(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    typing: bool,
+) -> Result<()> {
+    let t = super::view::find(&app.db, &agent.viewer(), number, AccessLevel::Read).await?;
+    events::publish(
+        &app.db,
+        &Event::Presence {
+            ticket: t.id,
+            number: t.number,
+            department: t.department_id,
+            user: agent.id,
+            name: agent.name.clone(),
+            typing,
+        },
+    )
+    .await?;
+    Ok(())
+}

@@ -1,0 +1,231 @@
+//! The end of every ticket write, and the only code that writes ticket
+//! history, the change journal, the maintained counts, the ticket's
+//! outgoing mail (outbox), its audit trail and its live events. A test
+//! (tests/it/invariants.rs) fails when any other module calls the store
+//! functions behind them. The live events are NOTIFYs, which PostgreSQL
+//! delivers only once the transaction has committed, never for a rollback.
+
+use sqlx::PgConnection;
+
+use super::write::TicketWrite;
+use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber};
+use crate::domain::journal::JournalKind;
+use crate::events::{self, Event};
+use crate::service::mail::notifications;
+use crate::service::{Error, Result};
+use crate::state::AppState;
+use crate::store;
+use crate::store::counts::Key;
+use crate::store::journal::NewEntry;
+
+/// A mail the write causes, rendered at commit.
+#[derive(Debug, Clone)]
+pub(super) enum Mail {
+    /// The acknowledgement of a new ticket to its requester.
+    Ack,
+    /// An agent's reply to the requester.
+    Reply {
+        message: MessageId,
+        body: String,
+        files: Vec<AttachmentId>,
+    },
+    /// "A customer wrote" to the assignee or the department's agents.
+    AgentNotice { author: String, body: String },
+}
+
+/// The domain of our Message-IDs: the public address's host.
+pub(super) fn mail_domain(app: &AppState) -> String {
+    notifications::mail_domain(app)
+}
+
+/// What a committed write announces and tells its caller.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    pub id: TicketId,
+    pub number: TicketNumber,
+    pub department: DepartmentId,
+    pub version: i32,
+    /// Whether anything changed at all.
+    pub changed: bool,
+}
+
+impl<'a> TicketWrite<'a> {
+    /// Asks for the acknowledgement mail of a new ticket.
+    pub fn acknowledge(&mut self) {
+        self.mails.push(Mail::Ack);
+    }
+
+    /// Writes everything the changes imply, in the caller's transaction.
+    pub async fn commit(mut self, tx: &mut PgConnection) -> Result<Committed> {
+        if self.steps.is_empty() {
+            return Ok(Committed {
+                id: self.t.id,
+                number: self.t.number,
+                department: self.t.department_id,
+                version: self.t.version,
+                changed: false,
+            });
+        }
+        if let Some(before) = &self.before {
+            self.t.version = before.version + 1;
+        }
+        let t = self.t.clone();
+        store::tickets::update(&mut *tx, &t).await?;
+
+        let history: Vec<_> = self.steps.iter().filter_map(|s| s.history.clone()).collect();
+        store::history::insert(&mut *tx, &history).await?;
+
+        let actor = self.actor.id();
+        let entries: Vec<NewEntry> = self
+            .steps
+            .iter()
+            .map(|s| NewEntry {
+                ticket: t.id,
+                version: t.version,
+                kind: s.kind,
+                actor,
+                department_before: (s.kind != JournalKind::Opened).then_some(s.before.department_id),
+                department_after: s.after.department_id,
+                status_before: (s.kind != JournalKind::Opened).then_some(s.before.status),
+                status_after: s.after.status,
+                message: s.message.map(|m| m.0),
+                message_kind: s.message.map(|m| m.1),
+                data: s.data.clone(),
+            })
+            .collect();
+        store::journal::append(&mut *tx, &entries).await?;
+
+        let key = |s: &store::tickets::TicketState| Key {
+            department: s.department_id,
+            status: s.status,
+            assignee: s.assignee_id,
+        };
+        let mut deltas = vec![(key(&t), 1)];
+        if let Some(before) = &self.before {
+            if key(before) == key(&t) {
+                deltas.clear();
+            } else {
+                deltas.push((key(before), -1));
+            }
+        }
+        // One sorted key order in every writer.
+        deltas.sort();
+        store::counts::add(&mut *tx, &deltas).await?;
+
+        self.write_mails(tx).await?;
+
+        for (kind, data) in std::mem::take(&mut self.audit) {
+            store::audit::record(
+                &mut *tx,
+                store::audit::AuditEntry {
+                    actor,
+                    kind,
+                    ticket: Some(t.id),
+                    subject: None,
+                    data,
+                    ip: None,
+                },
+            )
+            .await?;
+        }
+
+        let was = self
+            .before
+            .as_ref()
+            .map(|b| b.department_id)
+            .filter(|d| *d != t.department_id);
+        let mut out = vec![Event::TicketChanged {
+            ticket: t.id,
+            number: t.number,
+            department: t.department_id,
+            was,
+            version: t.version,
+        }];
+        for s in &self.steps {
+            if let Some((message, kind)) = s.message {
+                out.push(Event::MessageAdded {
+                    ticket: t.id,
+                    number: t.number,
+                    department: t.department_id,
+                    message,
+                    kind,
+                });
+            }
+        }
+        events::publish_all(&mut *tx, &out).await?;
+        Ok(Committed {
+            id: t.id,
+            number: t.number,
+            department: t.department_id,
+            version: t.version,
+            changed: true,
+        })
+    }
+
+    async fn write_mails(&mut self, tx: &mut PgConnection) -> Result<()> {
+        let mails = std::mem::take(&mut self.mails);
+        if mails.is_empty() {
+            return Ok(());
+        }
+        let app = self.app;
+        let t = &self.t;
+        let requester = store::users::find(&mut *tx, t.requester_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let department = store::departments::find(&mut *tx, t.department_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        for mail in mails {
+            match mail {
+                Mail::Ack => {
+                    notifications::queue_ack(
+                        tx,
+                        app,
+                        notifications::Ack {
+                            ticket: t.id,
+                            number: t.number,
+                            subject: &t.subject,
+                            department_name: &department.name,
+                            department_addresses: &department.addresses,
+                            requester: &requester,
+                        },
+                    )
+                    .await?;
+                }
+                Mail::Reply {
+                    message,
+                    body,
+                    files,
+                } => {
+                    let thread = store::messages::mail_ids(&mut *tx, t.id, message).await?;
+                    let agent = self.actor.user().map(|u| u.name.clone()).unwrap_or_default();
+                    let files: Vec<uuid::Uuid> = files.into_iter().map(|f| f.0).collect();
+                    notifications::queue_reply(
+                        tx,
+                        app,
+                        notifications::Reply {
+                            ticket: t.id,
+                            number: t.number,
+                            subject: &t.subject,
+                            message,
+                            body: &body,
+                            agent_name: &agent,
+                            department_addresses: &department.addresses,
+                            requester: &requester,
+                            thread: &thread,
+                            attachments: &files,
+                        },
+                    )
+                    .await?;
+                }
+                Mail::AgentNotice { author, body } => {
+                    notifications::queue_agent_notice(
+                        tx, app, t.id, t.number, &t.subject, &author, &body,
+                    )
+                    .await?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

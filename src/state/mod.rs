@@ -1,0 +1,57 @@
+//! What every handler, service and job shares: the pool, the
+//! configuration, the keys, the event bus, the blob store and the settings
+//! cache. Built once by `app`; services take it from here, never from the
+//! composition root.
+
+pub mod settings;
+
+use std::sync::Arc;
+
+use anyhow::Context;
+use sqlx::PgPool;
+use tokio_util::sync::CancellationToken;
+
+use crate::blobs::{BlobStore, FsBlobStore};
+use crate::config::Config;
+use crate::events::Bus;
+use crate::secrets::Secrets;
+use settings::{Settings, SettingsCache};
+
+/// Everything handlers and jobs share.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: PgPool,
+    pub config: Arc<Config>,
+    pub secrets: Arc<Secrets>,
+    pub events: Bus,
+    pub blobs: Arc<dyn BlobStore>,
+    /// Cancelled at shutdown: long-lived streams end when it is.
+    pub shutdown: CancellationToken,
+    /// Admin settings, cached; reloaded when any node changes them.
+    pub settings: SettingsCache,
+    /// This node's name: readers of the change journal keep a position per node.
+    pub node: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(
+        db: PgPool,
+        config: Config,
+        secrets: Secrets,
+        shutdown: CancellationToken,
+    ) -> anyhow::Result<Self> {
+        let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
+        let settings = SettingsCache::new(Settings::defaults(&config));
+        let node = config.node_name();
+        Ok(Self {
+            settings,
+            db,
+            config: Arc::new(config),
+            secrets: Arc::new(secrets),
+            events: Bus::new(),
+            blobs: Arc::new(blobs),
+            shutdown,
+            node: node.into(),
+        })
+    }
+}
