@@ -85,6 +85,8 @@ async fn seed(db: &PgPool, tickets: i64) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
+    // A bulk load bypasses the write path, so the counts are rebuilt.
+    store::counts::rebuild(&mut *db.acquire().await?).await?;
     sqlx::query("analyze").execute(db).await?;
     println!(
         "seeded {tickets} tickets with one message each in {:.1} s",
@@ -186,8 +188,9 @@ async fn main() -> anyhow::Result<()> {
         store::queue::page(&db, agent_scope, agent, &text, None, 50)
     })
     .await;
-    time("count: unassigned in my departments", 50, || {
-        store::queue::count(&db, agent_scope, agent, &unassigned)
+    let counted = [store::queue::CountOf::Counter(&unassigned)];
+    time("count: unassigned in my departments (counters)", 50, || {
+        store::queue::counts(&db, agent_scope, agent, &counted)
     })
     .await;
     let all = Filter::default();
@@ -212,17 +215,15 @@ async fn main() -> anyhow::Result<()> {
         sqlx::query_scalar("select number from tickets order by random() limit 1")
             .fetch_one(&db)
             .await?;
-    time("ticket page: header, messages, files", 50, || async {
-        let t = store::tickets::detail(&db, Scope::All, number)
+    time("ticket page: header, messages with files", 50, || async {
+        let target = store::tickets::Target::Number(number);
+        let t = store::ticket_views::detail(&db, &viewer, Scope::All, target)
             .await
             .expect("detail")
             .expect("ticket");
-        store::messages::list_for_ticket(&db, Scope::All, t.id)
+        store::ticket_views::timeline(&db, Scope::All, t.id)
             .await
             .expect("messages");
-        store::attachments::list_for_ticket(&db, Scope::All, t.id)
-            .await
-            .expect("files");
     })
     .await;
 

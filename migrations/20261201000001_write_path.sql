@@ -45,7 +45,8 @@ create table journal_positions (
 drop table search_positions;
 drop table search_log;
 
--- Ticket counts by (department, status, assignee): commit inserts +1/-1
+-- Ticket counts by (department, status, assignee), merged tickets left
+-- out: commit inserts +1/-1
 -- rows (insert-only, so parallel writers never wait on one hot row and
 -- transfers cannot deadlock); readers sum; a job folds rows of one key.
 create table ticket_counts (
@@ -60,4 +61,5 @@ create index ticket_counts_assignee on ticket_counts (assignee_id, status) inclu
     where assignee_id is not null;
 
 insert into ticket_counts (department_id, status, assignee_id, n)
-    select department_id, status, assignee_id, count(*) from tickets group by 1, 2, 3;
+    select department_id, status, assignee_id, count(*) from tickets
+    where merged_into_id is null group by 1, 2, 3;

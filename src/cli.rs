@@ -311,7 +311,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             println!("mailbox added ({id})");
         }
         Command::Mailbox(MailboxCommand::List) => {
-            for m in service::mail::mailboxes::list(pool).await.map_err(explain)? {
+            for m in service::mail::mailboxes::list(pool)
+                .await
+                .map_err(explain)?
+            {
                 println!(
                     "{}\t{}@{}:{}\t{}\t{}",
                     m.name,

@@ -343,7 +343,10 @@ impl Config {
             .unwrap_or_else(|_| "node".into());
         let dir = std::fs::canonicalize(&self.data_dir).unwrap_or_else(|_| self.data_dir.clone());
         let hash = <sha2::Sha256 as sha2::Digest>::digest(dir.as_os_str().as_encoded_bytes());
-        format!("{host}-{:02x}{:02x}{:02x}{:02x}", hash[0], hash[1], hash[2], hash[3])
+        format!(
+            "{host}-{:02x}{:02x}{:02x}{:02x}",
+            hash[0], hash[1], hash[2], hash[3]
+        )
     }
 
     /// Cookies get the Secure flag when the public address is https.

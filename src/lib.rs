@@ -12,8 +12,6 @@ pub mod config;
 pub mod database;
 /// Pure types and rules: no I/O.
 pub mod domain;
-/// What handlers, services and jobs share.
-pub mod state;
 /// The event bus on LISTEN/NOTIFY.
 pub mod events;
 /// Strings, dates and numbers in the reader's language.
@@ -26,6 +24,8 @@ pub mod mail;
 pub mod secrets;
 /// Use cases shared by every entry point.
 pub mod service;
+/// What handlers, services and jobs share.
+pub mod state;
 /// All SQL.
 pub mod store;
 /// Logging.

@@ -567,3 +567,19 @@ rel-days-ago = { $n ->
     [one] { $n } day ago
    *[other] { $n } days ago
 }
+
+bulk-summary = { $done } of { $total } changed
+bulk-select-first = Select tickets first.
+bulk-choose-action = Choose what to do with the selected tickets.
+bulk-refused-not-found = no such ticket within your reach
+bulk-refused-forbidden = you may read it but not change it
+bulk-refused-stale = changed since this list was shown; look at it again
+bulk-refused-unchanged = already so
+bulk-refused-assignee = { $name } does not work in { $department }
+bulk-refused-other = not changed
+notice-already-closed = The ticket is already closed.
+notice-not-resolved = Only a resolved or closed ticket can be rated as a whole.
+notice-split-last-message = A ticket's only message cannot be split off.
+notice-merged-away = This ticket was merged into another one; work on that one.
+notice-reopen-window-passed = The ticket was closed too long ago to reopen.
+notice-own-account = You cannot disable your own account.

@@ -578,3 +578,19 @@ rel-days-ago = { $n ->
     [few] { $n } дня назад
    *[other] { $n } дней назад
 }
+
+bulk-summary = Изменено { $done } из { $total }
+bulk-select-first = Сначала отметьте обращения.
+bulk-choose-action = Выберите, что сделать с отмеченными обращениями.
+bulk-refused-not-found = такого обращения нет среди доступных вам
+bulk-refused-forbidden = вам можно его читать, но не изменять
+bulk-refused-stale = изменилось после показа списка; посмотрите его ещё раз
+bulk-refused-unchanged = уже так
+bulk-refused-assignee = { $name } не работает в отделе «{ $department }»
+bulk-refused-other = не изменено
+notice-already-closed = Обращение уже закрыто.
+notice-not-resolved = Оценить обращение целиком можно, только когда оно решено или закрыто.
+notice-split-last-message = Единственное сообщение обращения нельзя выделить в новое.
+notice-merged-away = Это обращение объединено с другим; работайте с тем.
+notice-reopen-window-passed = Обращение закрыто слишком давно, его нельзя открыть снова.
+notice-own-account = Нельзя отключить собственную учётную запись.

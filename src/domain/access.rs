@@ -154,7 +154,6 @@ pub fn reads_notes(scope: Scope) -> bool {
     !matches!(scope, Scope::Customer { .. } | Scope::Nothing)
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

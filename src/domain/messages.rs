@@ -54,4 +54,3 @@ impl Source {
 pub const MAX_BODY: usize = 100_000;
 /// The longest subject, in characters.
 pub const MAX_SUBJECT: usize = 200;
-

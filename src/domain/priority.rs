@@ -42,4 +42,3 @@ impl std::str::FromStr for Priority {
             .ok_or(())
     }
 }
-

@@ -82,6 +82,17 @@ pub struct Filter {
     pub sort: Sort,
 }
 
+impl Filter {
+    /// Whether the maintained counts (by department, status and assignee)
+    /// answer this filter exactly; otherwise it needs a capped count.
+    pub fn counted_by_counters(&self) -> bool {
+        self.priority.is_none()
+            && self.text.is_none()
+            && self.requester.is_none()
+            && self.within_days.is_none()
+    }
+}
+
 /// The workspaces every agent has.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Builtin {

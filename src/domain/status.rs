@@ -141,7 +141,6 @@ pub fn auto_close_due(resolved_at: OffsetDateTime, now: OffsetDateTime, after: D
     now - resolved_at >= after
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::Action::*;

@@ -2,8 +2,8 @@
 //! tickets after the configured number of days, and pruning the change
 //! journal past its retention.
 
-use crate::state::AppState;
 use crate::service;
+use crate::state::AppState;
 
 /// One round of housekeeping.
 pub async fn run_once(app: &AppState) -> anyhow::Result<()> {

@@ -10,8 +10,8 @@ use std::time::Duration;
 use uuid::Uuid;
 
 use super::Supervisor;
-use crate::state::AppState;
 use crate::service;
+use crate::state::AppState;
 use crate::store;
 
 /// Starts the mail jobs of a node.
@@ -80,7 +80,8 @@ async fn work_mailbox(
         }
         if use_idle && idle_ok == Some(true) {
             // Short IDLE rounds keep the lease fresh between them.
-            if let Err(err) = service::mail::mailboxes::idle(app, id, Duration::from_secs(45), stop).await
+            if let Err(err) =
+                service::mail::mailboxes::idle(app, id, Duration::from_secs(45), stop).await
             {
                 tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "IDLE failed; polling");
                 tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(poll) => {} }

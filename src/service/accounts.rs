@@ -203,8 +203,14 @@ pub async fn sign_out_everywhere(db: &PgPool, user: UserId) -> Result<()> {
     let mut tx = db.begin().await?;
     store::sessions::delete_all_but(&mut *tx, user, None).await?;
     store::users::bump_epoch(&mut *tx, user).await?;
-    crate::events::publish(&mut *tx, &crate::events::Event::SessionEnded { user, session: None })
-        .await?;
+    crate::events::publish(
+        &mut *tx,
+        &crate::events::Event::SessionEnded {
+            user,
+            session: None,
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(())
 }

@@ -46,13 +46,13 @@ pub async fn start(
     Ok(token)
 }
 
-/// The live session behind a cookie token.
+/// The live session behind a cookie token, with its user.
 pub async fn resume(
     db: &PgPool,
     token: &str,
     days: u32,
-) -> Result<Option<store::sessions::SessionRow>> {
-    Ok(store::sessions::touch(db, &token_hash(token), days).await?)
+) -> Result<Option<store::sessions::LiveSession>> {
+    Ok(store::sessions::resume(db, &token_hash(token), days).await?)
 }
 
 /// Signs out of one session; its live streams end.

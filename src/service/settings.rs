@@ -9,10 +9,10 @@ use sqlx::PgPool;
 use super::{FieldErrors, Result};
 use crate::config::Config;
 use crate::events::{self, Event};
+pub use crate::state::settings::{Settings, SettingsCache};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::users::UserRow;
-pub use crate::state::settings::{Settings, SettingsCache};
 
 /// The stored settings over the configuration's defaults.
 pub async fn load(db: &PgPool, config: &Config) -> Result<Settings> {

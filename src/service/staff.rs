@@ -4,11 +4,11 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{Error, FieldErrors, Result, passwords, Conflict};
-use crate::events::{self, Event};
+use super::{Conflict, Error, FieldErrors, Result, passwords};
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::users::Role;
+use crate::events::{self, Event};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::users::UserRow;
@@ -111,7 +111,14 @@ pub async fn reset_password(db: &PgPool, admin: &UserRow, id: UserId) -> Result<
     let mut tx = db.begin().await?;
     store::users::set_password(&mut *tx, id, &hash, true).await?;
     store::sessions::delete_all_but(&mut *tx, id, None).await?;
-    events::publish(&mut *tx, &Event::SessionEnded { user: id, session: None }).await?;
+    events::publish(
+        &mut *tx,
+        &Event::SessionEnded {
+            user: id,
+            session: None,
+        },
+    )
+    .await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {

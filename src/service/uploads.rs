@@ -9,9 +9,9 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::io::AsyncReadExt;
 
 use super::FieldErrors;
-use crate::state::AppState;
 use crate::blobs::{BlobError, BlobReader};
 use crate::domain::uploads::{Sniffer, clean_filename};
+use crate::state::AppState;
 
 /// A stored, accepted file, not yet attached to a message.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -9,7 +9,7 @@ use super::{Error, FieldErrors, Result};
 use crate::domain::access::{AccessLevel, scope};
 use crate::domain::queue::{Builtin, Filter};
 use crate::store;
-use crate::store::queue::{Cursor, QueueRow};
+use crate::store::queue::{COUNT_CAP, CountOf, Cursor, QueueRow};
 use crate::store::users::UserRow;
 
 /// A tab on the agent's home.
@@ -22,38 +22,64 @@ pub struct Workspace {
     pub builtin: bool,
     pub filter: Filter,
     pub count: i64,
+    /// The count is capped: [`COUNT_CAP`] means "that many or more".
+    pub capped: bool,
     /// Shared with a department by someone else.
     pub shared: bool,
 }
 
-/// The agent's workspaces with their counts: the built-ins first, then
-/// their own and shared saved searches in their order.
+impl Workspace {
+    /// Whether the count reached its cap ("999+").
+    pub fn over_cap(&self) -> bool {
+        self.capped && self.count >= COUNT_CAP
+    }
+}
+
+/// The agent's workspaces with their counts, the built-ins first, then
+/// their own and shared saved searches in their order: two statements,
+/// however many there are. Tabs of status, assignee and department come
+/// from the maintained counts; the others are index-backed counts capped
+/// at [`COUNT_CAP`].
 pub async fn list(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
     let s = scope(&agent.viewer(), AccessLevel::Read);
-    let mut out = Vec::new();
-    for b in Builtin::ALL {
-        let filter = b.filter();
-        let count = store::queue::count(db, s, agent.id, &filter).await?;
-        out.push(Workspace {
+    let mut out: Vec<Workspace> = Builtin::ALL
+        .into_iter()
+        .map(|b| Workspace {
             key: b.slug().into(),
             name: format!("workspace-{}", b.slug()),
             builtin: true,
-            filter,
-            count,
+            filter: b.filter(),
+            count: 0,
+            capped: false,
             shared: false,
-        });
-    }
+        })
+        .collect();
     for saved in store::saved_searches::visible_to(db, agent.id).await? {
-        let filter: Filter = serde_json::from_value(saved.query).unwrap_or_default();
-        let count = store::queue::count(db, s, agent.id, &filter).await?;
         out.push(Workspace {
             key: saved.id.to_string(),
             name: saved.name,
             builtin: false,
-            filter,
-            count,
+            filter: serde_json::from_value(saved.query).unwrap_or_default(),
+            count: 0,
+            capped: false,
             shared: saved.owner_id != agent.id,
         });
+    }
+    let of: Vec<CountOf<'_>> = out
+        .iter()
+        .map(|w| {
+            if w.filter.counted_by_counters() {
+                CountOf::Counter(&w.filter)
+            } else {
+                CountOf::Capped(&w.filter)
+            }
+        })
+        .collect();
+    let counts = store::queue::counts(db, s, agent.id, &of).await?;
+    let capped: Vec<bool> = of.iter().map(|c| matches!(c, CountOf::Capped(_))).collect();
+    for ((w, n), c) in out.iter_mut().zip(counts).zip(capped) {
+        w.count = n;
+        w.capped = c;
     }
     Ok(out)
 }
@@ -84,6 +110,16 @@ pub async fn page(
     Ok((rows, next))
 }
 
+/// The departments and people the queue's filter form offers.
+pub async fn filter_choices(
+    db: &PgPool,
+) -> Result<(
+    Vec<(crate::domain::ids::DepartmentId, String)>,
+    Vec<(crate::domain::ids::UserId, String)>,
+)> {
+    Ok(store::queue::filter_choices(db).await?)
+}
+
 /// Saves a filter as a workspace, optionally shared with a department the
 /// agent works in.
 pub async fn save(
@@ -98,7 +134,9 @@ pub async fn save(
         errors.add("name", "error-name-required");
     }
     if let Some(d) = share_with {
-        let grants = store::access::grants(db, agent.id).await?.unwrap_or_default();
+        let grants = store::access::grants(db, agent.id)
+            .await?
+            .unwrap_or_default();
         if grants.level_in(d).is_none() {
             errors.add("share", "error-department-unknown");
         }

@@ -3,8 +3,8 @@
 //! loader, which then calls [`rebuild`]. Rows are insert-only, so parallel
 //! writers never wait for each other on one hot counter row and transfers
 //! cannot deadlock; readers sum the rows of the keys they need (an index
-//! scan over a few thousand rows at most), and [`fold`] merges the rows of
-//! each key now and then.
+//! scan over a few thousand rows at most, see `store::queue::counts`), and
+//! [`fold`] merges the rows of each key now and then.
 
 use sqlx::{PgConnection, PgExecutor};
 
@@ -38,63 +38,15 @@ pub(crate) async fn add(db: impl PgExecutor<'_>, deltas: &[(Key, i32)]) -> sqlx:
     Ok(())
 }
 
-/// What a workspace count sums over.
-#[derive(Debug, Clone, Default)]
-pub struct Query {
-    /// None: every department (admins).
-    pub departments: Option<Vec<DepartmentId>>,
-    pub statuses: Vec<Status>,
-    pub assignee: AssigneeFilter,
-}
-
-/// Whose tickets a count covers.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub enum AssigneeFilter {
-    #[default]
-    Anyone,
-    Nobody,
-    User(UserId),
-}
-
-/// Several sums in one statement, in the order of `queries`.
-pub async fn sums(db: impl PgExecutor<'_>, queries: &[Query]) -> sqlx::Result<Vec<i64>> {
-    if queries.is_empty() {
-        return Ok(Vec::new());
-    }
-    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new("select ");
-    for (i, q) in queries.iter().enumerate() {
-        if i > 0 {
-            qb.push(", ");
-        }
-        qb.push("(select coalesce(sum(c.n), 0)::bigint from ticket_counts c where c.status = any(")
-            .push_bind(q.statuses.clone())
-            .push(")");
-        if let Some(ds) = &q.departments {
-            qb.push(" and c.department_id = any(").push_bind(ds.clone()).push(")");
-        }
-        match q.assignee {
-            AssigneeFilter::Anyone => {}
-            AssigneeFilter::Nobody => {
-                qb.push(" and c.assignee_id is null");
-            }
-            AssigneeFilter::User(u) => {
-                qb.push(" and c.assignee_id = ").push_bind(u);
-            }
-        }
-        qb.push(")");
-    }
-    let row = qb.build().fetch_one(db).await?;
-    use sqlx::Row;
-    (0..queries.len()).map(|i| row.try_get::<i64, _>(i)).collect()
-}
-
 /// Merges the rows of each key into one; one node at a time (the others
 /// skip), and a no-op when there is little to merge.
 pub async fn fold(db: &mut PgConnection) -> sqlx::Result<u64> {
     let mut tx = sqlx::Connection::begin(&mut *db).await?;
-    let mine: bool = sqlx::query_scalar("select pg_try_advisory_xact_lock(hashtext('bilet.ticket_counts.fold'))")
-        .fetch_one(&mut *tx)
-        .await?;
+    let mine: bool = sqlx::query_scalar(
+        "select pg_try_advisory_xact_lock(hashtext('bilet.ticket_counts.fold'))",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
     if !mine {
         return Ok(0);
     }
@@ -123,10 +75,13 @@ pub async fn rebuild(db: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query("lock table ticket_counts in exclusive mode")
         .execute(&mut *tx)
         .await?;
-    sqlx::query("delete from ticket_counts").execute(&mut *tx).await?;
+    sqlx::query("delete from ticket_counts")
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(
         "insert into ticket_counts (department_id, status, assignee_id, n) \
-         select department_id, status, assignee_id, count(*) from tickets group by 1, 2, 3",
+         select department_id, status, assignee_id, count(*) from tickets \
+         where merged_into_id is null group by 1, 2, 3",
     )
     .execute(&mut *tx)
     .await?;

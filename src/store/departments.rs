@@ -58,7 +58,10 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DepartmentRow>> {
 }
 
 /// The departments `user` works (reply level or more; admins: all).
-pub async fn worked_by(db: impl PgExecutor<'_>, user: crate::domain::ids::UserId) -> sqlx::Result<Vec<DepartmentRow>> {
+pub async fn worked_by(
+    db: impl PgExecutor<'_>,
+    user: crate::domain::ids::UserId,
+) -> sqlx::Result<Vec<DepartmentRow>> {
     let works = super::access::works_in("d.id");
     sqlx::query_as(&format!(
         "{SELECT} where exists (select 1 from users u where u.id = $1 and {works}) order by d.position, d.name"
@@ -69,7 +72,10 @@ pub async fn worked_by(db: impl PgExecutor<'_>, user: crate::domain::ids::UserId
 }
 
 /// The department with this id.
-pub async fn find(db: impl PgExecutor<'_>, id: DepartmentId) -> sqlx::Result<Option<DepartmentRow>> {
+pub async fn find(
+    db: impl PgExecutor<'_>,
+    id: DepartmentId,
+) -> sqlx::Result<Option<DepartmentRow>> {
     sqlx::query_as(&format!("{SELECT} where d.id = $1"))
         .bind(id)
         .fetch_optional(db)

@@ -44,7 +44,7 @@ pub(crate) async fn append(db: impl PgExecutor<'_>, entries: &[NewEntry]) -> sql
     sqlx::query(
         "insert into ticket_journal (ticket_id, version, kind, actor_id, department_before, department_after, \
              status_before, status_after, message_id, message_kind, data) \
-         select * from unnest($1::uuid[], $2::int[], $3::journal_kind[], $4::uuid[], $5::uuid[], $6::uuid[], \
+         select a, b, c, d, e, f, g, h, i, j, k from unnest($1::uuid[], $2::int[], $3::journal_kind[], $4::uuid[], $5::uuid[], $6::uuid[], \
              $7::ticket_status[], $8::ticket_status[], $9::uuid[], $10::message_kind[], $11::jsonb[]) \
              with ordinality as e(a, b, c, d, e, f, g, h, i, j, k, n) order by n",
     )
@@ -115,11 +115,7 @@ pub async fn read_after(
 }
 
 /// A reader's position on a node (the start when it has none yet).
-pub async fn position(
-    db: impl PgExecutor<'_>,
-    reader: &str,
-    node: &str,
-) -> sqlx::Result<Position> {
+pub async fn position(db: impl PgExecutor<'_>, reader: &str, node: &str) -> sqlx::Result<Position> {
     let row: Option<(i64, i64)> = sqlx::query_as(
         "select txid::text::bigint, seq from journal_positions where reader = $1 and node = $2",
     )
@@ -176,9 +172,10 @@ pub async fn lag(db: impl PgExecutor<'_>, reader: &str, node: &str) -> sqlx::Res
 
 /// Deletes entries older than `days`; returns how many.
 pub async fn prune(db: impl PgExecutor<'_>, days: u32) -> sqlx::Result<u64> {
-    let done = sqlx::query("delete from ticket_journal where at < now() - make_interval(days => $1)")
-        .bind(days as i32)
-        .execute(db)
-        .await?;
+    let done =
+        sqlx::query("delete from ticket_journal where at < now() - make_interval(days => $1)")
+            .bind(days as i32)
+            .execute(db)
+            .await?;
     Ok(done.rows_affected())
 }

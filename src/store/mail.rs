@@ -338,7 +338,10 @@ pub async fn mark_bounced(
 }
 
 /// The ticket an outbox mail was about.
-pub async fn outbox_ticket(db: impl PgExecutor<'_>, outbox: Uuid) -> sqlx::Result<Option<TicketId>> {
+pub async fn outbox_ticket(
+    db: impl PgExecutor<'_>,
+    outbox: Uuid,
+) -> sqlx::Result<Option<TicketId>> {
     sqlx::query_scalar("select ticket_id from outbox where id = $1")
         .bind(outbox)
         .fetch_optional(db)

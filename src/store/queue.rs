@@ -29,6 +29,7 @@ pub struct QueueRow {
     pub last_activity_at: OffsetDateTime,
     pub created_at: OffsetDateTime,
     pub snippet: Option<String>,
+    pub version: i32,
 }
 
 /// Where the previous page ended: the sort key and id of its last row.
@@ -51,14 +52,11 @@ fn pattern(text: &str) -> String {
 fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, filter: &Filter) {
     super::access::push_scope(qb, scope);
     if !filter.statuses.is_empty() {
-        let statuses: Vec<String> = filter
-            .statuses
-            .iter()
-            .map(|s| s.as_str().to_string())
-            .collect();
+        // Bound as ticket_status[] itself: a text[] cast would hide the
+        // values from the planner, which then misses the partial indexes.
         qb.push(" and t.status = any(")
-            .push_bind(statuses)
-            .push("::text[]::ticket_status[])");
+            .push_bind(filter.statuses.clone())
+            .push(")");
     }
     if let Some(p) = filter.priority {
         qb.push(" and t.priority = ").push_bind(p);
@@ -126,7 +124,7 @@ pub async fn page(
     let mut qb = QueryBuilder::<Postgres>::new(
         "select t.id, t.number, t.subject, t.status, t.priority, d.name as department_name, \
                 ru.name as requester_name, re.email as requester_email, au.name as assignee_name, \
-                t.last_message_kind, t.last_activity_at, t.created_at, \
+                t.last_message_kind, t.last_activity_at, t.created_at, t.version, \
                 (select left(m.body_text, 160) from messages m \
                  where m.ticket_id = t.id and m.kind in ('customer', 'agent') \
                  order by m.created_at desc limit 1) as snippet \
@@ -150,16 +148,104 @@ pub async fn page(
     qb.build_query_as().fetch_all(db).await
 }
 
-/// How many tickets the queue holds.
-pub async fn count(
+/// Counts past this are shown as "999+": an exact count of an arbitrary
+/// filter would scan.
+pub const COUNT_CAP: i64 = 1000;
+
+/// How one workspace is counted.
+#[derive(Debug, Clone)]
+pub enum CountOf<'a> {
+    /// From the maintained counts (status, assignee and department only).
+    Counter(&'a Filter),
+    /// An index-backed count of the filter, capped at [`COUNT_CAP`].
+    Capped(&'a Filter),
+}
+
+fn push_counter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, filter: &Filter) {
+    qb.push("(select coalesce(sum(c.n), 0)::bigint from ticket_counts c where c.status = any(")
+        .push_bind(if filter.statuses.is_empty() {
+            Status::ALL.to_vec()
+        } else {
+            filter.statuses.clone()
+        })
+        .push(")");
+    match scope {
+        Scope::All => {}
+        Scope::Departments { agent, at_least } => {
+            qb.push(" and c.department_id in (select ad.department_id from agent_departments ad where ad.user_id = ")
+                .push_bind(agent)
+                .push(" and ad.level >= ")
+                .push_bind(at_least)
+                .push(")");
+        }
+        Scope::Customer { .. } | Scope::Nothing => {
+            qb.push(" and false");
+        }
+    }
+    if let Some(d) = filter.department {
+        qb.push(" and c.department_id = ").push_bind(d);
+    }
+    match filter.assignee {
+        Assignee::Anyone => {}
+        Assignee::Me => {
+            qb.push(" and c.assignee_id = ").push_bind(me);
+        }
+        Assignee::Unassigned => {
+            qb.push(" and c.assignee_id is null");
+        }
+        Assignee::User(u) => {
+            qb.push(" and c.assignee_id = ").push_bind(u);
+        }
+    }
+    qb.push(")");
+}
+
+/// Every workspace's count in one statement, in the order given.
+pub async fn counts(
     db: impl PgExecutor<'_>,
     scope: Scope,
     me: UserId,
-    filter: &Filter,
-) -> sqlx::Result<i64> {
-    let mut qb = QueryBuilder::<Postgres>::new(
-        "select count(*) from tickets t where t.merged_into_id is null",
-    );
-    push_filter(&mut qb, scope, me, filter);
-    qb.build_query_scalar().fetch_one(db).await
+    of: &[CountOf<'_>],
+) -> sqlx::Result<Vec<i64>> {
+    if of.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Postgres>::new("select ");
+    for (i, c) in of.iter().enumerate() {
+        if i > 0 {
+            qb.push(", ");
+        }
+        match c {
+            CountOf::Counter(f) => push_counter(&mut qb, scope, me, f),
+            CountOf::Capped(f) => {
+                qb.push(
+                    "(select count(*) from (select 1 from tickets t where t.merged_into_id is null",
+                );
+                push_filter(&mut qb, scope, me, f);
+                qb.push(" limit ").push_bind(COUNT_CAP).push(") x)");
+            }
+        }
+    }
+    let row = qb.build().fetch_one(db).await?;
+    use sqlx::Row;
+    (0..of.len()).map(|i| row.try_get::<i64, _>(i)).collect()
+}
+
+/// The choices of the queue's filter form, in one statement: every
+/// department and every enabled staff member, by name.
+pub async fn filter_choices(
+    db: impl PgExecutor<'_>,
+) -> sqlx::Result<(
+    Vec<(crate::domain::ids::DepartmentId, String)>,
+    Vec<(UserId, String)>,
+)> {
+    let (ds, ps): (sqlx::types::Json<Vec<_>>, sqlx::types::Json<Vec<_>>) = sqlx::query_as(
+        "select coalesce((select json_agg(json_build_array(d.id, d.name) order by d.position, d.name) \
+                           from departments d), '[]'), \
+                coalesce((select json_agg(json_build_array(u.id, u.name) order by u.name) \
+                           from users u where u.role <> 'customer' and u.disabled_at is null), '[]')",
+    )
+    .fetch_one(db)
+    .await?;
+    Ok((ds.0, ps.0))
 }

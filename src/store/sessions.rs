@@ -45,25 +45,33 @@ pub async fn insert(
     Ok(())
 }
 
-/// The live session for a token hash, sliding its expiry forward (at most
-/// once a minute, so busy pages do not write on every request). Sessions of
-/// disabled users are not live. One round trip per request.
-pub async fn touch(
+/// A live session with its user, as the request middleware needs them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct LiveSession {
+    pub session_id: SessionId,
+    #[sqlx(flatten)]
+    pub user: super::users::UserRow,
+}
+
+/// The live session for a token hash and its user in one statement,
+/// sliding the expiry forward at most once a minute (busy pages do not
+/// write on every request). Sessions of disabled users are not live.
+pub async fn resume(
     db: impl PgExecutor<'_>,
     token_hash: &[u8],
     days: u32,
-) -> sqlx::Result<Option<SessionRow>> {
-    sqlx::query_as(
+) -> sqlx::Result<Option<LiveSession>> {
+    sqlx::query_as(&format!(
         "with live as ( \
-             select s.id, s.user_id, s.created_at, s.last_seen_at, s.ip, s.user_agent \
-             from sessions s join users u on u.id = s.user_id \
+             select s.id, s.user_id from sessions s join users u on u.id = s.user_id \
              where s.token_hash = $1 and s.expires_at > now() and u.disabled_at is null), \
          slide as ( \
-             update sessions set last_seen_at = now(), \
-                 expires_at = now() + make_interval(days => $2) \
+             update sessions set last_seen_at = now(), expires_at = now() + make_interval(days => $2) \
              where id = (select id from live) and last_seen_at < now() - interval '1 minute') \
-         select * from live",
-    )
+         select live.id as session_id, {} from live join users u on u.id = live.user_id \
+         join user_emails e on e.user_id = u.id and e.is_primary",
+        super::users::COLUMNS
+    ))
     .bind(token_hash)
     .bind(days as i32)
     .fetch_optional(db)

@@ -103,7 +103,7 @@ pub async fn detail(
     qb.push(
         " as level, \
          coalesce((select json_agg(json_build_object('kind', l.kind, 'outgoing', l.ticket_id = t.id, \
-                  'number', o.number) order by o.number) \
+                  'number', o.number::text) order by o.number) \
            from ticket_links l join tickets o on o.id = \
                 case when l.ticket_id = t.id then l.other_ticket_id else l.ticket_id end \
            where l.ticket_id = t.id or l.other_ticket_id = t.id), '[]') as links, \

@@ -202,7 +202,10 @@ pub struct SignatureFacts {
 }
 
 /// The signature template of the ticket's department and the names it fills in.
-pub async fn signature_facts(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<SignatureFacts> {
+pub async fn signature_facts(
+    db: impl PgExecutor<'_>,
+    id: TicketId,
+) -> sqlx::Result<SignatureFacts> {
     sqlx::query_as(
         "select d.signature, d.name as department_name, u.name as customer_name from tickets t \
          join departments d on d.id = t.department_id join users u on u.id = t.requester_id where t.id = $1",
@@ -231,7 +234,10 @@ pub async fn names_for_refusal(
 }
 
 /// The public number of a ticket.
-pub async fn number_of(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<Option<TicketNumber>> {
+pub async fn number_of(
+    db: impl PgExecutor<'_>,
+    id: TicketId,
+) -> sqlx::Result<Option<TicketNumber>> {
     sqlx::query_scalar("select number from tickets where id = $1")
         .bind(id)
         .fetch_optional(db)
@@ -298,7 +304,11 @@ pub async fn add_participant(
 }
 
 /// Moves every message, file and participant of `source` into `target`.
-pub async fn move_all(db: &mut PgConnection, source: TicketId, target: TicketId) -> sqlx::Result<()> {
+pub async fn move_all(
+    db: &mut PgConnection,
+    source: TicketId,
+    target: TicketId,
+) -> sqlx::Result<()> {
     sqlx::query(
         "with m as (update messages set ticket_id = $2 where ticket_id = $1), \
               a as (update attachments set ticket_id = $2 where ticket_id = $1) \

@@ -37,10 +37,23 @@ impl UserRow {
     }
 }
 
-const SELECT: &str = "select u.id, u.role, u.name, e.email, u.password_hash, u.must_change_password, \
-     u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at, \
-     u.preferences \
-     from users u join user_emails e on e.user_id = u.id and e.is_primary";
+// One list of a user's columns for both constants below.
+macro_rules! user_columns {
+    () => {
+        "u.id, u.role, u.name, e.email, u.password_hash, u.must_change_password, \
+         u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at, \
+         u.preferences"
+    };
+}
+
+/// The columns of a [`UserRow`] (users `u` joined with their primary address `e`).
+pub(super) const COLUMNS: &str = user_columns!();
+
+const SELECT: &str = concat!(
+    "select ",
+    user_columns!(),
+    " from users u join user_emails e on e.user_id = u.id and e.is_primary"
+);
 
 /// What a new user starts with.
 pub struct NewUser<'a> {

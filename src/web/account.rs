@@ -12,9 +12,9 @@ use serde::Deserialize;
 use super::context::{PageCtx, SESSION_COOKIE, build_cookie};
 use super::error::WebError;
 use super::extract::SignedIn;
-use crate::state::AppState;
 use crate::domain::ids::SessionId;
 use crate::service::{self, FieldErrors, accounts};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

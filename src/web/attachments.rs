@@ -14,11 +14,11 @@ use tokio_util::io::ReaderStream;
 use super::context::Visitor;
 use super::error::WebError;
 use super::portal::access::link_holder;
-use crate::state::AppState;
 use crate::domain::ids::{AttachmentId, MessageId};
 use crate::domain::uploads::shown_inline;
 use crate::i18n::Formatter;
 use crate::service;
+use crate::state::AppState;
 use crate::store::attachments::AttachmentRow;
 use crate::store::ticket_views::FileRef;
 

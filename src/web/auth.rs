@@ -12,10 +12,10 @@ use serde::Deserialize;
 use super::context::{LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, Visitor, build_cookie};
 use super::error::WebError;
 use super::extract::safe_next;
-use crate::state::AppState;
 use crate::domain::ids::UserId;
 use crate::i18n::Locale;
 use crate::service::{self, FieldErrors, accounts};
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -18,13 +18,13 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 
 use super::error::{ErrorMarker, ErrorPage};
-use crate::state::AppState;
 use crate::domain::access::Viewer;
 use crate::domain::ids::SessionId;
 use crate::domain::users::Role;
 use crate::i18n::{Arg, Formatter, Locale};
 use crate::secrets::Key;
 use crate::service;
+use crate::state::AppState;
 use crate::store::users::UserRow;
 
 pub const SESSION_COOKIE: &str = "bilet_session";
@@ -319,16 +319,12 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     let mut visitor = None;
     if let Some(token) = cookie_value(&jar, SESSION_COOKIE) {
         match service::sessions::resume(&app.db, token, app.config.accounts.session_days).await {
-            Ok(Some(session)) => match crate::store::users::find(&app.db, session.user_id).await {
-                Ok(Some(user)) => {
-                    visitor = Some(Visitor {
-                        user,
-                        session_id: session.id,
-                    })
-                }
-                Ok(None) => {}
-                Err(err) => tracing::error!(error = ?err, "loading the session's user"),
-            },
+            Ok(Some(live)) => {
+                visitor = Some(Visitor {
+                    user: live.user,
+                    session_id: live.session_id,
+                })
+            }
             Ok(None) => {}
             Err(err) => tracing::error!(error = ?err, "loading the session"),
         }

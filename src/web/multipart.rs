@@ -8,9 +8,9 @@ use futures_util::TryStreamExt;
 use tokio_util::io::StreamReader;
 
 use super::error::WebError;
-use crate::state::AppState;
 use crate::service::FieldErrors;
 use crate::service::uploads::{Receiver, Upload};
+use crate::state::AppState;
 
 /// A submitted multipart form.
 pub struct MultipartForm {

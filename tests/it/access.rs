@@ -81,7 +81,8 @@ async fn agents_reach_only_granted_departments_at_their_level(db: PgPool) {
 
     // Lists apply the same rule.
     let v = viewer(&db, reader).await;
-    let listed = store::tickets::list_visible(&db, scope(&v, AccessLevel::Read), None, 50)
+    let all = bilet::domain::queue::Filter::default();
+    let listed = store::queue::page(&db, scope(&v, AccessLevel::Read), reader, &all, None, 50)
         .await
         .expect("list");
     assert_eq!(listed.iter().map(|r| r.number).collect::<Vec<_>>(), vec![t]);

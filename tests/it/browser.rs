@@ -210,9 +210,7 @@ async fn a_customer_files_follows_closes_reopens_and_rates_a_ticket(db: PgPool) 
             .fetch_one(&db)
             .await
             .expect("ticket");
-    bilet::store::tickets::set_status(&db, id, Status::Resolved, time::OffsetDateTime::now_utc())
-        .await
-        .expect("resolve");
+    crate::harness::fixtures::set_status(&db, id, Status::Resolved, time::Duration::ZERO).await;
     c.goto(&format!("{base}/portal/tickets/{number}"))
         .await
         .expect("goto");
@@ -310,30 +308,14 @@ async fn an_agent_works_a_ticket_and_a_colleague_sees_it_live(db: PgPool) {
     .expect("canned");
     let customer = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
     let (ticket, number) = fixtures::ticket(&db, tech, customer, "VPS does not boot").await;
-    bilet::store::messages::insert(
-        &db,
-        bilet::store::messages::NewMessage {
-            id: bilet::domain::ids::MessageId::new(),
-            ticket,
-            kind: bilet::domain::messages::Kind::Customer,
-            source: bilet::domain::messages::Source::Email,
-            author: Some(customer),
-            body_text: "My VPS hangs at boot since the update. See https://status.example.com",
-            body_html: None,
-            subject: None,
-            mail_message_id: None,
-        },
-    )
-    .await
-    .expect("message");
-    bilet::store::tickets::after_message(
+    fixtures::say(
         &db,
         ticket,
         bilet::domain::messages::Kind::Customer,
-        Status::Open,
+        Some(customer),
+        "My VPS hangs at boot since the update. See https://status.example.com",
     )
-    .await
-    .expect("after");
+    .await;
     let base = app.url("");
 
     let ana = browser(1280, 900, false).await;

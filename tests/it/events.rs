@@ -20,6 +20,8 @@ async fn events_arrive_after_commit_and_never_after_rollback(db: PgPool) {
         ticket: TicketId::new(),
         number: TicketNumber(1),
         department: DepartmentId::new(),
+        was: None,
+        version: 1,
     };
     let mut tx = db.begin().await.expect("tx");
     publish(&mut *tx, &rolled_back).await.expect("publish");
@@ -29,6 +31,8 @@ async fn events_arrive_after_commit_and_never_after_rollback(db: PgPool) {
         ticket: TicketId::new(),
         number: TicketNumber(1),
         department: DepartmentId::new(),
+        was: None,
+        version: 1,
     };
     let mut tx = db.begin().await.expect("tx");
     publish(&mut *tx, &committed).await.expect("publish");

@@ -3,9 +3,9 @@
 
 use std::net::SocketAddr;
 
-use bilet::state::AppState;
 use bilet::config::Config;
 use bilet::secrets::Secrets;
+use bilet::state::AppState;
 use reqwest::cookie::{CookieStore, Jar};
 use reqwest::{Response, StatusCode};
 use scraper::{Html, Selector};
@@ -233,8 +233,12 @@ pub fn attr(html: &str, selector: &str, name: &str) -> Option<String> {
 pub mod fixtures {
     use bilet::domain::access::AccessLevel;
     use bilet::domain::ids::{DepartmentId, OrganisationId, TicketId, TicketNumber, UserId};
+    use bilet::domain::messages::Kind;
+    use bilet::domain::status::Status;
     use bilet::domain::users::Role;
     use bilet::service;
+    use bilet::service::tickets::{Actor, Change, Expect, Post, TicketWrite};
+    use bilet::store::tickets::{NewTicket, Target};
     use sqlx::PgPool;
 
     pub async fn department(db: &PgPool, slug: &str) -> DepartmentId {
@@ -284,6 +288,19 @@ pub mod fixtures {
         id
     }
 
+    /// An application state over `db` for writes made by fixtures.
+    pub fn state(db: &PgPool) -> bilet::state::AppState {
+        let dir = std::env::temp_dir().join("bilet-test-fixtures");
+        bilet::state::AppState::new(
+            db.clone(),
+            bilet::config::Config::for_tests(&dir),
+            bilet::secrets::Secrets::for_tests(),
+            tokio_util::sync::CancellationToken::new(),
+        )
+        .expect("state")
+    }
+
+    /// A ticket without messages, opened through the write path.
     pub async fn ticket(
         db: &PgPool,
         department: DepartmentId,
@@ -296,18 +313,71 @@ pub mod fixtures {
                 .fetch_one(db)
                 .await
                 .expect("requester");
-        let id = TicketId::new();
-        let mut conn = db.acquire().await.expect("conn");
-        let number = bilet::store::tickets::insert(
-            &mut conn,
-            bilet::store::tickets::NewTicket {
+        let app = state(db);
+        let mut tx = db.begin().await.expect("tx");
+        let w = TicketWrite::create(
+            &app,
+            &mut tx,
+            Actor::System,
+            NewTicket {
                 organisation: org,
-                ..bilet::store::tickets::NewTicket::basic(id, subject, department, requester)
+                ..NewTicket::basic(subject, department, requester)
             },
         )
         .await
         .expect("ticket");
-        (id, number)
+        let done = w.commit(&mut tx).await.expect("commit");
+        tx.commit().await.expect("commit");
+        (done.id, done.number)
+    }
+
+    /// One change to a ticket through the write path, as Bilet itself.
+    pub async fn change(db: &PgPool, ticket: TicketId, change: Change) {
+        let app = state(db);
+        let mut tx = db.begin().await.expect("tx");
+        let mut w = TicketWrite::open(
+            &app,
+            &mut tx,
+            Actor::System,
+            Target::Id(ticket),
+            AccessLevel::Manage,
+            Expect::Current,
+        )
+        .await
+        .expect("open");
+        w.apply(&mut tx, change).await.expect("apply");
+        w.commit(&mut tx).await.expect("commit");
+        tx.commit().await.expect("commit");
+    }
+
+    /// A message on a ticket through the write path.
+    pub async fn say(
+        db: &PgPool,
+        ticket: TicketId,
+        kind: Kind,
+        author: Option<UserId>,
+        body: &str,
+    ) {
+        let post = Post {
+            author,
+            notify: false,
+            ..Post::web(kind, author.unwrap_or_default(), body, &[])
+        };
+        change(db, ticket, Change::message(post)).await;
+    }
+
+    /// Sets the status through the write path, then moves its time stamp
+    /// `ago` into the past (only the time: no count or journal depends on it).
+    pub async fn set_status(db: &PgPool, ticket: TicketId, status: Status, ago: time::Duration) {
+        change(db, ticket, Change::Status(status)).await;
+        sqlx::query(
+            "update tickets set resolved_at = resolved_at - $2, closed_at = closed_at - $2 where id = $1",
+        )
+        .bind(ticket)
+        .bind(ago)
+        .execute(db)
+        .await
+        .expect("backdate");
     }
 }
 

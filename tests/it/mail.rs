@@ -6,8 +6,7 @@ use bilet::domain::access::AccessLevel::Reply;
 use bilet::domain::ids::TicketNumber;
 use bilet::domain::status::Status;
 use bilet::domain::users::Role;
-use bilet::service::mail::{self, Envelope};
-use bilet::service::{mailboxes, outbox};
+use bilet::service::mail::{self as inbound, Envelope, mailboxes, outbox};
 use bilet::store;
 use mail_parser::MimeHeaders;
 use sqlx::PgPool;
@@ -16,7 +15,7 @@ use crate::harness::{TestApp, fixtures};
 use crate::mailkit::{self, address, append, fetch, helpdesk, mail, parsed};
 
 async fn ticket_json(db: &PgPool, number: &str) -> serde_json::Value {
-    bilet::service::representation::ticket_json(db, number.parse().expect("number"))
+    bilet::service::tickets::representation::ticket_json(db, number.parse().expect("number"))
         .await
         .expect("ticket")
 }
@@ -152,7 +151,7 @@ async fn the_agents_reply_goes_out_and_the_customers_answer_threads_back(db: PgP
         .fetch_one(&db)
         .await
         .expect("v");
-    bilet::service::agent_tickets::reply(
+    bilet::service::tickets::agent::reply(
         &app.state,
         &agent,
         number,
@@ -334,7 +333,7 @@ async fn outgoing_cyrillic_and_attachments_arrive_right(db: PgPool) {
         .fetch_one(&db)
         .await
         .expect("v");
-    bilet::service::agent_tickets::reply(
+    bilet::service::tickets::agent::reply(
         &app.state,
         &agent,
         number,
@@ -901,10 +900,14 @@ async fn threading_follows_references_tags_and_who_may_use_them(db: PgPool) {
     assert_eq!((role.as_str(), portal), ("cc", false));
 
     // A reply to a ticket closed long ago opens a linked one; to a resolved one, reopens it.
-    sqlx::query("update tickets set status = 'closed', resolved_at = now() - interval '60 days', closed_at = now() - interval '60 days'")
-        .execute(&db)
-        .await
-        .expect("close");
+    let old: bilet::domain::ids::TicketId =
+        sqlx::query_scalar("select id from tickets where number = $1")
+            .bind(number.parse::<i64>().expect("n"))
+            .fetch_one(&db)
+            .await
+            .expect("ticket");
+    fixtures::set_status(&db, old, Status::Resolved, time::Duration::days(60)).await;
+    fixtures::set_status(&db, old, Status::Closed, time::Duration::days(60)).await;
     let r = ingest(
         &app,
         &mail(
@@ -919,11 +922,13 @@ async fn threading_follows_references_tags_and_who_may_use_them(db: PgPool) {
     assert_eq!(r.outcome, "created");
     assert!(r.reason.expect("reason").contains("closed too long ago"));
     let new = r.ticket.expect("new");
-    sqlx::query("update tickets set status = 'resolved', resolved_at = now() where number = $1")
-        .bind(new.parse::<i64>().expect("n"))
-        .execute(&db)
-        .await
-        .expect("resolve");
+    let new_id: bilet::domain::ids::TicketId =
+        sqlx::query_scalar("select id from tickets where number = $1")
+            .bind(new.parse::<i64>().expect("n"))
+            .fetch_one(&db)
+            .await
+            .expect("ticket");
+    fixtures::set_status(&db, new_id, Status::Resolved, time::Duration::ZERO).await;
     let r = ingest(
         &app,
         &mail(

@@ -13,6 +13,6 @@ mod harness;
 mod mail;
 mod mailkit;
 mod pages;
-mod statements;
 mod portal;
+mod statements;
 mod tickets;

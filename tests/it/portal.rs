@@ -2,7 +2,7 @@
 //! rating, signed links, claiming, and every way to reach a foreign ticket.
 
 use bilet::domain::ids::{TicketId, TicketNumber, UserId};
-use bilet::domain::messages::{Kind, Source};
+use bilet::domain::messages::Kind;
 use bilet::domain::status::Status;
 use bilet::store;
 use reqwest::StatusCode;
@@ -82,25 +82,7 @@ async fn status(db: &PgPool, number: TicketNumber) -> Status {
 
 async fn agent_says(db: &PgPool, number: TicketNumber, agent: UserId, body: &str) {
     let id = ticket_id(db, number).await;
-    store::messages::insert(
-        db,
-        store::messages::NewMessage {
-            id: bilet::domain::ids::MessageId::new(),
-            ticket: id,
-            kind: Kind::Agent,
-            source: Source::Web,
-            author: Some(agent),
-            body_text: body,
-            body_html: None,
-            subject: None,
-            mail_message_id: None,
-        },
-    )
-    .await
-    .expect("agent message");
-    store::tickets::after_message(db, id, Kind::Agent, Status::Pending)
-        .await
-        .expect("after");
+    fixtures::say(db, id, Kind::Agent, Some(agent), body).await;
 }
 
 #[sqlx::test]
@@ -162,14 +144,15 @@ async fn a_new_ticket_is_stored_acknowledged_and_shown(db: PgPool) {
     );
     let counts: (i64, i64, i64) = sqlx::query_as(
         "select (select count(*) from ticket_history where ticket_id = $1), \
-                (select count(*) from search_log where ticket_id = $1), \
+                (select count(*) from ticket_journal where ticket_id = $1), \
                 (select count(*) from events where ticket_id = $1 and kind = 'ticket.opened')",
     )
     .bind(id)
     .fetch_one(&db)
     .await
     .expect("counts");
-    assert_eq!(counts, (1, 1, 1));
+    // History: opened. Journal: opened, message. Audit: opened.
+    assert_eq!(counts, (1, 2, 1));
 
     // The list shows it, with its department and status.
     let html = anna.get("/portal").await.text().await.expect("body");
@@ -506,11 +489,8 @@ async fn my_tickets_lists_open_first_marks_answers_searches_and_pages(db: PgPool
     .await;
     let anna = customer(&app, "anna@example.com").await;
     let closed = open(&anna, "Old invoice question", "b", &[]).await;
-    sqlx::query("update tickets set status = 'closed', closed_at = now() where number = $1")
-        .bind(closed)
-        .execute(&db)
-        .await
-        .expect("close");
+    let closed_id = ticket_id(&db, closed).await;
+    fixtures::set_status(&db, closed_id, Status::Closed, time::Duration::ZERO).await;
     let answered = open(&anna, "Backup restore", "b", &[]).await;
     agent_says(&db, answered, agent, "Restored.").await;
     let html = anna.get("/portal").await.text().await.expect("body");
@@ -619,40 +599,30 @@ async fn other_customers_tickets_and_internal_notes_do_not_exist(db: PgPool) {
 
     // An internal note and its file are invisible to the customer.
     let id = ticket_id(&db, number).await;
-    let note = bilet::domain::ids::MessageId::new();
-    store::messages::insert(
-        &db,
-        store::messages::NewMessage {
-            id: note,
-            ticket: id,
-            kind: Kind::Note,
-            source: Source::Web,
-            author: None,
-            body_text: "customer seems angry",
-            body_html: None,
-            subject: None,
-            mail_message_id: None,
-        },
-    )
-    .await
-    .expect("note");
     let sha: String = sqlx::query_scalar("select blob_sha256 from attachments limit 1")
         .fetch_one(&db)
         .await
         .expect("sha");
-    let note_file = bilet::domain::ids::AttachmentId::new();
-    store::attachments::insert(
-        &db,
-        note_file,
-        note,
-        id,
-        &sha,
-        "note.png",
-        "image/png",
-        PNG.len() as i64,
-    )
-    .await
-    .expect("file");
+    let file = bilet::service::tickets::NewFile {
+        sha256: sha,
+        size: PNG.len() as i64,
+        filename: "note.png".into(),
+        content_type: "image/png".into(),
+        content_id: None,
+        inline: false,
+    };
+    let post = bilet::service::tickets::Post {
+        files: vec![file],
+        author: None,
+        notify: false,
+        ..bilet::service::tickets::Post::web(Kind::Note, UserId::new(), "customer seems angry", &[])
+    };
+    fixtures::change(&db, id, bilet::service::tickets::Change::message(post)).await;
+    let note_file: bilet::domain::ids::AttachmentId =
+        sqlx::query_scalar("select id from attachments where filename = 'note.png'")
+            .fetch_one(&db)
+            .await
+            .expect("file");
     let html = anna
         .get(&format!("/portal/tickets/{number}"))
         .await
@@ -676,9 +646,7 @@ async fn replies_reopen_and_late_replies_open_a_linked_ticket(db: PgPool) {
     let number = open(&anna, "VPN drops", "b", &[]).await;
     let id = ticket_id(&db, number).await;
 
-    store::tickets::set_status(&db, id, Status::Resolved, time::OffsetDateTime::now_utc())
-        .await
-        .expect("resolve");
+    fixtures::set_status(&db, id, Status::Resolved, time::Duration::ZERO).await;
     let html = anna
         .get(&format!("/portal/tickets/{number}"))
         .await
@@ -710,15 +678,12 @@ async fn replies_reopen_and_late_replies_open_a_linked_ticket(db: PgPool) {
             .contains("Describe the problem")
     );
 
-    let long_ago = time::OffsetDateTime::now_utc() - time::Duration::days(45);
-    sqlx::query(
-        "update tickets set status = 'closed', resolved_at = $2, closed_at = $2 where id = $1",
-    )
-    .bind(id)
-    .bind(long_ago)
-    .execute(&db)
-    .await
-    .expect("close long ago");
+    fixtures::set_status(&db, id, Status::Closed, time::Duration::days(45)).await;
+    sqlx::query("update tickets set resolved_at = closed_at where id = $1")
+        .bind(id)
+        .execute(&db)
+        .await
+        .expect("resolved when closed");
     let res = anna
         .post_multipart(
             &format!("/portal/tickets/{number}/reply"),

@@ -1,8 +1,9 @@
 //! How many SQL statements a request sends, counted by PostgreSQL itself
 //! (pg_stat_statements, loaded by tests/env/with-services) for this test's
 //! database only: the session and user look-up count like everything else.
-//! Each request runs twice and the second is counted, so the figures are
-//! the steady state (sqlx resolves custom types once per connection).
+//! Each request runs more times than the pool has connections before one
+//! is counted, so the figures are the steady state (sqlx resolves custom
+//! types once per connection, and the pool hands connections out in turn).
 
 use bilet::domain::access::AccessLevel::Manage;
 use bilet::domain::users::Role;
@@ -37,13 +38,15 @@ async fn counted(db: &PgPool) -> i64 {
     .expect("count")
 }
 
-/// The statements the second of two identical requests sent.
+/// The statements one request sent, once every connection is warm.
 pub async fn statements<F, Fut>(db: &PgPool, request: F) -> (i64, Response)
 where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
-    request().await;
+    for _ in 0..6 {
+        request().await;
+    }
     reset(db).await;
     let res = request().await;
     (counted(db).await, res)

@@ -1,11 +1,15 @@
-//! Ticket jobs and the search change feed.
+//! Ticket jobs and the change journal's order.
 
+use bilet::domain::access::AccessLevel;
 use bilet::domain::ids::TicketId;
+use bilet::domain::priority::Priority;
 use bilet::domain::status::Status;
 use bilet::domain::users::Role;
-use bilet::store::search_log::{self, Position};
+use bilet::service::tickets::{Actor, Change, Expect, TicketWrite};
+use bilet::store::journal::{self, Position};
+use bilet::store::tickets::Target;
 use sqlx::PgPool;
-use time::{Duration, OffsetDateTime};
+use time::Duration;
 
 use crate::harness::fixtures;
 
@@ -16,16 +20,12 @@ async fn resolved_tickets_close_after_the_configured_days(db: PgPool) {
     let (old, _) = fixtures::ticket(&db, tech, customer, "old").await;
     let (recent, _) = fixtures::ticket(&db, tech, customer, "recent").await;
     let (open, _) = fixtures::ticket(&db, tech, customer, "open").await;
-    let now = OffsetDateTime::now_utc();
-    bilet::store::tickets::set_status(&db, old, Status::Resolved, now - Duration::days(8))
-        .await
-        .expect("resolve");
-    bilet::store::tickets::set_status(&db, recent, Status::Resolved, now - Duration::days(2))
-        .await
-        .expect("resolve");
+    fixtures::set_status(&db, old, Status::Resolved, Duration::days(8)).await;
+    fixtures::set_status(&db, recent, Status::Resolved, Duration::days(2)).await;
+    let app = fixtures::state(&db);
 
     assert_eq!(
-        bilet::service::tickets::auto_close(&db, 7)
+        bilet::service::tickets::jobs::auto_close(&app)
             .await
             .expect("job"),
         1
@@ -44,7 +44,8 @@ async fn resolved_tickets_close_after_the_configured_days(db: PgPool) {
     assert_eq!(status(recent).await, Status::Resolved);
     assert_eq!(status(open).await, Status::Open);
     let history: (String, String) = sqlx::query_as(
-        "select from_status::text, to_status::text from ticket_history where ticket_id = $1 and change = 'status'",
+        "select from_status::text, to_status::text from ticket_history where ticket_id = $1 and change = 'status' \
+         order by id desc limit 1",
     )
     .bind(old)
     .fetch_one(&db)
@@ -53,46 +54,70 @@ async fn resolved_tickets_close_after_the_configured_days(db: PgPool) {
     assert_eq!(history, ("resolved".into(), "closed".into()));
     // Running again closes nothing more.
     assert_eq!(
-        bilet::service::tickets::auto_close(&db, 7)
+        bilet::service::tickets::jobs::auto_close(&app)
             .await
             .expect("job"),
         0
     );
 }
 
+async fn open<'a>(
+    app: &'a bilet::state::AppState,
+    tx: &mut sqlx::PgConnection,
+    id: bilet::domain::ids::TicketId,
+) -> TicketWrite<'a> {
+    TicketWrite::open(
+        app,
+        tx,
+        Actor::System,
+        Target::Id(id),
+        AccessLevel::Manage,
+        Expect::Current,
+    )
+    .await
+    .expect("open")
+}
+
 #[sqlx::test]
-async fn the_search_feed_never_skips_a_late_commit(db: PgPool) {
+async fn journal_readers_never_skip_a_late_commit(db: PgPool) {
     let tech = fixtures::department(&db, "tech").await;
     let customer = fixtures::user(&db, "c@example.com", Role::Customer, &[]).await;
     let (early, _) = fixtures::ticket(&db, tech, customer, "early").await;
     let (late, _) = fixtures::ticket(&db, tech, customer, "late").await;
+    let start = journal::read_after(&db, Position::default(), 1000)
+        .await
+        .expect("read")
+        .last()
+        .map(|e| e.position())
+        .unwrap_or_default();
+    let app = fixtures::state(&db);
 
-    // The slow transaction takes its id first but commits last.
+    // The slow write takes its transaction id first but commits last.
     let mut slow = db.begin().await.expect("tx");
-    search_log::append(&mut *slow, late, "upsert")
+    let mut w = open(&app, &mut slow, late).await;
+    w.apply(&mut slow, Change::Priority(Priority::High))
         .await
-        .expect("append");
+        .expect("apply");
+    w.commit(&mut slow).await.expect("commit");
     let mut fast = db.begin().await.expect("tx");
-    search_log::append(&mut *fast, early, "upsert")
+    let mut w = open(&app, &mut fast, early).await;
+    w.apply(&mut fast, Change::Priority(Priority::Low))
         .await
-        .expect("append");
+        .expect("apply");
+    w.commit(&mut fast).await.expect("commit");
     fast.commit().await.expect("commit");
 
-    // The fast commit is not readable yet: reading it would move the
-    // position past the slow transaction's row.
-    let first = search_log::read_after(&db, Position::default(), 100)
-        .await
-        .expect("read");
+    // The fast commit is not readable yet: reading it would move a
+    // reader's position past the slow transaction's entry.
+    let first = journal::read_after(&db, start, 100).await.expect("read");
     assert!(first.is_empty(), "{first:?}");
 
     slow.commit().await.expect("commit");
     // Other tests share the cluster, and their open transactions hold the
-    // horizon back for a moment too.
+    // horizon back for a moment too: wait for both entries, with a ceiling.
     let mut all = Vec::new();
-    for _ in 0..100 {
-        all = search_log::read_after(&db, Position::default(), 100)
-            .await
-            .expect("read");
+    for _ in 0..300 {
+        all = journal::read_after(&db, start, 100).await.expect("read");
         if all.len() == 2 {
             break;
         }
@@ -102,16 +127,8 @@ async fn the_search_feed_never_skips_a_late_commit(db: PgPool) {
         all.iter().map(|c| c.ticket_id).collect::<Vec<_>>(),
         vec![late, early]
     );
-    let last = all.last().expect("rows");
-    let after = search_log::read_after(
-        &db,
-        Position {
-            txid: last.txid,
-            seq: last.seq,
-        },
-        100,
-    )
-    .await
-    .expect("read");
+    let after = journal::read_after(&db, all[1].position(), 100)
+        .await
+        .expect("read");
     assert!(after.is_empty());
 }

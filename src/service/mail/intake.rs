@@ -143,7 +143,9 @@ pub async fn retry_due(app: &AppState) -> Result<usize> {
 /// Processes a stored raw mail again (an admin's retry, or releasing a mail
 /// held as spam). `NotFound` when there is no such mail.
 pub async fn retry(app: &AppState, id: Uuid, release_spam: bool) -> Result<Report> {
-    let row = store::mail::raw(&app.db, id).await?.ok_or(Error::NotFound)?;
+    let row = store::mail::raw(&app.db, id)
+        .await?
+        .ok_or(Error::NotFound)?;
     let mut reader = app
         .blobs
         .open(&row.blob_sha256)
@@ -349,8 +351,12 @@ async fn process(
             verdict.list || verdict.automatic.is_some() || classify::is_robot(&sender.0);
     }
     match threading::find_thread(app, m, &sender).await? {
-        Thread::Found(ticket, how) => storing::append(app, &mail, &verdict, &sender, ticket, how).await,
-        Thread::Staff(ticket, how) => storing::from_staff(app, &mail, &verdict, &sender, ticket, how).await,
+        Thread::Found(ticket, how) => {
+            storing::append(app, &mail, &verdict, &sender, ticket, how).await
+        }
+        Thread::Staff(ticket, how) => {
+            storing::from_staff(app, &mail, &verdict, &sender, ticket, how).await
+        }
         Thread::Mentioned(mentioned) => {
             storing::create(app, &mail, &verdict, &sender, Some(mentioned)).await
         }

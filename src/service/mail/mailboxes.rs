@@ -7,12 +7,12 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use super::intake::{self as inbound, Envelope};
-use crate::service::{Error, FieldErrors, Result};
-use crate::state::AppState;
 use crate::config::TlsMode;
 use crate::domain::email;
 use crate::domain::ids::UserId;
 use crate::mail::{imap, smtp};
+use crate::service::{Error, FieldErrors, Result};
+use crate::state::AppState;
 use crate::store;
 use crate::store::mailboxes::MailboxRow;
 

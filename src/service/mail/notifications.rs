@@ -6,10 +6,10 @@ use serde_json::json;
 use sqlx::PgConnection;
 use time::OffsetDateTime;
 
-use crate::service::links::{self, TicketLink};
-use crate::state::AppState;
 use crate::domain::ids::{MessageId, TicketId, TicketNumber};
 use crate::i18n::{Arg, Locale};
+use crate::service::links::{self, TicketLink};
+use crate::state::AppState;
 use crate::store;
 use crate::store::users::UserRow;
 

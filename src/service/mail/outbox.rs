@@ -8,10 +8,10 @@ use lettre::AsyncTransport;
 use lettre::address::Envelope;
 use tokio::io::AsyncReadExt;
 
-use crate::state::AppState;
 use crate::domain::access::Scope;
 use crate::mail::outbound::{self, OutFile};
 use crate::mail::{smtp, verp};
+use crate::state::AppState;
 use crate::store;
 use crate::store::outbox::ClaimedMail;
 

@@ -18,10 +18,16 @@ pub async fn raw_for(app: &AppState, viewer: &Viewer, raw: Uuid) -> Result<store
     if !reads_notes(s) {
         return Err(Error::NotFound);
     }
-    let row = store::mail::raw(&app.db, raw).await?.ok_or(Error::NotFound)?;
+    let row = store::mail::raw(&app.db, raw)
+        .await?
+        .ok_or(Error::NotFound)?;
     let visible = match row.ticket_number {
         Some(number) => store::tickets::exists(&app.db, Target::Number(number), s).await?,
         None => s == Scope::All,
     };
-    if visible { Ok(row) } else { Err(Error::NotFound) }
+    if visible {
+        Ok(row)
+    } else {
+        Err(Error::NotFound)
+    }
 }

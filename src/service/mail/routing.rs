@@ -94,7 +94,6 @@ pub(super) fn placeholder_subject(text: &str) -> String {
     }
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

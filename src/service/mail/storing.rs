@@ -31,7 +31,10 @@ type Sender = (String, Option<String>);
 async fn files(app: &AppState, mail: &Mail<'_>) -> anyhow::Result<Vec<NewFile>> {
     let mut out = Vec::with_capacity(mail.m.attachments.len());
     for a in &mail.m.attachments {
-        let stored = app.blobs.put(Box::pin(a.bytes.as_slice()), u64::MAX).await?;
+        let stored = app
+            .blobs
+            .put(Box::pin(a.bytes.as_slice()), u64::MAX)
+            .await?;
         // Trust the bytes, not the label, except for text.
         let content_type = crate::domain::uploads::classify(&a.bytes)
             .filter(|k| !matches!(k, crate::domain::uploads::Kind::Text { .. }))
@@ -106,19 +109,42 @@ pub(super) async fn append(
     let user = sender_account(app, sender).await?;
     let automatic = verdict.automatic;
     let note = match automatic {
-        Some(reason) => format!("{how}; automatic mail ({reason}): stored without notifying anyone"),
+        Some(reason) => {
+            format!("{how}; automatic mail ({reason}): stored without notifying anyone")
+        }
         None => how.clone(),
     };
-    let p = post(app, mail, Kind::Customer, Some(&user), &note, automatic.is_some()).await?;
+    let p = post(
+        app,
+        mail,
+        Kind::Customer,
+        Some(&user),
+        &note,
+        automatic.is_some(),
+    )
+    .await?;
     let mut tx = app.db.begin().await?;
     let target = Target::Id(t.id);
-    let mut w = TicketWrite::open(app, &mut tx, Actor::Mail(&user), target, AccessLevel::Reply, Expect::Current)
-        .await?;
+    let mut w = TicketWrite::open(
+        app,
+        &mut tx,
+        Actor::Mail(&user),
+        target,
+        AccessLevel::Reply,
+        Expect::Current,
+    )
+    .await?;
     if automatic.is_none() && !store::mail::is_participant(&mut *tx, t.id, user.id).await? {
-        w.apply(&mut tx, Change::Participant { user: user.id, via: "email" })
-            .await?;
+        w.apply(
+            &mut tx,
+            Change::Participant {
+                user: user.id,
+                via: "email",
+            },
+        )
+        .await?;
     }
-    let message = match w.apply(&mut tx, Change::Message(p)).await {
+    let message = match w.apply(&mut tx, Change::message(p)).await {
         Ok(a) => a.message,
         Err(Error::Conflict(Conflict::ReopenWindowPassed)) => {
             let old = w.ticket().clone();
@@ -126,7 +152,15 @@ pub(super) async fn append(
             tx.rollback().await?;
             let note = format!("{how}; the ticket was closed too long ago: new ticket");
             let link = Some((old.id, "reopened_as"));
-            return open_ticket(app, mail, verdict, sender, Some((old.department_id, note)), link).await;
+            return open_ticket(
+                app,
+                mail,
+                verdict,
+                sender,
+                Some((old.department_id, note)),
+                link,
+            )
+            .await;
         }
         Err(other) => return Err(other.into()),
     };
@@ -173,9 +207,16 @@ pub(super) async fn from_staff(
     let p = post(app, mail, Kind::Note, Some(&user), &note, false).await?;
     let mut tx = app.db.begin().await?;
     let target = Target::Id(t.id);
-    let mut w = TicketWrite::open(app, &mut tx, Actor::Mail(&user), target, AccessLevel::Reply, Expect::Current)
-        .await?;
-    let message = w.apply(&mut tx, Change::Message(p)).await?.message;
+    let mut w = TicketWrite::open(
+        app,
+        &mut tx,
+        Actor::Mail(&user),
+        target,
+        AccessLevel::Reply,
+        Expect::Current,
+    )
+    .await?;
+    let message = w.apply(&mut tx, Change::message(p)).await?.message;
     let done = w.commit(&mut tx).await?;
     store::mail::save_raw(
         &mut tx,
@@ -183,7 +224,12 @@ pub(super) async fn from_staff(
     )
     .await?;
     tx.commit().await?;
-    Ok(Report::new("appended", &mail.m, Some(done.number), "from staff: internal note"))
+    Ok(Report::new(
+        "appended",
+        &mail.m,
+        Some(done.number),
+        "from staff: internal note",
+    ))
 }
 
 /// A mail on no known thread: a new ticket (linked to a ticket whose tag it
@@ -198,19 +244,25 @@ pub(super) async fn create(
     if let Some(reason) = verdict.automatic {
         let mut tx = app.db.begin().await?;
         let why = format!("automatic mail ({reason}) on no known ticket");
-        store::mail::save_raw(&mut tx, mail.raw("ignored", "ignored", Some(&why), None, None)).await?;
+        store::mail::save_raw(
+            &mut tx,
+            mail.raw("ignored", "ignored", Some(&why), None, None),
+        )
+        .await?;
         tx.commit().await?;
         return Ok(Report::new("ignored", &mail.m, None, &why));
     }
     let link = mentioned.as_ref().map(|t| (t.id, "mentioned"));
-    let department = routing::route_department(app, mail, sender).await?.map(|(d, why)| {
-        let note = if mentioned.is_some() {
-            "new ticket: tag from unknown sender".to_string()
-        } else {
-            format!("new ticket; {why}")
-        };
-        (d, note)
-    });
+    let department = routing::route_department(app, mail, sender)
+        .await?
+        .map(|(d, why)| {
+            let note = if mentioned.is_some() {
+                "new ticket: tag from unknown sender".to_string()
+            } else {
+                format!("new ticket; {why}")
+            };
+            (d, note)
+        });
     open_ticket(app, mail, verdict, sender, department, link).await
 }
 
@@ -261,12 +313,26 @@ async fn open_ticket(
     };
     let mut w = TicketWrite::create(app, &mut tx, Actor::Mail(&user), new).await?;
     if let Some((other, "mentioned")) = link {
-        w.apply(&mut tx, Change::Link { other, kind: "mentioned" }).await?;
+        w.apply(
+            &mut tx,
+            Change::Link {
+                other,
+                kind: "mentioned",
+            },
+        )
+        .await?;
     }
     for cc in ccs {
-        w.apply(&mut tx, Change::Participant { user: cc, via: "email" }).await?;
+        w.apply(
+            &mut tx,
+            Change::Participant {
+                user: cc,
+                via: "email",
+            },
+        )
+        .await?;
     }
-    let message = w.apply(&mut tx, Change::Message(p)).await?.message;
+    let message = w.apply(&mut tx, Change::message(p)).await?.message;
     let may_answer = mail.env.notify && !verdict.no_auto_answer && app.settings.get().notify_ack;
     if may_answer
         && store::mail::auto_replies_last_hour(&mut *tx, &user.email).await?
@@ -309,7 +375,11 @@ pub(super) async fn bounce(
             None => None,
         },
     };
-    let failed = m.report.as_ref().map(|r| r.failed.clone()).unwrap_or_default();
+    let failed = m
+        .report
+        .as_ref()
+        .map(|r| r.failed.clone())
+        .unwrap_or_default();
     let ticket = match outbox {
         Some(o) => store::mail::outbox_ticket(&app.db, o).await?,
         None => None,
@@ -322,7 +392,12 @@ pub(super) async fn bounce(
         let why = Some("bounce for no known mail");
         store::mail::save_raw(&mut tx, mail.raw("ignored", "ignored", why, None, None)).await?;
         tx.commit().await?;
-        return Ok(Report::new("ignored", m, None, "bounce for no mail we know"));
+        return Ok(Report::new(
+            "ignored",
+            m,
+            None,
+            "bounce for no mail we know",
+        ));
     };
     let who = if failed.is_empty() {
         "the recipient".to_string()
@@ -333,10 +408,17 @@ pub(super) async fn bounce(
     let p = post(app, mail, Kind::System, None, &note, true).await?;
     let mut tx = app.db.begin().await?;
     let target = Target::Id(ticket);
-    let mut w = TicketWrite::open(app, &mut tx, Actor::System, target, AccessLevel::Read, Expect::Current)
-        .await?;
+    let mut w = TicketWrite::open(
+        app,
+        &mut tx,
+        Actor::System,
+        target,
+        AccessLevel::Read,
+        Expect::Current,
+    )
+    .await?;
     store::mail::mark_bounced(&mut tx, outbox, &failed, mail.raw_id, "bounced").await?;
-    let message = match w.apply(&mut tx, Change::Message(p)).await {
+    let message = match w.apply(&mut tx, Change::message(p)).await {
         Ok(a) => a.message,
         // A merged ticket: the report still marks the delivery failed.
         Err(Error::Conflict(Conflict::Merged)) => None,
@@ -349,5 +431,10 @@ pub(super) async fn bounce(
     )
     .await?;
     tx.commit().await?;
-    Ok(Report::new("appended", m, Some(done.number), &format!("bounce: {note}")))
+    Ok(Report::new(
+        "appended",
+        m,
+        Some(done.number),
+        &format!("bounce: {note}"),
+    ))
 }

@@ -63,7 +63,15 @@ async fn open<'a>(
     version: Option<i32>,
 ) -> Result<TicketWrite<'a>> {
     let expect = version.map_or(Expect::Current, Expect::Version);
-    TicketWrite::open(app, tx, Actor::User(agent), Target::Number(number), need, expect).await
+    TicketWrite::open(
+        app,
+        tx,
+        Actor::User(agent),
+        Target::Number(number),
+        need,
+        expect,
+    )
+    .await
 }
 
 /// An agent's public reply: signature appended, mailed to the requester,
@@ -80,9 +88,23 @@ pub async fn reply(
 ) -> Result<()> {
     check_body(body, uploads)?;
     let mut tx = app.db.begin().await?;
-    let mut w = open(app, &mut tx, agent, number, AccessLevel::Reply, Some(version)).await?;
+    let mut w = open(
+        app,
+        &mut tx,
+        agent,
+        number,
+        AccessLevel::Reply,
+        Some(version),
+    )
+    .await?;
     let facts = store::tickets::signature_facts(&mut *tx, w.id()).await?;
-    let signature = fill(&facts.signature, number, &facts.department_name, &facts.customer_name, agent);
+    let signature = fill(
+        &facts.signature,
+        number,
+        &facts.department_name,
+        &facts.customer_name,
+        agent,
+    );
     let full = if signature.trim().is_empty() {
         body.trim_end().to_string()
     } else {
@@ -92,7 +114,7 @@ pub async fn reply(
         then,
         ..Post::web(Kind::Agent, agent.id, &full, uploads)
     };
-    w.apply(&mut tx, Change::Message(post)).await?;
+    w.apply(&mut tx, Change::message(post)).await?;
     w.commit(&mut tx).await?;
     tx.commit().await?;
     Ok(())
@@ -109,9 +131,17 @@ pub async fn note(
 ) -> Result<()> {
     check_body(body, uploads)?;
     let mut tx = app.db.begin().await?;
-    let mut w = open(app, &mut tx, agent, number, AccessLevel::Reply, Some(version)).await?;
+    let mut w = open(
+        app,
+        &mut tx,
+        agent,
+        number,
+        AccessLevel::Reply,
+        Some(version),
+    )
+    .await?;
     let post = Post::web(Kind::Note, agent.id, body.trim_end(), uploads);
-    w.apply(&mut tx, Change::Message(post)).await?;
+    w.apply(&mut tx, Change::message(post)).await?;
     w.commit(&mut tx).await?;
     tx.commit().await?;
     Ok(())
@@ -144,7 +174,13 @@ pub async fn change(
 }
 
 /// Sets the status directly.
-pub async fn set_status(app: &AppState, agent: &UserRow, n: TicketNumber, v: i32, to: Status) -> Result<()> {
+pub async fn set_status(
+    app: &AppState,
+    agent: &UserRow,
+    n: TicketNumber,
+    v: i32,
+    to: Status,
+) -> Result<()> {
     change(app, agent, n, Some(v), Change::Status(to)).await
 }
 
@@ -183,11 +219,19 @@ pub async fn transfer(
     note: &str,
 ) -> Result<()> {
     let mut tx = app.db.begin().await?;
-    let mut w = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+    let mut w = open(
+        app,
+        &mut tx,
+        agent,
+        number,
+        AccessLevel::Manage,
+        Some(version),
+    )
+    .await?;
     w.apply(&mut tx, Change::Transfer(to)).await?;
     if !note.trim().is_empty() {
         let post = Post::web(Kind::Note, agent.id, note.trim(), &[]);
-        w.apply(&mut tx, Change::Message(post)).await?;
+        w.apply(&mut tx, Change::message(post)).await?;
     }
     w.commit(&mut tx).await?;
     tx.commit().await?;
@@ -228,7 +272,14 @@ pub async fn split(
     .await?;
     let into = (new.id(), new.number());
     source
-        .apply(&mut tx, Change::SplitOut { message, into: into.0, number: into.1 })
+        .apply(
+            &mut tx,
+            Change::SplitOut {
+                message,
+                into: into.0,
+                number: into.1,
+            },
+        )
         .await?;
     new.apply(
         &mut tx,
@@ -240,8 +291,23 @@ pub async fn split(
         },
     )
     .await?;
-    source.apply(&mut tx, Change::Link { other: into.0, kind: "split" }).await?;
-    new.apply(&mut tx, Change::Link { other: t.id, kind: "split" }).await?;
+    source
+        .apply(
+            &mut tx,
+            Change::Link {
+                other: into.0,
+                kind: "split",
+            },
+        )
+        .await?;
+    new.apply(
+        &mut tx,
+        Change::Link {
+            other: t.id,
+            kind: "split",
+        },
+    )
+    .await?;
     source.commit(&mut tx).await?;
     new.commit(&mut tx).await?;
     tx.commit().await?;
@@ -270,7 +336,15 @@ pub async fn merge(
     // Both rows are locked in number order, so two opposite merges cannot
     // deadlock.
     let (mut source, mut target) = if number < into {
-        let s = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+        let s = open(
+            app,
+            &mut tx,
+            agent,
+            number,
+            AccessLevel::Manage,
+            Some(version),
+        )
+        .await?;
         let t = open(app, &mut tx, agent, into, AccessLevel::Manage, None)
             .await
             .map_err(bad_target)?;
@@ -279,7 +353,15 @@ pub async fn merge(
         let t = open(app, &mut tx, agent, into, AccessLevel::Manage, None)
             .await
             .map_err(bad_target)?;
-        let s = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+        let s = open(
+            app,
+            &mut tx,
+            agent,
+            number,
+            AccessLevel::Manage,
+            Some(version),
+        )
+        .await?;
         (s, t)
     };
     if target.ticket().merged_into_id.is_some() {
@@ -287,7 +369,13 @@ pub async fn merge(
     }
     let (tid, sid) = (target.id(), source.id());
     source
-        .apply(&mut tx, Change::MergeInto { into: tid, number: into })
+        .apply(
+            &mut tx,
+            Change::MergeInto {
+                into: tid,
+                number: into,
+            },
+        )
         .await?;
     target
         .apply(&mut tx, Change::MergedFrom { from: sid, number })
@@ -347,7 +435,10 @@ pub async fn open_for_customer(
     let mut tx = app.db.begin().await?;
     let customer = match existing {
         Some(u) => u,
-        None => crate::service::accounts::customer_for_address(&mut tx, &address, Some(&input.name)).await?,
+        None => {
+            crate::service::accounts::customer_for_address(&mut tx, &address, Some(&input.name))
+                .await?
+        }
     };
     let subject = input.subject.trim();
     let mut w = TicketWrite::create(
@@ -365,9 +456,14 @@ pub async fn open_for_customer(
         subject: Some(subject.to_string()),
         // The agent is the one who knows: nobody to tell.
         notify: false,
-        ..Post::web(Kind::Customer, customer.id, input.body.trim_end(), &input.uploads)
+        ..Post::web(
+            Kind::Customer,
+            customer.id,
+            input.body.trim_end(),
+            &input.uploads,
+        )
     };
-    w.apply(&mut tx, Change::Message(post)).await?;
+    w.apply(&mut tx, Change::message(post)).await?;
     if input.notify {
         w.acknowledge();
     }

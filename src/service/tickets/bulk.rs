@@ -32,7 +32,10 @@ pub enum Refusal {
     /// Already so.
     Unchanged,
     /// The assignee does not work in the ticket's department.
-    AssigneeElsewhere { assignee: String, department: String },
+    AssigneeElsewhere {
+        assignee: String,
+        department: String,
+    },
     /// Another reason, as a notice key.
     Other(&'static str),
 }

@@ -22,7 +22,7 @@ use crate::store::history::NewHistory;
 #[derive(Debug, Clone)]
 pub enum Change {
     /// A message: customer, agent reply, internal note or system.
-    Message(Post),
+    Message(Box<Post>),
     /// An agent sets the status.
     Status(Status),
     /// The customer's "my problem is solved".
@@ -36,9 +36,15 @@ pub enum Change {
     Transfer(DepartmentId),
     /// This ticket's conversation moves into `into` (locked by the caller
     /// in its own write); this one closes and leads there from now on.
-    MergeInto { into: TicketId, number: TicketNumber },
+    MergeInto {
+        into: TicketId,
+        number: TicketNumber,
+    },
     /// The other side of a merge: `from`'s conversation arrived here.
-    MergedFrom { from: TicketId, number: TicketNumber },
+    MergedFrom {
+        from: TicketId,
+        number: TicketNumber,
+    },
     /// One message moves out into the new ticket `into`.
     SplitOut {
         message: MessageId,
@@ -53,11 +59,28 @@ pub enum Change {
         number: TicketNumber,
     },
     /// A rating of the whole ticket (no message) or of one agent reply.
-    Rate { message: Option<MessageId>, stars: i16, comment: String },
+    Rate {
+        message: Option<MessageId>,
+        stars: i16,
+        comment: String,
+    },
     /// A link to another ticket (continuation, mention, split).
-    Link { other: TicketId, kind: &'static str },
+    Link {
+        other: TicketId,
+        kind: &'static str,
+    },
     /// Someone joins the conversation (a Cc by mail).
-    Participant { user: UserId, via: &'static str },
+    Participant {
+        user: UserId,
+        via: &'static str,
+    },
+}
+
+impl Change {
+    /// A message (boxed: it is far larger than the other changes).
+    pub fn message(post: Post) -> Change {
+        Change::Message(Box::new(post))
+    }
 }
 
 fn transition(from: Status, action: Action) -> Result<Status> {
@@ -79,7 +102,7 @@ pub(super) async fn apply(
         return Err(Error::Conflict(Conflict::Merged));
     }
     match change {
-        Change::Message(p) => return message(w, tx, p).await,
+        Change::Message(p) => return message(w, tx, *p).await,
         Change::Status(to) => {
             let to = transition(w.t.status, Action::AgentSet(to))?;
             set_status(w, to);
@@ -129,7 +152,13 @@ pub(super) async fn apply(
             store::tickets::link(&mut *tx, w.t.id, into, "merged", w.actor_id()).await?;
             let before = w.t.clone();
             w.t.merged_into_id = Some(into);
-            w.step(JournalKind::Merged, before, None, json!({ "into": number }), None);
+            w.step(
+                JournalKind::Merged,
+                before,
+                None,
+                json!({ "into": number }),
+                None,
+            );
             if w.t.status != Status::Closed {
                 set_status(w, Status::Closed);
             }
@@ -162,7 +191,10 @@ pub(super) async fn apply(
                 json!({ "message": message, "into": number }),
                 None,
             );
-            w.audit.push(("ticket.split", json!({ "into": number, "message": message })));
+            w.audit.push((
+                "ticket.split",
+                json!({ "into": number, "message": message }),
+            ));
         }
         Change::SplitIn {
             message,
@@ -190,12 +222,24 @@ pub(super) async fn apply(
         Change::Link { other, kind } => {
             store::tickets::link(&mut *tx, w.t.id, other, kind, w.actor_id()).await?;
             let before = w.t.clone();
-            w.step(JournalKind::Linked, before, None, json!({ "other": other, "kind": kind }), None);
+            w.step(
+                JournalKind::Linked,
+                before,
+                None,
+                json!({ "other": other, "kind": kind }),
+                None,
+            );
         }
         Change::Participant { user, via } => {
             store::tickets::add_participant(&mut *tx, w.t.id, user, via, false).await?;
             let before = w.t.clone();
-            w.step(JournalKind::Participant, before, None, json!({ "user": user }), None);
+            w.step(
+                JournalKind::Participant,
+                before,
+                None,
+                json!({ "user": user }),
+                None,
+            );
         }
     }
     Ok(Applied::default())
@@ -317,7 +361,14 @@ async fn rate(
     };
     let hours = w.app.config.tickets.rating_change_hours;
     let saved = store::ratings::save(
-        &mut *tx, w.t.id, message, customer, agent, stars, comment.trim(), hours,
+        &mut *tx,
+        w.t.id,
+        message,
+        customer,
+        agent,
+        stars,
+        comment.trim(),
+        hours,
     )
     .await?;
     if !saved {
@@ -380,7 +431,9 @@ async fn message(w: &mut TicketWrite<'_>, tx: &mut PgConnection, p: Post) -> Res
             // An unassigned ticket belongs to whoever answers it.
             if w.t.assignee_id.is_none()
                 && let Some(me) = p.author
-                && w.actor.user().is_some_and(|u| u.id == me && u.role.is_staff())
+                && w.actor
+                    .user()
+                    .is_some_and(|u| u.id == me && u.role.is_staff())
             {
                 assign(w, Some(me));
             }

@@ -72,7 +72,11 @@ impl<'a> TicketWrite<'a> {
         let t = self.t.clone();
         store::tickets::update(&mut *tx, &t).await?;
 
-        let history: Vec<_> = self.steps.iter().filter_map(|s| s.history.clone()).collect();
+        let history: Vec<_> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.history.clone())
+            .collect();
         store::history::insert(&mut *tx, &history).await?;
 
         let actor = self.actor.id();
@@ -84,7 +88,8 @@ impl<'a> TicketWrite<'a> {
                 version: t.version,
                 kind: s.kind,
                 actor,
-                department_before: (s.kind != JournalKind::Opened).then_some(s.before.department_id),
+                department_before: (s.kind != JournalKind::Opened)
+                    .then_some(s.before.department_id),
                 department_after: s.after.department_id,
                 status_before: (s.kind != JournalKind::Opened).then_some(s.before.status),
                 status_after: s.after.status,
@@ -95,18 +100,20 @@ impl<'a> TicketWrite<'a> {
             .collect();
         store::journal::append(&mut *tx, &entries).await?;
 
-        let key = |s: &store::tickets::TicketState| Key {
-            department: s.department_id,
-            status: s.status,
-            assignee: s.assignee_id,
+        // Merged tickets count nowhere: their number leads to the target.
+        let key = |s: &store::tickets::TicketState| {
+            s.merged_into_id.is_none().then_some(Key {
+                department: s.department_id,
+                status: s.status,
+                assignee: s.assignee_id,
+            })
         };
-        let mut deltas = vec![(key(&t), 1)];
-        if let Some(before) = &self.before {
-            if key(before) == key(&t) {
-                deltas.clear();
-            } else {
-                deltas.push((key(before), -1));
-            }
+        let before_key = self.before.as_ref().and_then(key);
+        let mut deltas = Vec::new();
+        let opened = self.before.is_none();
+        if opened || before_key != key(&t) {
+            deltas.extend(key(&t).map(|k| (k, 1)));
+            deltas.extend(before_key.map(|k| (k, -1)));
         }
         // One sorted key order in every writer.
         deltas.sort();
@@ -134,24 +141,26 @@ impl<'a> TicketWrite<'a> {
             .as_ref()
             .map(|b| b.department_id)
             .filter(|d| *d != t.department_id);
-        let mut out = vec![Event::TicketChanged {
+        // Messages first: a page that hears of one refreshes its timeline.
+        let mut out: Vec<Event> = self
+            .steps
+            .iter()
+            .filter_map(|s| s.message)
+            .map(|(message, kind)| Event::MessageAdded {
+                ticket: t.id,
+                number: t.number,
+                department: t.department_id,
+                message,
+                kind,
+            })
+            .collect();
+        out.push(Event::TicketChanged {
             ticket: t.id,
             number: t.number,
             department: t.department_id,
             was,
             version: t.version,
-        }];
-        for s in &self.steps {
-            if let Some((message, kind)) = s.message {
-                out.push(Event::MessageAdded {
-                    ticket: t.id,
-                    number: t.number,
-                    department: t.department_id,
-                    message,
-                    kind,
-                });
-            }
-        }
+        });
         events::publish_all(&mut *tx, &out).await?;
         Ok(Committed {
             id: t.id,
@@ -198,7 +207,11 @@ impl<'a> TicketWrite<'a> {
                     files,
                 } => {
                     let thread = store::messages::mail_ids(&mut *tx, t.id, message).await?;
-                    let agent = self.actor.user().map(|u| u.name.clone()).unwrap_or_default();
+                    let agent = self
+                        .actor
+                        .user()
+                        .map(|u| u.name.clone())
+                        .unwrap_or_default();
                     let files: Vec<uuid::Uuid> = files.into_iter().map(|f| f.0).collect();
                     notifications::queue_reply(
                         tx,

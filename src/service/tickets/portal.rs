@@ -213,7 +213,7 @@ pub async fn open_by_customer(
     .await?;
     w.apply(
         &mut tx,
-        Change::Message(Post {
+        Change::message(Post {
             subject: Some(subject.to_string()),
             ..Post::web(Kind::Customer, customer.id, &input.body, &input.uploads)
         }),
@@ -270,10 +270,18 @@ pub async fn customer_reply(
     let mut tx = app.db.begin().await?;
     let target = Target::Number(number);
     let actor = Actor::User(customer);
-    let mut w = TicketWrite::open(app, &mut tx, actor, target, AccessLevel::Reply, Expect::Current).await?;
+    let mut w = TicketWrite::open(
+        app,
+        &mut tx,
+        actor,
+        target,
+        AccessLevel::Reply,
+        Expect::Current,
+    )
+    .await?;
     let was = w.ticket().status;
     let post = Post::web(Kind::Customer, customer.id, body, uploads);
-    match w.apply(&mut tx, Change::Message(post.clone())).await {
+    match w.apply(&mut tx, Change::message(post.clone())).await {
         Ok(_) => {}
         Err(Error::Conflict(Conflict::ReopenWindowPassed)) => {
             let old = w.ticket().clone();
@@ -311,7 +319,7 @@ pub(crate) async fn continue_in_new_ticket(
         },
     )
     .await?;
-    w.apply(&mut tx, Change::Message(post)).await?;
+    w.apply(&mut tx, Change::message(post)).await?;
     if app.settings.get().notify_ack {
         w.acknowledge();
     }

@@ -137,7 +137,9 @@ pub(super) async fn insert(
             to: &facts.to,
             cc: &facts.cc,
             raw_mail: facts.raw_mail,
-            threading_note: Some(&facts.threading_note).filter(|n| !n.is_empty()).map(|n| n.as_str()),
+            threading_note: Some(&facts.threading_note)
+                .filter(|n| !n.is_empty())
+                .map(|n| n.as_str()),
             automatic: p.silent,
         },
     )

@@ -13,8 +13,8 @@ use crate::domain::access::Scope;
 use crate::domain::ids::TicketNumber;
 use crate::service::{Error, Result};
 use crate::store;
-use crate::store::tickets::Target;
 use crate::store::ticket_views::{DetailRow, MessageRow};
+use crate::store::tickets::Target;
 
 fn rfc3339(at: OffsetDateTime) -> String {
     at.to_offset(time::UtcOffset::UTC)

@@ -17,8 +17,8 @@ use crate::domain::ids::{DepartmentId, TicketNumber};
 use crate::service::{Error, Result};
 use crate::store;
 use crate::store::history::HistoryRow;
-use crate::store::tickets::{Target, TicketState};
 use crate::store::ticket_views::{DetailRow, MessageRow, WorkbenchRow};
+use crate::store::tickets::{Target, TicketState};
 
 pub use crate::store::ticket_views::{DeliveryRef, FileRef, LinkRef, RatingRef};
 

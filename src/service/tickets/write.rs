@@ -112,7 +112,9 @@ impl<'a> TicketWrite<'a> {
     ) -> Result<TicketWrite<'a>> {
         let Some(t) = store::tickets::lock(tx, target, actor.scope(need)).await? else {
             let staff = actor.user().is_some_and(|u| u.role.is_staff());
-            if staff && store::tickets::exists(&mut *tx, target, actor.scope(AccessLevel::Read)).await? {
+            if staff
+                && store::tickets::exists(&mut *tx, target, actor.scope(AccessLevel::Read)).await?
+            {
                 return Err(Error::Forbidden);
             }
             return Err(Error::NotFound);

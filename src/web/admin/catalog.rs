@@ -12,10 +12,10 @@ use serde::Deserialize;
 use uuid::Uuid;
 
 use super::saved;
-use crate::state::AppState;
 use crate::domain::placeholders::KNOWN;
 use crate::service::catalog::{self, CannedInput, TopicInput};
 use crate::service::{self, FieldErrors};
+use crate::state::AppState;
 use crate::store;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;

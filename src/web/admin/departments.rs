@@ -11,9 +11,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::saved;
-use crate::state::AppState;
 use crate::domain::placeholders::KNOWN;
 use crate::service::{self, FieldErrors};
+use crate::state::AppState;
 use crate::store::departments::{DepartmentEdit, DepartmentRow};
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;

@@ -15,9 +15,9 @@ use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use super::saved;
-use crate::state::AppState;
 use crate::service::mail::mailboxes;
 use crate::service::{self, FieldErrors};
+use crate::state::AppState;
 use crate::store;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;

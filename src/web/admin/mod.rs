@@ -17,8 +17,8 @@ use axum::routing::get;
 use super::context::PageCtx;
 use super::error::WebError;
 use super::extract::AdminUser;
-use crate::state::AppState;
 use crate::service;
+use crate::state::AppState;
 
 pub fn routes() -> Router<AppState> {
     Router::new()

@@ -10,9 +10,9 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::saved;
-use crate::state::AppState;
 use crate::service::settings::Settings;
 use crate::service::{self, FieldErrors};
+use crate::state::AppState;
 use crate::store;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;

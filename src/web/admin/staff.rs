@@ -10,11 +10,11 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 
 use super::saved;
-use crate::state::AppState;
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::users::Role;
 use crate::service::{self, FieldErrors, accounts};
+use crate::state::AppState;
 use crate::store::users::UserRow;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;

@@ -20,12 +20,12 @@ use serde::Deserialize;
 use serde_json::json;
 use tokio::sync::broadcast::{self, error::RecvError};
 
-use crate::state::AppState;
 use crate::domain::access::{AccessLevel, Grants};
 use crate::domain::ids::{DepartmentId, SessionId, TicketNumber, UserId};
 use crate::events::Event;
 use crate::service;
 use crate::service::tickets::agent as work;
+use crate::state::AppState;
 use crate::web::error::WebError;
 use crate::web::extract::{StaffUser, safe_next};
 
@@ -53,7 +53,12 @@ fn visible(grants: &Grants, department: DepartmentId, was: Option<DepartmentId>)
 }
 
 /// What the browser gets for an event this agent may see, if any.
-fn to_sse(event: &Event, me: UserId, grants: &Grants, only: Option<TicketNumber>) -> Option<SseEvent> {
+fn to_sse(
+    event: &Event,
+    me: UserId,
+    grants: &Grants,
+    only: Option<TicketNumber>,
+) -> Option<SseEvent> {
     let wanted = |n: &TicketNumber| only.is_none_or(|o| o == *n);
     let (name, data) = match event {
         Event::MessageAdded {
@@ -189,10 +194,12 @@ async fn stream(
         recheck,
         app: app.clone(),
     };
-    let events = futures_util::stream::unfold(holder, |mut h| async move {
-        h.next().await.map(|e| (Ok(e), h))
-    })
-    .take_until(app.shutdown.clone().cancelled_owned());
+    let events =
+        futures_util::stream::unfold(
+            holder,
+            |mut h| async move { h.next().await.map(|e| (Ok(e), h)) },
+        )
+        .take_until(app.shutdown.clone().cancelled_owned());
     Ok(Sse::new(events).keep_alive(KeepAlive::new().interval(Duration::from_secs(20))))
 }
 

@@ -15,7 +15,6 @@ use serde::Deserialize;
 use super::context::{PageCtx, Visitor};
 use super::error::WebError;
 use super::extract::StaffUser;
-use crate::state::AppState;
 use crate::domain::ids::{DepartmentId, TicketNumber, UserId};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
@@ -23,6 +22,7 @@ use crate::domain::queue::{Assignee, Builtin, Filter, Sort};
 use crate::domain::status::Status;
 use crate::service::tickets::bulk::{BulkOp, Refusal};
 use crate::service::{self, workspaces::Workspace};
+use crate::state::AppState;
 use crate::store::queue::{Cursor, QueueRow};
 
 pub fn routes() -> Router<AppState> {
@@ -179,6 +179,7 @@ pub struct RowView {
     awaiting: bool,
     last_by: String,
     snippet: String,
+    version: i32,
 }
 
 fn initials(name: &str) -> String {
@@ -211,6 +212,7 @@ fn row_view(page: &PageCtx, r: QueueRow, now: time::OffsetDateTime) -> RowView {
             Some(Kind::Agent) => page.t("last-by-agent"),
             _ => String::new(),
         },
+        version: r.version,
         snippet: r
             .snippet
             .unwrap_or_default()
@@ -218,6 +220,15 @@ fn row_view(page: &PageCtx, r: QueueRow, now: time::OffsetDateTime) -> RowView {
             .next()
             .unwrap_or("")
             .to_string(),
+    }
+}
+
+/// A tab's count as shown: "999+" once a capped count reached its cap.
+fn count_label(page: &PageCtx, w: &Workspace) -> String {
+    if w.over_cap() {
+        format!("{}+", page.fmt.number(crate::store::queue::COUNT_CAP - 1))
+    } else {
+        page.fmt.number(w.count)
     }
 }
 
@@ -315,7 +326,7 @@ async fn load_queue(
             } else {
                 w.name.clone()
             },
-            count: page.fmt.number(w.count),
+            count: count_label(page, w),
             active: selected.as_deref() == Some(w.key.as_str()),
             own: !w.builtin && !w.shared,
             shared: w.shared,
@@ -348,16 +359,14 @@ async fn home_page(
     q: QueueQuery,
 ) -> Result<AgentHomePage, WebError> {
     let queue = load_queue(app, visitor, &page, &q).await?;
-    let departments = service::departments::list(&app.db)
-        .await?
+    let (departments, agents) = service::workspaces::filter_choices(&app.db).await?;
+    let departments = departments
         .into_iter()
-        .map(|d| (d.id.to_string(), d.name))
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
-    let agents = service::staff::list(&app.db)
-        .await?
+    let agents = agents
         .into_iter()
-        .filter(|s| s.disabled_at.is_none())
-        .map(|s| (s.id.to_string(), s.name))
+        .map(|(id, name)| (id.to_string(), name))
         .collect();
     Ok(AgentHomePage {
         sound: visitor.user_preference_sound(),
@@ -400,7 +409,10 @@ async fn counts(
         service::workspaces::list(&app.db, &visitor.user)
             .await?
             .into_iter()
-            .map(|w| (w.key, serde_json::Value::String(page.fmt.number(w.count))))
+            .map(|w| {
+                let label = count_label(&page, &w);
+                (w.key, serde_json::Value::String(label))
+            })
             .collect();
     Ok(axum::Json(serde_json::Value::Object(map)))
 }
@@ -556,6 +568,9 @@ async fn bulk(
             lines
         }
     };
+    // The page shown is the queue the action came from.
+    let mut page = page;
+    page.path = back;
     let mut home = home_page(&app, &visitor, page, q).await?;
     home.bulk = lines;
     Ok(home)

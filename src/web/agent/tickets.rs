@@ -12,18 +12,18 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::state::AppState;
 use crate::domain::access::AccessLevel;
+use crate::domain::access::works_in;
 use crate::domain::ids::{DepartmentId, MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
 use crate::domain::status::Status;
+use crate::service::Conflict;
 use crate::service::tickets::agent::{self as work, OnBehalf};
 use crate::service::tickets::view::TicketView;
-use crate::service::Conflict;
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
-use crate::domain::access::works_in;
+use crate::state::AppState;
 use crate::store::history::HistoryRow;
 use crate::store::ticket_views::MessageRow;
 use crate::store::users::UserRow;
@@ -189,11 +189,7 @@ fn event_text(page: &PageCtx, h: &HistoryRow) -> String {
     }
 }
 
-fn timeline(
-    page: &PageCtx,
-    messages: Vec<MessageRow>,
-    history: &[HistoryRow],
-) -> Vec<Entry> {
+fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -> Vec<Entry> {
     let now = time::OffsetDateTime::now_utc();
     let iso = |at: time::OffsetDateTime| {
         at.format(&time::format_description::well_known::Rfc3339)
@@ -292,7 +288,13 @@ async fn ticket_page(
         })
         .collect();
     let fill = |template: &str| {
-        work::fill(template, t.number, &t.department_name, &t.requester_name, agent)
+        work::fill(
+            template,
+            t.number,
+            &t.department_name,
+            &t.requester_name,
+            agent,
+        )
     };
     let canned: Vec<CannedView> = bench
         .canned
@@ -364,7 +366,11 @@ async fn ticket_page(
     })
 }
 
-async fn load(app: &AppState, visitor: &Visitor, number: TicketNumber) -> Result<TicketView, WebError> {
+async fn load(
+    app: &AppState,
+    visitor: &Visitor,
+    number: TicketNumber,
+) -> Result<TicketView, WebError> {
     Ok(service::tickets::view::view(&app.db, &visitor.viewer(), number).await?)
 }
 
@@ -448,7 +454,15 @@ async fn reply(
     let mut errors = form.errors.clone();
     let mut conflict = false;
     if errors.is_empty() {
-        let sent = work::reply(&app, &visitor.user, number, version, &body, &form.uploads, then);
+        let sent = work::reply(
+            &app,
+            &visitor.user,
+            number,
+            version,
+            &body,
+            &form.uploads,
+            then,
+        );
         match sent.await {
             Ok(()) => {
                 return Ok(
@@ -616,13 +630,17 @@ async fn transfer(
     let to: DepartmentId = f.value.parse().map_err(|_| WebError::Invalid)?;
     match work::transfer(&app, &v.user, number, f.version, to, &f.note).await {
         // The agent may no longer reach the ticket: back to the queue.
-        Ok(()) => match service::tickets::view::find(&app.db, &v.viewer(), number, AccessLevel::Read).await {
-            Ok(_) => Ok(
-                Redirect::to(&format!("/agent/tickets/{number}?notice=transferred"))
-                    .into_response(),
-            ),
-            Err(_) => Ok(Redirect::to("/agent?notice=transferred-away").into_response()),
-        },
+        Ok(()) => {
+            match service::tickets::view::find(&app.db, &v.viewer(), number, AccessLevel::Read)
+                .await
+            {
+                Ok(_) => Ok(
+                    Redirect::to(&format!("/agent/tickets/{number}?notice=transferred"))
+                        .into_response(),
+                ),
+                Err(_) => Ok(Redirect::to("/agent?notice=transferred-away").into_response()),
+            }
+        }
         other => back(number, other, "transferred"),
     }
 }

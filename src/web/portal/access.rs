@@ -5,11 +5,11 @@
 use axum::http::HeaderMap;
 use cookie::Cookie;
 
-use crate::state::AppState;
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::TicketNumber;
 use crate::domain::users::Role;
 use crate::service;
+use crate::state::AppState;
 use crate::store::users::UserRow;
 use crate::web::context::Visitor;
 use crate::web::extract::Rejection;

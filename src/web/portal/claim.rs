@@ -11,8 +11,8 @@ use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
 
-use crate::state::AppState;
 use crate::service::{self, FieldErrors, accounts};
+use crate::state::AppState;
 use crate::web::auth::sign_in;
 use crate::web::context::{PageCtx, RequestCtx};
 use crate::web::error::WebError;

@@ -16,9 +16,9 @@ use serde::Deserialize;
 use super::context::PageCtx;
 use super::error::WebError;
 use super::extract::CustomerUser;
-use crate::state::AppState;
 use crate::domain::messages::Kind;
 use crate::service;
+use crate::state::AppState;
 use crate::store::tickets::ListCursor;
 
 pub fn routes() -> Router<AppState> {
@@ -88,7 +88,8 @@ async fn home(
 ) -> Result<PortalHomePage, WebError> {
     let after = query.after.as_deref().and_then(decode_cursor);
     let (rows, next) =
-        service::tickets::portal::list_page(&app.db, &visitor.viewer(), Some(&query.q), after, 25).await?;
+        service::tickets::portal::list_page(&app.db, &visitor.viewer(), Some(&query.q), after, 25)
+            .await?;
     let now = time::OffsetDateTime::now_utc();
     let (done, active): (Vec<ListItem>, Vec<ListItem>) = rows
         .into_iter()

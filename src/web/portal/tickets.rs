@@ -13,7 +13,6 @@ use axum::{Extension, Form, Router};
 use serde::Deserialize;
 
 use super::access::{LINK_COOKIE, reader};
-use crate::state::AppState;
 use crate::domain::ids::{MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::status::Status;
@@ -21,6 +20,7 @@ use crate::service::tickets::portal::{CustomerTicketInput, ReplyOutcome};
 use crate::service::tickets::view::TicketView;
 use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
+use crate::state::AppState;
 use crate::store::catalog::{HelpTopicRow, ProductRow, Prompt};
 use crate::store::users::UserRow;
 use crate::web::attachments::{Chip, chips_of};
@@ -280,10 +280,12 @@ async fn create(
         }
         if form.get("confirm_new").is_empty() {
             similar =
-                service::tickets::portal::find_similar(&app.db, visitor.user.id, &input.subject).await?;
+                service::tickets::portal::find_similar(&app.db, visitor.user.id, &input.subject)
+                    .await?;
         }
         if similar.is_none() {
-            let number = service::tickets::portal::open_by_customer(&app, &visitor.user, input).await?;
+            let number =
+                service::tickets::portal::open_by_customer(&app, &visitor.user, input).await?;
             return Ok(
                 Redirect::to(&format!("/portal/tickets/{number}?notice=created")).into_response(),
             );
@@ -434,7 +436,11 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
         rating: rating.map(|r| (i64::from(r.stars), r.comment.clone())),
         rating_locked,
         rate_replies: app.config.tickets.rate_replies,
-        continued_in: view.continued_in().iter().map(ToString::to_string).collect(),
+        continued_in: view
+            .continued_in()
+            .iter()
+            .map(ToString::to_string)
+            .collect(),
         continues: view.continues().iter().map(ToString::to_string).collect(),
         errors: FieldErrors::default(),
         body: String::new(),
@@ -512,7 +518,14 @@ async fn reply(
     let body = form.get("body").to_string();
     let mut errors = form.errors.clone();
     if errors.is_empty() {
-        match service::tickets::portal::customer_reply(&app, &customer, number, &body, &form.uploads).await
+        match service::tickets::portal::customer_reply(
+            &app,
+            &customer,
+            number,
+            &body,
+            &form.uploads,
+        )
+        .await
         {
             Ok(ReplyOutcome::Added { reopened }) => {
                 let notice = if reopened { "reopened" } else { "reply-added" };
@@ -585,7 +598,9 @@ async fn rate(
     };
     let message: Option<MessageId> = form.message.parse().ok();
     let stars: i16 = form.stars.parse().unwrap_or(0);
-    match service::tickets::portal::rate(&app, &customer, number, message, stars, &form.comment).await {
+    match service::tickets::portal::rate(&app, &customer, number, message, stars, &form.comment)
+        .await
+    {
         Ok(()) => {
             Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=rated")).into_response())
         }
