@@ -29,7 +29,16 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
             .clone()
             .listen(state.db.clone(), supervisor.token()),
     );
+    supervisor.spawn(
+        "settings",
+        jobs::settings::follow(state.clone(), supervisor.token()),
+    );
     jobs::mail::start(state, supervisor);
+    let app = state.clone();
+    supervisor.spawn_every("counts", Duration::from_secs(30), move || {
+        let app = app.clone();
+        async move { Ok(service::tickets::jobs::fold_counts(&app).await?) }
+    });
     let app = state.clone();
     supervisor.spawn_every("cleanup", Duration::from_secs(300), move || {
         let app = app.clone();

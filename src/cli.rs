@@ -51,6 +51,8 @@ pub enum Command {
     /// Manage mailboxes.
     #[command(subcommand)]
     Mailbox(MailboxCommand),
+    /// Show the change journal's readers: their position and lag on each node.
+    Journal,
 }
 
 #[derive(Debug, Subcommand)]
@@ -275,6 +277,19 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             println!("created department {}", add.slug);
         }
         Command::Mail(MailCommand::Ingest(ingest)) => return mail_ingest(db, ingest).await,
+        Command::Journal => {
+            let app = app_state(db)?;
+            let readers = service::journal::positions(&app).await.map_err(explain)?;
+            if readers.is_empty() {
+                println!("no journal reader has read anything yet");
+            }
+            for r in readers {
+                println!(
+                    "{:<16} {:<32} {} behind (position saved {})",
+                    r.reader, r.node, r.behind, r.updated_at
+                );
+            }
+        }
         Command::Ticket(TicketCommand::Show { json, number }) => {
             let number = number
                 .trim_start_matches('#')

@@ -48,9 +48,12 @@
           var list = document.getElementById("queue-list");
           var checked = Array.prototype.map.call(list.querySelectorAll("input[name=ticket]:checked"), function (c) { return c.value; });
           list.innerHTML = html;
-          checked.forEach(function (n) {
-            var box = list.querySelector("input[name=ticket][value='" + n + "']");
-            if (box) { box.checked = true; }
+          // A ticket still ticked keeps the version it was ticked at, so a
+          // bulk action on it is refused if it changed meanwhile.
+          checked.forEach(function (value) {
+            var n = value.split(":")[0];
+            var box = list.querySelector("input[name=ticket][data-number='" + n + "']");
+            if (box) { box.checked = true; box.value = value; }
           });
           if (changed) {
             var row = list.querySelector("tr[data-number='" + changed + "']");
@@ -71,48 +74,82 @@
         })
         .catch(function () {});
     };
+    var changed = null;
+    var countsSoon = throttled(refreshCounts, 2000);
+    var queueSoon = throttled(function () { refreshQueue(changed); changed = null; }, 2000);
     var queueEvents = new EventSource("/agent/stream");
-    queueEvents.addEventListener("message", refreshCounts);
-    queueEvents.addEventListener("ticket", refreshCounts);
     queueEvents.addEventListener("message", function (e) {
       var data = JSON.parse(e.data);
-      refreshQueue(data.ticket);
+      changed = data.ticket;
+      countsSoon();
+      queueSoon();
       if (data.kind === "customer") { chime(); bumpTitle(); }
       announce(workspace.getAttribute("data-new-label") + " #" + data.ticket);
     });
-    queueEvents.addEventListener("ticket", function (e) { refreshQueue(JSON.parse(e.data).ticket); });
-    queueEvents.addEventListener("reload", function () { refreshQueue(null); });
+    queueEvents.addEventListener("ticket", function (e) { changed = JSON.parse(e.data).ticket; countsSoon(); queueSoon(); });
+    queueEvents.addEventListener("reload", function () { countsSoon(); queueSoon(); });
   }
 
-  // ---- The ticket page: refresh the timeline, show who else is here. ----
+  // At most one refetch per `gap` ms: events that arrive meanwhile are
+  // folded into one refetch at the end of the gap.
+  function throttled(fn, gap) {
+    var last = 0, timer = null;
+    return function () {
+      if (timer) { return; }
+      var wait = Math.max(0, last + gap - Date.now());
+      timer = setTimeout(function () { timer = null; last = Date.now(); fn(); }, wait);
+    };
+  }
+
+  // ---- The ticket page: refresh it, show who else is here. ----
   var layout = document.querySelector(".ticket-layout[data-ticket]");
   if (layout && window.EventSource) {
     var number = layout.getAttribute("data-ticket");
-    var refreshTimeline = function () {
-      fetch("/agent/tickets/" + number + "/timeline", { credentials: "same-origin" })
+    var markStale = function () {
+      var banner = document.getElementById("stale-banner");
+      if (banner) { banner.hidden = false; }
+    };
+    // The header, the timeline, the side panel and every form's version
+    // come from one fresh copy of the page, so they always agree. While
+    // the agent is using the side panel, nothing is swapped under them:
+    // the page is marked stale and the server refuses a change made from
+    // it, keeping what was typed.
+    var refreshPage = function () {
+      fetch("/agent/tickets/" + number, { credentials: "same-origin" })
         .then(function (r) { return r.ok ? r.text() : Promise.reject(r.status); })
         .then(function (html) {
-          var holder = document.createElement("div");
-          holder.innerHTML = html;
-          var fresh = holder.querySelector("#timeline");
-          var old = document.getElementById("timeline");
-          if (!fresh || !old) { return; }
-          old.replaceWith(fresh);
-          // The agent now sees the new state, so their forms may act on it.
-          var version = fresh.getAttribute("data-version");
+          var fresh = new DOMParser().parseFromString(html, "text/html");
+          var freshLayout = fresh.querySelector(".ticket-layout[data-ticket]");
+          if (!freshLayout) { return; }
+          var side = document.querySelector(".ticket-side");
+          var busy = side && side.contains(document.activeElement) && document.activeElement !== document.body;
+          if (busy) { markStale(); return; }
+          [".ticket-head", "#timeline", ".ticket-side", ".links"].forEach(function (sel) {
+            var now = document.querySelector(sel), next = fresh.querySelector(sel);
+            if (now && next) { now.replaceWith(next); }
+          });
+          var version = freshLayout.getAttribute("data-version");
+          layout.setAttribute("data-version", version);
           document.querySelectorAll("input[name=version]").forEach(function (v) { v.value = version; });
+          var banner = document.getElementById("stale-banner");
+          if (banner) { banner.hidden = true; }
         })
-        .catch(function () {});
+        .catch(function () { markStale(); });
     };
+    var refreshSoon = throttled(refreshPage, 2000);
     var ticketEvents = new EventSource("/agent/stream?ticket=" + number);
     ticketEvents.addEventListener("message", function (e) {
       var data = JSON.parse(e.data);
-      refreshTimeline();
+      refreshSoon();
       if (data.kind === "customer") { chime(); bumpTitle(); }
       announce(layout.getAttribute("data-new-label"));
     });
-    ticketEvents.addEventListener("ticket", refreshTimeline);
-    ticketEvents.addEventListener("reload", refreshTimeline);
+    ticketEvents.addEventListener("ticket", function (e) {
+      var data = JSON.parse(e.data);
+      if (data.version && String(data.version) === layout.getAttribute("data-version")) { return; }
+      refreshSoon();
+    });
+    ticketEvents.addEventListener("reload", refreshSoon);
 
     var others = {};
     var presence = document.getElementById("presence");

@@ -583,3 +583,5 @@ notice-split-last-message = A ticket's only message cannot be split off.
 notice-merged-away = This ticket was merged into another one; work on that one.
 notice-reopen-window-passed = The ticket was closed too long ago to reopen.
 notice-own-account = You cannot disable your own account.
+stale-live = This ticket changed while you were looking at it.
+stale-reload = Show the new state

@@ -72,6 +72,10 @@ impl Database {
                 }
             }
         };
+        // One forgotten transaction must not hold back every journal
+        // reader (they read below the oldest running transaction).
+        let idle = format!("{}s", config.journal.idle_transaction_seconds);
+        let options = options.options([("idle_in_transaction_session_timeout", idle.as_str())]);
         let pool = PgPoolOptions::new()
             .max_connections(config.database.max_connections)
             .acquire_timeout(Duration::from_secs(10))

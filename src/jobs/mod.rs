@@ -5,6 +5,7 @@
 
 pub mod cleanup;
 pub mod mail;
+pub mod settings;
 
 use std::future::Future;
 use std::time::Duration;

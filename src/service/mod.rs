@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod catalog;
 pub mod departments;
 pub mod health;
+pub mod journal;
 pub mod links;
 pub mod mail;
 pub mod passwords;

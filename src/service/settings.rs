@@ -143,6 +143,7 @@ pub async fn save(
     .await?;
     events::publish(&mut *tx, &Event::SettingsChanged).await?;
     tx.commit().await?;
+    // This node at once; every node (this one again) when the event arrives.
     reload(cache, db, config).await
 }
 

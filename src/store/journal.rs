@@ -179,3 +179,25 @@ pub async fn prune(db: impl PgExecutor<'_>, days: u32) -> sqlx::Result<u64> {
             .await?;
     Ok(done.rows_affected())
 }
+
+/// One reader on one node, as `bilet journal` lists them.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ReaderState {
+    pub reader: String,
+    pub node: String,
+    pub updated_at: OffsetDateTime,
+    /// Entries readable now that it has not read yet.
+    pub behind: i64,
+}
+
+/// Every reader's position with its lag.
+pub async fn readers(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ReaderState>> {
+    sqlx::query_as(
+        "select p.reader, p.node, p.updated_at, \
+                (select count(*) from ticket_journal j where (j.txid, j.seq) > (p.txid, p.seq) \
+                   and j.txid < pg_snapshot_xmin(pg_current_snapshot())) as behind \
+         from journal_positions p order by p.reader, p.node",
+    )
+    .fetch_all(db)
+    .await
+}

@@ -10,6 +10,7 @@ mod csrf;
 mod embedded;
 mod events;
 mod harness;
+mod invariants;
 mod mail;
 mod mailkit;
 mod pages;

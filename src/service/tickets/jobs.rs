@@ -1,4 +1,5 @@
-//! Ticket jobs: closing resolved tickets after the configured days. Each
+//! Ticket jobs: folding the maintained counts, and closing resolved
+//! tickets after the configured days. Each
 //! ticket closes through the write path, so its history, journal entry,
 //! counts and live event are written like any other change. Safe on
 //! several nodes at once: the row lock serialises, and a ticket another
@@ -46,4 +47,11 @@ pub async fn auto_close(app: &AppState) -> Result<usize> {
             return Ok(closed);
         }
     }
+}
+
+/// Merges the maintained counts' rows of each key (any node; one at a time).
+pub async fn fold_counts(app: &AppState) -> Result<()> {
+    let mut conn = app.db.acquire().await?;
+    store::counts::fold(&mut conn).await?;
+    Ok(())
 }
