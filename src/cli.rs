@@ -83,6 +83,10 @@ pub enum TicketCommand {
         /// As JSON (the REST API's representation).
         #[arg(long)]
         json: bool,
+        /// Show it as this person sees it (through the access rule); by
+        /// default the operator sees everything.
+        #[arg(long = "as", value_name = "EMAIL")]
+        viewer: Option<String>,
         number: String,
     },
 }
@@ -290,14 +294,25 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
                 );
             }
         }
-        Command::Ticket(TicketCommand::Show { json, number }) => {
+        Command::Ticket(TicketCommand::Show {
+            json,
+            viewer,
+            number,
+        }) => {
             let number = number
                 .trim_start_matches('#')
                 .parse()
                 .map_err(|_| anyhow::anyhow!("not a ticket number: {number}"))?;
-            let value = service::tickets::representation::ticket_json(pool, number)
-                .await
-                .map_err(explain)?;
+            let value = match viewer {
+                Some(email) => {
+                    service::tickets::representation::ticket_json_as(pool, &email, number)
+                        .await
+                        .map_err(explain)?
+                }
+                None => service::tickets::representation::ticket_json(pool, number)
+                    .await
+                    .map_err(explain)?,
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&value)?);
             } else {

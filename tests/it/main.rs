@@ -2,6 +2,7 @@
 //! migrated database per test via `#[sqlx::test]`), driven over HTTP.
 
 mod access;
+mod access_cases;
 mod accounts;
 mod admin;
 mod agent;

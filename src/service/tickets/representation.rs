@@ -44,6 +44,17 @@ pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Value> {
     Ok(represent(&t, &messages))
 }
 
+/// The ticket as the person with this address sees it: `NotFound` when
+/// they may not read it (or there is no such person); customers get no
+/// internal notes.
+pub async fn ticket_json_as(db: &PgPool, email: &str, number: TicketNumber) -> Result<Value> {
+    let user = store::users::find_by_email(db, email)
+        .await?
+        .ok_or(Error::NotFound)?;
+    let view = super::view::view(db, &user.viewer(), number).await?;
+    Ok(represent(&view.ticket, &view.messages))
+}
+
 /// The representation of a ticket and its messages.
 pub fn represent(t: &DetailRow, messages: &[MessageRow]) -> Value {
     let messages: Vec<Value> = messages
