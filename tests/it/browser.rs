@@ -505,3 +505,124 @@ async fn an_admin_sets_up_a_department_and_staff_in_the_browser(db: PgPool) {
     shot(&c, "admin-audit-ru-1280").await;
     c.close().await.expect("close");
 }
+
+/// Chooses `value` in the select `css` and submits the select's own form.
+async fn choose_and_submit(c: &Client, css: &str, value: &str) {
+    click(c, &format!("{css} option[value={value}]")).await;
+    with_element(c, css, async |select| {
+        select
+            .find(Locator::XPath("ancestor::form//button"))
+            .await?
+            .click()
+            .await
+            .map(|_| ())
+    })
+    .await
+}
+
+/// Waits until `check` holds for the page, with a generous ceiling.
+async fn wait_until(c: &Client, what: &str, check: impl AsyncFn(&Client) -> bool) {
+    for _ in 0..150 {
+        if check(c).await {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("never: {what}");
+}
+
+async fn prop(c: &Client, css: &str, name: &str) -> String {
+    with_element(c, css, async |el| el.prop(name).await)
+        .await
+        .unwrap_or_default()
+}
+
+#[sqlx::test]
+async fn with_javascript_a_live_page_updates_as_a_whole_or_refuses_a_stale_edit(db: PgPool) {
+    use bilet::domain::access::AccessLevel::Manage;
+    use bilet::domain::priority::Priority;
+    use bilet::domain::users::Role;
+
+    let app = TestApp::spawn(db.clone()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(app.state.events.clone().listen(db.clone(), stop.clone()));
+    let tech = fixtures::department(&db, "tech").await;
+    for email in ["ana@support.test", "cy@support.test"] {
+        let pw = app
+            .create_account(email, Role::Agent, &[("tech", Manage)])
+            .await;
+        app.another_browser()
+            .login_and_set_password(email, &pw, "correct horse battery")
+            .await;
+    }
+    let customer = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (_, number) = fixtures::ticket(&db, tech, customer, "Disk full").await;
+    let base = app.url("");
+    let page = format!("{base}/agent/tickets/{number}");
+    let ana = browser(1280, 900, false).await;
+    sign_in(&ana, &base, "ana@support.test").await;
+    ana.goto(&page).await.expect("goto");
+    let cy = browser(1280, 900, false).await;
+    sign_in(&cy, &base, "cy@support.test").await;
+    cy.goto(&page).await.expect("goto");
+    let priority = |db: PgPool| async move {
+        sqlx::query_scalar::<_, Priority>("select priority from tickets where number = $1")
+            .bind(number)
+            .fetch_one(&db)
+            .await
+            .expect("priority")
+    };
+
+    // Ana sets High: Cy's header, side panel and forms all move to it.
+    choose_and_submit(&ana, "#set-priority", "high").await;
+    wait_for_path(&ana, |p| p.contains("notice=priority-changed")).await;
+    let version: String = sqlx::query_scalar("select version::text from tickets where number = $1")
+        .bind(number)
+        .fetch_one(&db)
+        .await
+        .expect("version");
+    wait_until(&cy, "the header shows High", async |c| {
+        text(c, ".ticket-head .prio").await == "High"
+    })
+    .await;
+    assert_eq!(prop(&cy, "#set-priority", "value").await, "high");
+    let versions: Vec<String> = {
+        let mut out = Vec::new();
+        for el in cy
+            .find_all(Locator::Css("input[name=version]"))
+            .await
+            .expect("forms")
+        {
+            out.push(el.prop("value").await.expect("value").unwrap_or_default());
+        }
+        out
+    };
+    assert!(
+        !versions.is_empty() && versions.iter().all(|v| *v == version),
+        "{versions:?} vs {version}"
+    );
+
+    // Cy is choosing in the side panel when Ana sets Urgent: nothing is
+    // swapped under Cy, the page says it is stale, and Cy's Low is refused.
+    cy.execute("document.getElementById('set-priority').focus()", vec![])
+        .await
+        .expect("focus");
+    choose_and_submit(&ana, "#set-priority", "urgent").await;
+    wait_for_path(&ana, |p| p.contains("notice=priority-changed")).await;
+    wait_until(&cy, "the page is marked stale", async |c| {
+        prop(c, "#stale-banner", "hidden").await == "false"
+    })
+    .await;
+    shot(&cy, "agent-ticket-stale-en-1280").await;
+    choose_and_submit(&cy, "#set-priority", "low").await;
+    wait_for_path(&cy, |p| p.contains("notice=stale")).await;
+    assert_eq!(
+        priority(db.clone()).await,
+        Priority::Urgent,
+        "Ana's change stands"
+    );
+    for c in [ana, cy] {
+        c.close().await.expect("close");
+    }
+    stop.cancel();
+}

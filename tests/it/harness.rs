@@ -72,6 +72,19 @@ impl TestApp {
         }
     }
 
+    /// A browser for a server running elsewhere (another process) on `db`
+    /// with the test keys of `Secrets::for_tests`.
+    pub fn attach(addr: SocketAddr, db: &PgPool) -> TestApp {
+        let (client, jar) = client();
+        TestApp {
+            addr,
+            state: fixtures::state(db),
+            client,
+            jar,
+            _dir: Arc::new(tempfile::tempdir().expect("tempdir")),
+        }
+    }
+
     /// The same server, seen from another browser (its own cookies).
     pub fn another_browser(&self) -> TestApp {
         let (client, jar) = client();

@@ -14,6 +14,7 @@ mod harness;
 mod invariants;
 mod mail;
 mod mailkit;
+mod nodes;
 mod pages;
 mod portal;
 mod statements;
