@@ -86,7 +86,9 @@ async fn seed(db: &PgPool, tickets: i64) -> anyhow::Result<()> {
     .await?;
     tx.commit().await?;
     // A bulk load bypasses the write path, so the counts are rebuilt.
-    store::counts::rebuild(&mut *db.acquire().await?).await?;
+    let mut rebuild = db.begin().await?;
+    store::counts::rebuild(&mut rebuild).await?;
+    rebuild.commit().await?;
     sqlx::query("analyze").execute(db).await?;
     println!(
         "seeded {tickets} tickets with one message each in {:.1} s",

@@ -63,3 +63,11 @@ create index ticket_counts_assignee on ticket_counts (assignee_id, status) inclu
 insert into ticket_counts (department_id, status, assignee_id, n)
     select department_id, status, assignee_id, count(*) from tickets
     where merged_into_id is null group by 1, 2, 3;
+
+-- The newest position pruning has removed: a reader behind it has missed
+-- entries and must rebuild what it derives.
+create table journal_horizon (
+    only_row boolean primary key default true check (only_row),
+    txid xid8 not null,
+    seq bigint not null
+);

@@ -18,7 +18,7 @@ pub mod events;
 pub mod i18n;
 /// Background jobs and their supervisor.
 pub mod jobs;
-/// Mail: Message-IDs, later the gateway.
+/// Mail: parsing, classification, threading rules, Message-IDs, IMAP and SMTP.
 pub mod mail;
 /// The server's keys.
 pub mod secrets;

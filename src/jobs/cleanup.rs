@@ -9,7 +9,7 @@ use crate::state::AppState;
 pub async fn run_once(app: &AppState) -> anyhow::Result<()> {
     service::accounts::purge_expired(&app.db).await?;
     let closed = service::tickets::jobs::auto_close(app).await?;
-    let pruned = crate::store::journal::prune(&app.db, app.config.journal.retention_days).await?;
+    let pruned = service::journal::prune(app).await?;
     if pruned > 0 {
         tracing::info!(pruned, "pruned journal entries past their retention");
     }

@@ -59,6 +59,8 @@ pub enum Conflict {
     ReopenWindowPassed,
     /// Admins may not disable their own account.
     OwnAccount,
+    /// A journal reader fell behind the journal's retention.
+    JournalPruned,
 }
 
 impl Conflict {
@@ -74,6 +76,7 @@ impl Conflict {
             Conflict::Merged => "merged-away",
             Conflict::ReopenWindowPassed => "reopen-window-passed",
             Conflict::OwnAccount => "own-account",
+            Conflict::JournalPruned => "journal-pruned",
         }
     }
 }

@@ -49,6 +49,27 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
     }
 }
 
+/// Appends ` and <the department in column `department` is within scope>`:
+/// the twin of [`push_scope`] for rows kept by department (the maintained
+/// counts). Customers' scope is by ticket, never by department: nothing.
+pub fn push_department_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, department: &str) {
+    match scope {
+        Scope::All => {}
+        Scope::Departments { agent, at_least } => {
+            qb.push(format!(
+                " and {department} in (select ad.department_id from agent_departments ad where ad.user_id = "
+            ))
+            .push_bind(agent)
+            .push(" and ad.level >= ")
+            .push_bind(at_least)
+            .push(")");
+        }
+        Scope::Customer { .. } | Scope::Nothing => {
+            qb.push(" and false");
+        }
+    }
+}
+
 /// Appends ` and <message m is readable in scope>`: customers never read
 /// internal notes. Used with [`push_scope`] on the message's ticket.
 pub fn push_message_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {

@@ -39,9 +39,9 @@ pub(crate) async fn add(db: impl PgExecutor<'_>, deltas: &[(Key, i32)]) -> sqlx:
 }
 
 /// Merges the rows of each key into one; one node at a time (the others
-/// skip), and a no-op when there is little to merge.
-pub async fn fold(db: &mut PgConnection) -> sqlx::Result<u64> {
-    let mut tx = sqlx::Connection::begin(&mut *db).await?;
+/// skip), and a no-op when there is little to merge. Run it in a
+/// transaction of its own: the advisory lock lasts until that ends.
+pub async fn fold(tx: &mut PgConnection) -> sqlx::Result<u64> {
     let mine: bool = sqlx::query_scalar(
         "select pg_try_advisory_xact_lock(hashtext('bilet.ticket_counts.fold'))",
     )
@@ -65,13 +65,12 @@ pub async fn fold(db: &mut PgConnection) -> sqlx::Result<u64> {
     .execute(&mut *tx)
     .await?
     .rows_affected();
-    tx.commit().await?;
     Ok(merged)
 }
 
-/// Recomputes every count from the tickets (after a bulk load or restore).
-pub async fn rebuild(db: &mut PgConnection) -> sqlx::Result<()> {
-    let mut tx = sqlx::Connection::begin(&mut *db).await?;
+/// Recomputes every count from the tickets (after a bulk load or restore),
+/// in the caller's transaction: the table lock lasts until it ends.
+pub async fn rebuild(tx: &mut PgConnection) -> sqlx::Result<()> {
     sqlx::query("lock table ticket_counts in exclusive mode")
         .execute(&mut *tx)
         .await?;
@@ -85,5 +84,5 @@ pub async fn rebuild(db: &mut PgConnection) -> sqlx::Result<()> {
     )
     .execute(&mut *tx)
     .await?;
-    tx.commit().await
+    Ok(())
 }

@@ -114,6 +114,20 @@ pub async fn read_after(
     .await
 }
 
+/// The position of the newest entry readable now, or of the newest one
+/// pruned (the start when there was never any).
+pub async fn end(db: impl PgExecutor<'_>) -> sqlx::Result<Position> {
+    let row: Option<(i64, i64)> = sqlx::query_as(
+        "select txid::text::bigint, seq from ( \
+             select txid, seq from ticket_journal where txid < pg_snapshot_xmin(pg_current_snapshot()) \
+             union all select txid, seq from journal_horizon) p \
+         order by txid desc, seq desc limit 1",
+    )
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map_or(Position::default(), |(txid, seq)| Position { txid, seq }))
+}
+
 /// A reader's position on a node (the start when it has none yet).
 pub async fn position(db: impl PgExecutor<'_>, reader: &str, node: &str) -> sqlx::Result<Position> {
     let row: Option<(i64, i64)> = sqlx::query_as(
@@ -170,14 +184,59 @@ pub async fn lag(db: impl PgExecutor<'_>, reader: &str, node: &str) -> sqlx::Res
     .await
 }
 
-/// Deletes entries older than `days`; returns how many.
+/// Deletes entries older than `days` and moves the horizon past them;
+/// returns how many.
 pub async fn prune(db: impl PgExecutor<'_>, days: u32) -> sqlx::Result<u64> {
-    let done =
-        sqlx::query("delete from ticket_journal where at < now() - make_interval(days => $1)")
-            .bind(days as i32)
-            .execute(db)
-            .await?;
-    Ok(done.rows_affected())
+    sqlx::query_scalar(
+        "with gone as (delete from ticket_journal where at < now() - make_interval(days => $1) \
+                       returning txid, seq), \
+              newest as (select txid, seq from gone order by txid desc, seq desc limit 1), \
+              moved as (insert into journal_horizon (txid, seq) select txid, seq from newest \
+                        on conflict (only_row) do update set txid = excluded.txid, seq = excluded.seq \
+                        where (journal_horizon.txid, journal_horizon.seq) < (excluded.txid, excluded.seq)) \
+         select count(*) from gone",
+    )
+    .bind(days as i32)
+    .fetch_one(db)
+    .await
+    .map(|n: i64| n as u64)
+}
+
+/// Whether entries after `at` have been pruned (the reader missed some).
+pub async fn pruned_past(db: impl PgExecutor<'_>, at: Position) -> sqlx::Result<bool> {
+    sqlx::query_scalar(
+        "select exists (select 1 from journal_horizon where (txid, seq) > ($1::text::xid8, $2))",
+    )
+    .bind(at.txid)
+    .bind(at.seq)
+    .fetch_one(db)
+    .await
+}
+
+/// Locks a reader's position row for this transaction (creating it at the
+/// start), so that of several nodes sharing one position only one applies
+/// a batch at a time; returns the position.
+pub async fn lock_position(
+    db: &mut sqlx::PgConnection,
+    reader: &str,
+    node: &str,
+) -> sqlx::Result<Position> {
+    sqlx::query(
+        "insert into journal_positions (reader, node, txid, seq) values ($1, $2, '0'::xid8, 0) \
+         on conflict (reader, node) do nothing",
+    )
+    .bind(reader)
+    .bind(node)
+    .execute(&mut *db)
+    .await?;
+    let (txid, seq): (i64, i64) = sqlx::query_as(
+        "select txid::text::bigint, seq from journal_positions where reader = $1 and node = $2 for update",
+    )
+    .bind(reader)
+    .bind(node)
+    .fetch_one(db)
+    .await?;
+    Ok(Position { txid, seq })
 }
 
 /// One reader on one node, as `bilet journal` lists them.

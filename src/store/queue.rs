@@ -169,19 +169,7 @@ fn push_counter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, f
             filter.statuses.clone()
         })
         .push(")");
-    match scope {
-        Scope::All => {}
-        Scope::Departments { agent, at_least } => {
-            qb.push(" and c.department_id in (select ad.department_id from agent_departments ad where ad.user_id = ")
-                .push_bind(agent)
-                .push(" and ad.level >= ")
-                .push_bind(at_least)
-                .push(")");
-        }
-        Scope::Customer { .. } | Scope::Nothing => {
-            qb.push(" and false");
-        }
-    }
+    super::access::push_department_scope(qb, scope, "c.department_id");
     if let Some(d) = filter.department {
         qb.push(" and c.department_id = ").push_bind(d);
     }

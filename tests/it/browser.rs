@@ -230,8 +230,10 @@ async fn a_customer_files_follows_closes_reopens_and_rates_a_ticket(db: PgPool) 
 
     // The same pages in Russian, on a phone, in the dark.
     click(&c, ".lang-switch button[value=ru]").await;
-    wait_for_path(&c, |p| p.starts_with(&format!("/portal/tickets/{number}"))).await;
-    assert_eq!(text(&c, ".meta .pill").await, "Решено");
+    wait_until(&c, "the page is in Russian", async |c| {
+        text(c, ".meta .pill").await == "Решено"
+    })
+    .await;
     shot(&c, "ticket-ru-1280").await;
     c.close().await.expect("close");
 
@@ -399,8 +401,10 @@ async fn an_agent_works_a_ticket_and_a_colleague_sees_it_live(db: PgPool) {
 
     // In Russian, then transfer the ticket away.
     click(&ana, ".lang-switch button[value=ru]").await;
-    wait_for_path(&ana, |p| p.starts_with(&format!("/agent/tickets/{number}"))).await;
-    assert!(text(&ana, ".ticket-side").await.contains("Передать"));
+    wait_until(&ana, "the ticket page is in Russian", async |c| {
+        text(c, ".ticket-side").await.contains("Передать")
+    })
+    .await;
     shot(&ana, "agent-ticket-ru-1280").await;
     ana.find(Locator::Css("#transfer-to option"))
         .await
@@ -490,7 +494,10 @@ async fn an_admin_sets_up_a_department_and_staff_in_the_browser(db: PgPool) {
     assert_eq!(level, "manage");
 
     click(&c, ".lang-switch button[value=ru]").await;
-    wait_for_path(&c, |p| p.starts_with("/admin/staff")).await;
+    wait_until(&c, "the page is in Russian", async |c| {
+        prop(c, "html", "lang").await == "ru"
+    })
+    .await;
     c.goto(&format!("{base}/admin/mailboxes"))
         .await
         .expect("goto");

@@ -569,8 +569,7 @@ async fn parallel_creations_and_crossing_transfers_neither_deadlock_nor_miscount
         t.expect("task").expect("transferred");
     }
     assert_eq!(miscounted(&db).await, 0);
-    let mut conn = db.acquire().await.expect("conn");
-    store::counts::fold(&mut conn).await.expect("fold");
+    tickets::jobs::fold_counts(&app).await.expect("fold");
     assert_eq!(miscounted(&db).await, 0, "folding keeps every count");
     let rows: i64 = sqlx::query_scalar(
         "select count(*) from (select 1 from ticket_counts group by department_id, status, assignee_id having count(*) > 1) x",
@@ -684,6 +683,31 @@ fn only_the_commit_writes_history_journal_counts_outbox_audit_and_events() {
                 "src/service/tickets/change.rs",
             ],
         ),
+        ("store::tickets::lock(", &["src/service/tickets/write.rs"]),
+        ("store::tickets::insert(", &["src/service/tickets/write.rs"]),
+        (
+            "store::tickets::update(",
+            &["src/service/tickets/commit.rs"],
+        ),
+        ("store::messages::insert(", &["src/service/tickets/post.rs"]),
+        (
+            "store::attachments::insert_many(",
+            &["src/service/tickets/post.rs"],
+        ),
+        (
+            "store::tickets::move_all(",
+            &["src/service/tickets/change.rs"],
+        ),
+        (
+            "store::tickets::move_message(",
+            &["src/service/tickets/change.rs"],
+        ),
+        (
+            "store::tickets::add_participant(",
+            &["src/service/tickets/change.rs"],
+        ),
+        ("store::tickets::link(", &["src/service/tickets/change.rs"]),
+        ("store::ratings::save(", &["src/service/tickets/change.rs"]),
         ("insert into ticket_journal", &["src/store/journal.rs"]),
         ("insert into ticket_history", &["src/store/history.rs"]),
         ("insert into ticket_counts", &["src/store/counts.rs"]),

@@ -1,9 +1,9 @@
 //! How many SQL statements a request sends, counted by PostgreSQL itself
 //! (pg_stat_statements, loaded by tests/env/with-services) for this test's
 //! database only: the session and user look-up count like everything else.
-//! Each request runs more times than the pool has connections before one
-//! is counted, so the figures are the steady state (sqlx resolves custom
-//! types once per connection, and the pool hands connections out in turn).
+//! The app runs on a pool of one connection and each request runs a few
+//! times before one is counted, so the figures are the steady state: sqlx
+//! resolves the custom types once per connection, not per request.
 
 use bilet::domain::access::AccessLevel::Manage;
 use bilet::domain::users::Role;
@@ -44,7 +44,7 @@ where
     F: Fn() -> Fut,
     Fut: std::future::Future<Output = Response>,
 {
-    for _ in 0..6 {
+    for _ in 0..3 {
         request().await;
     }
     reset(db).await;
@@ -60,7 +60,13 @@ struct Scene {
 
 /// A customer's ticket in tech with ten messages, and a manager of tech.
 async fn scene(db: &PgPool) -> Scene {
-    let app = TestApp::spawn(db.clone()).await;
+    let one = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(1)
+        .acquire_timeout(std::time::Duration::from_secs(10))
+        .connect_with((*db.connect_options()).clone())
+        .await
+        .expect("pool");
+    let app = TestApp::spawn(one).await;
     let tech = fixtures::department(db, "tech").await;
     let customer = app.another_browser();
     assert_redirect(
@@ -129,7 +135,9 @@ async fn pages_send_few_statements(db: PgPool) {
     .await;
     assert!(res.status().is_redirection(), "{}", res.status());
     println!("statements: queue {queue}, ticket {ticket}, portal {portal}, reply {reply}");
+    // The ceilings are 5 and 6; these are today's figures (README).
     assert!(queue <= 5, "queue page: {queue} statements");
-    assert!(ticket <= 6, "agent ticket page: {ticket} statements");
-    assert!(portal <= 6, "portal ticket page: {portal} statements");
+    assert!(ticket <= 5, "agent ticket page: {ticket} statements");
+    assert!(portal <= 4, "portal ticket page: {portal} statements");
+    assert!(reply <= 14, "agent reply: {reply} statements");
 }

@@ -132,3 +132,105 @@ async fn journal_readers_never_skip_a_late_commit(db: PgPool) {
         .expect("read");
     assert!(after.is_empty());
 }
+
+/// A reader that remembers which tickets it saw, in order.
+struct Recorder {
+    reach: bilet::service::journal::Reach,
+    seen: std::sync::Mutex<Vec<(bilet::domain::ids::TicketId, i32)>>,
+}
+
+impl bilet::service::journal::Reader for Recorder {
+    fn name(&self) -> &'static str {
+        "test-recorder"
+    }
+    fn reach(&self) -> bilet::service::journal::Reach {
+        self.reach
+    }
+    fn apply<'a>(
+        &'a self,
+        _app: &'a bilet::state::AppState,
+        _tx: &'a mut sqlx::PgConnection,
+        entries: &'a [journal::Entry],
+    ) -> bilet::service::journal::Apply<'a> {
+        Box::pin(async move {
+            let mut seen = self.seen.lock().expect("lock");
+            seen.extend(entries.iter().map(|e| (e.ticket_id, e.version)));
+            Ok(())
+        })
+    }
+}
+
+/// Runs the reader until the journal entries of `ticket` up to `version`
+/// have come through, with a ceiling (other tests' transactions can hold
+/// the horizon back for a moment).
+async fn read_until(
+    app: &bilet::state::AppState,
+    r: &Recorder,
+    ticket: bilet::domain::ids::TicketId,
+    version: i32,
+) {
+    for _ in 0..300 {
+        bilet::service::journal::run_once(app, r, 1000)
+            .await
+            .expect("run");
+        if r.seen.lock().expect("lock").contains(&(ticket, version)) {
+            return;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    panic!("the reader never got version {version}");
+}
+
+#[sqlx::test]
+async fn a_journal_reader_gets_each_entry_once_reports_lag_and_notices_pruning(db: PgPool) {
+    use bilet::service::journal::{self as readers, Reach};
+    let tech = fixtures::department(&db, "tech").await;
+    let customer = fixtures::user(&db, "c@example.com", Role::Customer, &[]).await;
+    let (id, _) = fixtures::ticket(&db, tech, customer, "one").await;
+    let app = fixtures::state(&db);
+    let r = Recorder {
+        reach: Reach::Node,
+        seen: Default::default(),
+    };
+    read_until(&app, &r, id, 1).await;
+    fixtures::change(&db, id, Change::Priority(Priority::High)).await;
+    read_until(&app, &r, id, 2).await;
+    let seen = r.seen.lock().expect("lock").clone();
+    assert_eq!(seen, vec![(id, 1), (id, 2)], "each entry once, in order");
+    assert_eq!(readers::lag(&app, &r).await.expect("lag").entries, 0);
+
+    // Another node keeps its own position and reads everything again;
+    // a cluster-wide reader keeps one position for all nodes.
+    let mut other = fixtures::state(&db);
+    other.node = "another-node".into();
+    let again = Recorder {
+        reach: Reach::Node,
+        seen: Default::default(),
+    };
+    read_until(&other, &again, id, 2).await;
+    assert_eq!(again.seen.lock().expect("lock").len(), 2);
+    let shared = Recorder {
+        reach: Reach::Cluster,
+        seen: Default::default(),
+    };
+    read_until(&app, &shared, id, 2).await;
+    assert_eq!(
+        readers::run_once(&other, &shared, 1000).await.expect("run"),
+        0
+    );
+
+    // Entries pruned before a reader got them: it is told to rebuild.
+    fixtures::change(&db, id, Change::Priority(Priority::Low)).await;
+    sqlx::query("update ticket_journal set at = now() - interval '40 days'")
+        .execute(&db)
+        .await
+        .expect("age");
+    assert!(readers::prune(&app).await.expect("prune") >= 3);
+    let err = readers::run_once(&app, &r, 1000).await.expect_err("pruned");
+    assert!(matches!(
+        err,
+        bilet::service::Error::Conflict(bilet::service::Conflict::JournalPruned)
+    ));
+    readers::restart_at_end(&app, &r).await.expect("restart");
+    assert_eq!(readers::run_once(&app, &r, 1000).await.expect("run"), 0);
+}

@@ -191,8 +191,25 @@ pub(super) async fn from_staff(
     let user = store::users::find_by_email(&app.db, &sender.0)
         .await?
         .ok_or_else(|| anyhow::anyhow!("the staff sender vanished"))?;
-    let works = store::access::works_in_department(&app.db, user.id, t.department_id).await?;
+    let note = format!("{how}; from staff by mail: kept as an internal note");
+    let p = post(app, mail, Kind::Note, Some(&user), &note, false).await?;
+    let mut tx = app.db.begin().await?;
+    let target = Target::Id(t.id);
+    let w = TicketWrite::open(
+        app,
+        &mut tx,
+        Actor::Mail(&user),
+        target,
+        AccessLevel::Reply,
+        Expect::Current,
+    );
+    let mut w = w.await?;
+    // Decided on the locked row: a transfer cannot slip in between.
+    let department = w.ticket().department_id;
+    let works = store::access::works_in_department(&mut *tx, user.id, department).await?;
     if !works || verdict.automatic.is_some() {
+        drop(w);
+        tx.rollback().await?;
         let why = if works {
             format!("{how}; automatic mail from a staff address: held")
         } else {
@@ -203,19 +220,6 @@ pub(super) async fn from_staff(
         tx.commit().await?;
         return Ok(Report::new("held", &mail.m, None, &why));
     }
-    let note = format!("{how}; from staff by mail: kept as an internal note");
-    let p = post(app, mail, Kind::Note, Some(&user), &note, false).await?;
-    let mut tx = app.db.begin().await?;
-    let target = Target::Id(t.id);
-    let mut w = TicketWrite::open(
-        app,
-        &mut tx,
-        Actor::Mail(&user),
-        target,
-        AccessLevel::Reply,
-        Expect::Current,
-    )
-    .await?;
     let message = w.apply(&mut tx, Change::message(p)).await?.message;
     let done = w.commit(&mut tx).await?;
     store::mail::save_raw(

@@ -51,7 +51,17 @@ pub async fn auto_close(app: &AppState) -> Result<usize> {
 
 /// Merges the maintained counts' rows of each key (any node; one at a time).
 pub async fn fold_counts(app: &AppState) -> Result<()> {
-    let mut conn = app.db.acquire().await?;
-    store::counts::fold(&mut conn).await?;
+    let mut tx = app.db.begin().await?;
+    store::counts::fold(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// Recomputes the maintained counts from the tickets: after a bulk load
+/// (seeding, a restore) that bypassed the write path.
+pub async fn rebuild_counts(app: &AppState) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    store::counts::rebuild(&mut tx).await?;
+    tx.commit().await?;
     Ok(())
 }

@@ -308,10 +308,21 @@ pub(crate) async fn continue_in_new_ticket(
     post: Post,
 ) -> Result<TicketNumber> {
     let mut tx = app.db.begin().await?;
+    let actor = Actor::User(customer);
+    let target = Target::Id(old.id);
+    let mut prev = TicketWrite::open(
+        app,
+        &mut tx,
+        actor,
+        target,
+        AccessLevel::Reply,
+        Expect::Current,
+    )
+    .await?;
     let mut w = TicketWrite::create(
         app,
         &mut tx,
-        Actor::User(customer),
+        actor,
         NewTicket {
             organisation: customer.organisation_id,
             continues: Some(old.id),
@@ -323,6 +334,12 @@ pub(crate) async fn continue_in_new_ticket(
     if app.settings.get().notify_ack {
         w.acknowledge();
     }
+    let link = Change::Link {
+        other: w.id(),
+        kind: "reopened_as",
+    };
+    prev.apply(&mut tx, link).await?;
+    prev.commit(&mut tx).await?;
     let done = w.commit(&mut tx).await?;
     tx.commit().await?;
     Ok(done.number)

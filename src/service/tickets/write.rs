@@ -137,7 +137,9 @@ impl<'a> TicketWrite<'a> {
     }
 
     /// Opens a new ticket: the insert is the lock. `via` says how it came
-    /// (web, email, agent, api, split, continuation) for the journal and audit.
+    /// (web, email, agent, api) for the journal and audit. A split or a
+    /// continuation is opened while the write of the ticket it comes from
+    /// is open (that one locked first), which records the link.
     pub async fn create(
         app: &'a AppState,
         tx: &mut PgConnection,
@@ -163,9 +165,6 @@ impl<'a> TicketWrite<'a> {
             }
         }
         let t = store::tickets::insert(tx, &new).await?;
-        if let Some(old) = new.continues {
-            store::tickets::link(&mut *tx, old, t.id, "reopened_as", actor.id()).await?;
-        }
         let mut w = TicketWrite {
             app,
             actor,
