@@ -69,7 +69,7 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
     let secrets = Secrets::load_or_create(&config.secrets, &config.data_dir)?;
     let supervisor = Supervisor::new();
     let state = AppState::new(db, config.clone(), secrets, supervisor.token())?;
-    service::settings::reload(&state.settings, &state.db, &state.config).await?;
+    service::catalog::settings::reload(&state.settings, &state.db, &state.config).await?;
     let first_admin = first_admin_notice(&state).await?;
 
     let listener = TcpListener::bind(config.http.listen)

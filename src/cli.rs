@@ -266,10 +266,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             println!("one-time password: {password} (must be changed at the first sign-in)");
         }
         Command::Department(DepartmentCommand::Add(add)) => {
-            service::departments::create(
+            service::catalog::departments::create(
                 pool,
                 None,
-                service::departments::NewDepartment {
+                service::catalog::departments::NewDepartment {
                     slug: add.slug.clone(),
                     name: add.name,
                     addresses: add.addresses,
@@ -368,7 +368,7 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             }
         }
         Command::Department(DepartmentCommand::List) => {
-            let departments = service::departments::list(pool)
+            let departments = service::catalog::departments::list(pool)
                 .await
                 .map_err(explain)
                 .context("listing departments")?;
@@ -417,7 +417,7 @@ fn app_state(db: &Database) -> anyhow::Result<crate::state::AppState> {
 
 async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
     let app = app_state(db)?;
-    service::settings::reload(&app.settings, &app.db, &app.config)
+    service::catalog::settings::reload(&app.settings, &app.db, &app.config)
         .await
         .map_err(explain)?;
     let mut failed = 0;

@@ -23,7 +23,8 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
             },
         };
         if reload
-            && let Err(err) = service::settings::reload(&app.settings, &app.db, &app.config).await
+            && let Err(err) =
+                service::catalog::settings::reload(&app.settings, &app.db, &app.config).await
         {
             tracing::error!(error = ?err, "reloading the settings");
         }

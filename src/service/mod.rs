@@ -3,18 +3,10 @@
 
 pub mod accounts;
 pub mod catalog;
-pub mod departments;
 pub mod health;
 pub mod journal;
-pub mod links;
 pub mod mail;
-pub mod passwords;
-pub mod sessions;
-pub mod settings;
-pub mod staff;
 pub mod tickets;
-pub mod uploads;
-pub mod workspaces;
 
 /// What went wrong in a use case.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,5 @@
 //! The settings cache every node keeps: the admin settings as last read
-//! from the database. `service::settings` loads and saves them; the event
+//! from the database. `service::catalog::settings` loads and saves them; the event
 //! bus tells every node to reload (see `jobs::settings`).
 
 use std::sync::{Arc, RwLock};

@@ -121,7 +121,7 @@ pub async fn sign_in(
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
-    let token = service::sessions::start(
+    let token = service::accounts::sessions::start(
         &app.db,
         user,
         app.config.accounts.session_days,
@@ -144,7 +144,7 @@ async fn logout(
     visitor: Option<axum::Extension<Visitor>>,
 ) -> Result<Response, WebError> {
     if let Some(axum::Extension(v)) = visitor {
-        service::sessions::end(&app.db, v.user.id, v.session_id).await?;
+        service::accounts::sessions::end(&app.db, v.user.id, v.session_id).await?;
     }
     let cookie = build_cookie(
         SESSION_COOKIE,

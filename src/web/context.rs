@@ -318,7 +318,9 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
 
     let mut visitor = None;
     if let Some(token) = cookie_value(&jar, SESSION_COOKIE) {
-        match service::sessions::resume(&app.db, token, app.config.accounts.session_days).await {
+        match service::accounts::sessions::resume(&app.db, token, app.config.accounts.session_days)
+            .await
+        {
             Ok(Some(live)) => {
                 visitor = Some(Visitor {
                     user: live.user,
@@ -333,7 +335,10 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     let existing_csrf = cookie_value(&jar, CSRF_COOKIE).map(str::to_string);
     let (csrf_cookie, new_csrf) = match existing_csrf {
         Some(c) if !c.is_empty() => (c, false),
-        _ => (service::sessions::random_token().unwrap_or_default(), true),
+        _ => (
+            service::accounts::sessions::random_token().unwrap_or_default(),
+            true,
+        ),
     };
     let tz_name = visitor
         .as_ref()

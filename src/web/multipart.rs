@@ -1,6 +1,6 @@
 //! Reading multipart forms (the ones with file inputs): text fields are
 //! collected, files stream straight into the blob store through
-//! `service::uploads`, and files accepted by an earlier submission come
+//! `service::tickets::uploads`, and files accepted by an earlier submission come
 //! back through their signed "staged" references.
 
 use axum::extract::Multipart;
@@ -9,7 +9,7 @@ use tokio_util::io::StreamReader;
 
 use super::error::WebError;
 use crate::service::FieldErrors;
-use crate::service::uploads::{Receiver, Upload};
+use crate::service::tickets::uploads::{Receiver, Upload};
 use crate::state::AppState;
 
 /// A submitted multipart form.

@@ -403,10 +403,10 @@ async fn disabled_accounts_lose_their_sessions_and_cannot_sign_in(db: PgPool) {
 #[sqlx::test]
 async fn agents_created_with_departments_get_them(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    bilet::service::departments::create(
+    bilet::service::catalog::departments::create(
         &app.state.db,
         None,
-        bilet::service::departments::NewDepartment {
+        bilet::service::catalog::departments::NewDepartment {
             slug: "billing".into(),
             name: "Billing".into(),
             addresses: vec!["billing@example.com".into()],

@@ -255,10 +255,10 @@ pub mod fixtures {
     use sqlx::PgPool;
 
     pub async fn department(db: &PgPool, slug: &str) -> DepartmentId {
-        service::departments::create(
+        service::catalog::departments::create(
             db,
             None,
-            service::departments::NewDepartment {
+            service::catalog::departments::NewDepartment {
                 slug: slug.into(),
                 name: slug.to_uppercase(),
                 addresses: vec![format!("{slug}@support.test")],

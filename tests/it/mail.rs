@@ -323,7 +323,7 @@ async fn outgoing_cyrillic_and_attachments_arrive_right(db: PgPool) {
         .put(Box::pin(&b"%PDF-1.4 invoice"[..]), 1 << 20)
         .await
         .expect("blob");
-    let upload = bilet::service::uploads::Upload {
+    let upload = bilet::service::tickets::uploads::Upload {
         sha256: blob.sha256,
         size: blob.size,
         filename: "Счёт №42.pdf".into(),
@@ -1065,9 +1065,13 @@ async fn relays_staff_spam_and_broken_mail_are_handled(db: PgPool) {
     helpdesk(&app, &db, false).await;
     // A website form sends as noreply@ with the customer in Reply-To.
     sqlx::query("insert into settings (key, value) values ('relay_addresses', '[\"noreply@site.example\"]')").execute(&db).await.expect("relay");
-    bilet::service::settings::reload(&app.state.settings, &app.state.db, &app.state.config)
-        .await
-        .expect("reload");
+    bilet::service::catalog::settings::reload(
+        &app.state.settings,
+        &app.state.db,
+        &app.state.config,
+    )
+    .await
+    .expect("reload");
     let customer = address("form-user", "example.com");
     let r = ingest(
         &app,

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 
 use crate::domain::ids::{MessageId, TicketId, TicketNumber};
 use crate::i18n::{Arg, Locale};
-use crate::service::links::{self, TicketLink};
+use crate::service::accounts::links::{self, TicketLink};
 use crate::state::AppState;
 use crate::store;
 use crate::store::users::UserRow;

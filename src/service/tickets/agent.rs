@@ -16,7 +16,7 @@ use crate::domain::priority::Priority;
 use crate::domain::status::Status;
 use crate::domain::users::Role;
 use crate::events::{self, Event};
-use crate::service::uploads::Upload;
+use crate::service::tickets::uploads::Upload;
 use crate::service::{Conflict, Error, FieldErrors, Result};
 use crate::state::AppState;
 use crate::store;
@@ -432,14 +432,19 @@ pub async fn open_for_customer(
     if existing.as_ref().is_some_and(|u| u.role != Role::Customer) {
         return Err(FieldErrors::one("email", "error-email-staff"));
     }
-    let mut tx = app.db.begin().await?;
+    // A new customer's account is made first, on its own: the ticket's
+    // transaction begins with the ticket.
     let customer = match existing {
         Some(u) => u,
         None => {
-            crate::service::accounts::customer_for_address(&mut tx, &address, Some(&input.name))
-                .await?
+            let mut tx = app.db.begin().await?;
+            let name = Some(input.name.as_str());
+            let u = crate::service::accounts::customer_for_address(&mut tx, &address, name).await?;
+            tx.commit().await?;
+            u
         }
     };
+    let mut tx = app.db.begin().await?;
     let subject = input.subject.trim();
     let mut w = TicketWrite::create(
         app,

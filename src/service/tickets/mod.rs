@@ -12,7 +12,9 @@ pub mod jobs;
 pub mod portal;
 pub mod post;
 pub mod representation;
+pub mod uploads;
 pub mod view;
+pub mod workspaces;
 pub mod write;
 
 pub use change::Change;

@@ -14,7 +14,7 @@ use crate::domain::access::{AccessLevel, Viewer, scope};
 use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketNumber, UserId};
 use crate::domain::messages::{Kind, MAX_BODY, MAX_SUBJECT};
 use crate::domain::status::Status;
-use crate::service::uploads::Upload;
+use crate::service::tickets::uploads::Upload;
 use crate::service::{Conflict, Error, FieldErrors, Result};
 use crate::state::AppState;
 use crate::store;

@@ -10,7 +10,7 @@ use crate::domain::ids::{AttachmentId, MessageId, UserId};
 use crate::domain::messages::{Kind, Source};
 use crate::domain::status::Status;
 use crate::service::Result;
-use crate::service::uploads::Upload;
+use crate::service::tickets::uploads::Upload;
 use crate::store;
 
 /// A file of a message whose bytes are already in the blob store.

@@ -38,7 +38,7 @@ fn parse(id: &str) -> Result<Uuid, WebError> {
 }
 
 async fn departments(app: &AppState) -> Result<Vec<(String, String)>, WebError> {
-    Ok(service::departments::list(&app.db)
+    Ok(service::catalog::departments::list(&app.db)
         .await?
         .into_iter()
         .map(|d| (d.id.to_string(), d.name))

@@ -65,7 +65,7 @@ async fn index(
     AdminUser(_): AdminUser,
     page: PageCtx,
 ) -> Result<DepartmentsPage, WebError> {
-    let departments = service::departments::list(&app.db).await?;
+    let departments = service::catalog::departments::list(&app.db).await?;
     Ok(DepartmentsPage {
         page,
         departments,
@@ -81,16 +81,16 @@ async fn create(
     page: PageCtx,
     Form(form): Form<DepartmentForm>,
 ) -> Result<Response, WebError> {
-    let new = service::departments::NewDepartment {
+    let new = service::catalog::departments::NewDepartment {
         slug: form.slug.trim().to_string(),
         name: form.name.clone(),
         addresses: lines(&form.addresses),
         signature: form.signature.clone(),
     };
-    match service::departments::create(&app.db, Some(admin.user.id), new).await {
+    match service::catalog::departments::create(&app.db, Some(admin.user.id), new).await {
         Ok(_) => Ok(saved("/admin/departments").into_response()),
         Err(service::Error::Invalid(errors)) => {
-            let departments = service::departments::list(&app.db).await?;
+            let departments = service::catalog::departments::list(&app.db).await?;
             Ok((
                 StatusCode::UNPROCESSABLE_ENTITY,
                 DepartmentsPage {
@@ -119,7 +119,7 @@ pub struct DepartmentPage {
 }
 
 async fn staff_choices(app: &AppState) -> Result<Vec<(String, String)>, WebError> {
-    Ok(service::staff::list(&app.db)
+    Ok(service::accounts::staff::list(&app.db)
         .await?
         .into_iter()
         .map(|u| (u.id.to_string(), u.name))
@@ -133,7 +133,7 @@ async fn edit(
     page: PageCtx,
     Path(slug): Path<String>,
 ) -> Result<DepartmentPage, WebError> {
-    let d = service::departments::for_edit(&app.db, &slug).await?;
+    let d = service::catalog::departments::for_edit(&app.db, &slug).await?;
     Ok(DepartmentPage {
         page,
         slug: d.slug.clone(),
@@ -163,7 +163,7 @@ async fn update(
     Path(slug): Path<String>,
     Form(form): Form<DepartmentForm>,
 ) -> Result<Response, WebError> {
-    let current = service::departments::for_edit(&app.db, &slug).await?;
+    let current = service::catalog::departments::for_edit(&app.db, &slug).await?;
     let edit = DepartmentEdit {
         name: form.name.clone(),
         signature: form.signature.clone(),
@@ -172,7 +172,7 @@ async fn update(
         addresses: lines(&form.addresses),
         ..current
     };
-    match service::departments::update(&app.db, admin.user.id, edit).await {
+    match service::catalog::departments::update(&app.db, admin.user.id, edit).await {
         Ok(()) => Ok(saved(&format!("/admin/departments/{slug}")).into_response()),
         Err(service::Error::Invalid(errors)) => {
             let body = DepartmentPage {

@@ -103,7 +103,7 @@ pub struct MailboxForm {
 }
 
 async fn page_data(app: &AppState, page: PageCtx) -> Result<MailboxesPage, WebError> {
-    let departments = service::departments::list(&app.db).await?;
+    let departments = service::catalog::departments::list(&app.db).await?;
     let name_of = |id: &crate::domain::ids::DepartmentId| {
         departments
             .iter()

@@ -45,8 +45,8 @@ async fn home(
     AdminUser(_): AdminUser,
     page: PageCtx,
 ) -> Result<AdminHomePage, WebError> {
-    let departments = service::departments::list(&app.db).await?.len();
-    let staff = service::staff::list(&app.db).await?.len();
+    let departments = service::catalog::departments::list(&app.db).await?.len();
+    let staff = service::accounts::staff::list(&app.db).await?.len();
     Ok(AdminHomePage {
         page,
         departments,

@@ -10,7 +10,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::saved;
-use crate::service::settings::Settings;
+use crate::service::catalog::settings::Settings;
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
 use crate::store;
@@ -122,7 +122,8 @@ async fn update(
                 notify_replies: form.notify_replies == "1",
                 notify_agents: form.notify_agents == "1",
             };
-            service::settings::save(&app.db, &app.settings, &app.config, &admin.user, new).await
+            service::catalog::settings::save(&app.db, &app.settings, &app.config, &admin.user, new)
+                .await
         }
         _ => Err(service::Error::Invalid(errors)),
     };

@@ -73,7 +73,7 @@ async fn grant_rows(
     app: &AppState,
     current: &[(DepartmentId, AccessLevel)],
 ) -> Result<Vec<GrantRow>, WebError> {
-    Ok(service::departments::list(&app.db)
+    Ok(service::catalog::departments::list(&app.db)
         .await?
         .into_iter()
         .map(|d| GrantRow {
@@ -91,7 +91,7 @@ async fn grant_rows(
 async fn staff_page(app: &AppState, page: PageCtx) -> Result<StaffPage, WebError> {
     Ok(StaffPage {
         page,
-        staff: service::staff::list(&app.db).await?,
+        staff: service::accounts::staff::list(&app.db).await?,
         grants: grant_rows(app, &[]).await?,
         email: String::new(),
         name: String::new(),
@@ -122,7 +122,7 @@ async fn create(
         .collect();
     let role = field(&pairs, "role").parse::<Role>().unwrap_or(Role::Agent);
     let grants = grants_from(&pairs);
-    let departments = service::departments::list(&app.db).await?;
+    let departments = service::catalog::departments::list(&app.db).await?;
     let slugs = grants
         .iter()
         .filter_map(|(id, l)| {
@@ -146,7 +146,7 @@ async fn create(
     match accounts::create_account(&app.db, Some(admin.user.id), input.clone()).await {
         Ok((_, password)) => {
             again.created = Some((input.email.trim().to_lowercase(), password));
-            again.staff = service::staff::list(&app.db).await?;
+            again.staff = service::accounts::staff::list(&app.db).await?;
             Ok(again.into_response())
         }
         Err(service::Error::Invalid(errors)) => {
@@ -181,7 +181,7 @@ async fn member_page(
     page: PageCtx,
     id: UserId,
 ) -> Result<StaffMemberPage, WebError> {
-    let (user, grants) = service::staff::get(&app.db, id).await?;
+    let (user, grants) = service::accounts::staff::get(&app.db, id).await?;
     Ok(StaffMemberPage {
         page,
         id: user.id.to_string(),
@@ -223,7 +223,7 @@ async fn update(
         .collect();
     let role = field(&pairs, "role").parse::<Role>().unwrap_or(Role::Agent);
     let grants = grants_from(&pairs);
-    match service::staff::update(
+    match service::accounts::staff::update(
         &app.db,
         &admin.user,
         id,
@@ -252,7 +252,7 @@ async fn disable(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    service::staff::set_disabled(&app.db, &admin.user, id, true).await?;
+    service::accounts::staff::set_disabled(&app.db, &admin.user, id, true).await?;
     Ok(saved(&format!("/admin/staff/{id}")).into_response())
 }
 
@@ -263,7 +263,7 @@ async fn enable(
     Path(id): Path<String>,
 ) -> Result<Response, WebError> {
     let id = parse_id(&id)?;
-    service::staff::set_disabled(&app.db, &admin.user, id, false).await?;
+    service::accounts::staff::set_disabled(&app.db, &admin.user, id, false).await?;
     Ok(saved(&format!("/admin/staff/{id}")).into_response())
 }
 
@@ -280,7 +280,7 @@ async fn reset_password(
     Form(_): Form<Empty>,
 ) -> Result<StaffMemberPage, WebError> {
     let id = parse_id(&id)?;
-    let password = service::staff::reset_password(&app.db, &admin.user, id).await?;
+    let password = service::accounts::staff::reset_password(&app.db, &admin.user, id).await?;
     let mut again = member_page(&app, page, id).await?;
     again.password = Some(password);
     Ok(again)

@@ -117,7 +117,7 @@ struct Holder {
 impl Holder {
     /// Reloads the grants; false when the session or account is gone.
     async fn refresh(&mut self) -> bool {
-        match service::sessions::grants(&self.app.db, self.session).await {
+        match service::accounts::sessions::grants(&self.app.db, self.session).await {
             Ok(Some(g)) => {
                 self.grants = g;
                 true
@@ -179,7 +179,7 @@ async fn stream(
         }
         None => None,
     };
-    let grants = service::sessions::grants(&app.db, v.session_id)
+    let grants = service::accounts::sessions::grants(&app.db, v.session_id)
         .await?
         .ok_or(WebError::NotFound)?;
     let mut recheck = tokio::time::interval(RECHECK);

@@ -21,7 +21,7 @@ use crate::domain::priority::Priority;
 use crate::domain::queue::{Assignee, Builtin, Filter, Sort};
 use crate::domain::status::Status;
 use crate::service::tickets::bulk::{BulkOp, Refusal};
-use crate::service::{self, workspaces::Workspace};
+use crate::service::{self, tickets::workspaces::Workspace};
 use crate::state::AppState;
 use crate::store::queue::{Cursor, QueueRow};
 
@@ -285,7 +285,8 @@ async fn load_queue(
     page: &PageCtx,
     q: &QueueQuery,
 ) -> Result<Queue, WebError> {
-    let workspaces: Vec<Workspace> = service::workspaces::list(&app.db, &visitor.user).await?;
+    let workspaces: Vec<Workspace> =
+        service::tickets::workspaces::list(&app.db, &visitor.user).await?;
     let adhoc = q.is_adhoc();
     let selected = if adhoc {
         None
@@ -310,7 +311,7 @@ async fn load_queue(
     };
     let after = q.after.as_deref().and_then(decode_cursor);
     let (rows, next) =
-        service::workspaces::page(&app.db, &visitor.user, &filter, after, 50).await?;
+        service::tickets::workspaces::page(&app.db, &visitor.user, &filter, after, 50).await?;
     let now = time::OffsetDateTime::now_utc();
     let query = if adhoc {
         filter_query(&filter)
@@ -359,7 +360,7 @@ async fn home_page(
     q: QueueQuery,
 ) -> Result<AgentHomePage, WebError> {
     let queue = load_queue(app, visitor, &page, &q).await?;
-    let (departments, agents) = service::workspaces::filter_choices(&app.db).await?;
+    let (departments, agents) = service::tickets::workspaces::filter_choices(&app.db).await?;
     let departments = departments
         .into_iter()
         .map(|(id, name)| (id.to_string(), name))
@@ -406,7 +407,7 @@ async fn counts(
     page: PageCtx,
 ) -> Result<axum::Json<serde_json::Value>, WebError> {
     let map: serde_json::Map<String, serde_json::Value> =
-        service::workspaces::list(&app.db, &visitor.user)
+        service::tickets::workspaces::list(&app.db, &visitor.user)
             .await?
             .into_iter()
             .map(|w| {
@@ -435,7 +436,9 @@ async fn save_workspace(
 ) -> Result<Response, WebError> {
     let q: QueueQuery = serde_urlencoded::from_str(&form.query).unwrap_or_default();
     let share = form.share.parse().ok();
-    match service::workspaces::save(&app.db, &visitor.user, &form.name, &q.filter(), share).await {
+    match service::tickets::workspaces::save(&app.db, &visitor.user, &form.name, &q.filter(), share)
+        .await
+    {
         Ok(id) => {
             Ok(Redirect::to(&format!("/agent?ws={id}&notice=workspace-saved")).into_response())
         }
@@ -455,7 +458,7 @@ async fn delete_workspace(
     Path(id): Path<String>,
 ) -> Result<Redirect, WebError> {
     let id = id.parse().map_err(|_| WebError::NotFound)?;
-    service::workspaces::delete(&app.db, &visitor.user, id).await?;
+    service::tickets::workspaces::delete(&app.db, &visitor.user, id).await?;
     Ok(Redirect::to("/agent?notice=workspace-deleted"))
 }
 
@@ -473,7 +476,8 @@ async fn move_workspace(
     Form(form): Form<MoveForm>,
 ) -> Result<Redirect, WebError> {
     let id = id.parse().map_err(|_| WebError::NotFound)?;
-    service::workspaces::reorder(&app.db, &visitor.user, id, form.direction == "up").await?;
+    service::tickets::workspaces::reorder(&app.db, &visitor.user, id, form.direction == "up")
+        .await?;
     Ok(Redirect::to(&format!("/agent?ws={id}")))
 }
 

@@ -20,8 +20,8 @@ use crate::domain::priority::Priority;
 use crate::domain::status::Status;
 use crate::service::Conflict;
 use crate::service::tickets::agent::{self as work, OnBehalf};
+use crate::service::tickets::uploads::{Upload, stage_token};
 use crate::service::tickets::view::TicketView;
-use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
 use crate::store::history::HistoryRow;
@@ -703,7 +703,7 @@ async fn reply_departments(
     app: &AppState,
     agent: &UserRow,
 ) -> Result<Vec<(String, String)>, WebError> {
-    Ok(service::departments::openable_by(&app.db, agent)
+    Ok(service::catalog::departments::openable_by(&app.db, agent)
         .await?
         .into_iter()
         .map(|d| (d.id.to_string(), d.name))

@@ -38,7 +38,7 @@ pub async fn link_holder(
     let Some(token) = link_token(headers) else {
         return Ok(None);
     };
-    Ok(service::links::holder(&app.db, &app.secrets.session_key, &token).await?)
+    Ok(service::accounts::links::holder(&app.db, &app.secrets.session_key, &token).await?)
 }
 
 /// The customer reading ticket `number`, or why not.

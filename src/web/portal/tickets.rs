@@ -17,8 +17,8 @@ use crate::domain::ids::{MessageId, TicketNumber};
 use crate::domain::messages::Kind;
 use crate::domain::status::Status;
 use crate::service::tickets::portal::{CustomerTicketInput, ReplyOutcome};
+use crate::service::tickets::uploads::{Upload, stage_token};
 use crate::service::tickets::view::TicketView;
-use crate::service::uploads::{Upload, stage_token};
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
 use crate::store::catalog::{HelpTopicRow, ProductRow, Prompt};
@@ -625,7 +625,7 @@ async fn follow_link(
     State(app): State<AppState>,
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
-    match service::links::holder(&app.db, &app.secrets.session_key, &token).await? {
+    match service::accounts::links::holder(&app.db, &app.secrets.session_key, &token).await? {
         Some((_, number)) => {
             let cookie = build_cookie(
                 LINK_COOKIE,

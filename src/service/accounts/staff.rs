@@ -4,11 +4,12 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{Conflict, Error, FieldErrors, Result, passwords};
+use super::passwords;
 use crate::domain::access::AccessLevel;
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::users::Role;
 use crate::events::{self, Event};
+use crate::service::{Conflict, Error, FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::users::UserRow;

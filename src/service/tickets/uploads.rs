@@ -8,9 +8,9 @@ use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use tokio::io::AsyncReadExt;
 
-use super::FieldErrors;
 use crate::blobs::{BlobError, BlobReader};
 use crate::domain::uploads::{Sniffer, clean_filename};
+use crate::service::FieldErrors;
 use crate::state::AppState;
 
 /// A stored, accepted file, not yet attached to a message.

@@ -5,9 +5,9 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{Error, FieldErrors, Result};
 use crate::domain::access::{AccessLevel, scope};
 use crate::domain::queue::{Builtin, Filter};
+use crate::service::{Error, FieldErrors, Result};
 use crate::store;
 use crate::store::queue::{COUNT_CAP, CountOf, Cursor, QueueRow};
 use crate::store::users::UserRow;

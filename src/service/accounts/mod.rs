@@ -6,12 +6,17 @@ use std::net::IpAddr;
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{Error, FieldErrors, Result, passwords};
+pub mod links;
+pub mod passwords;
+pub mod sessions;
+pub mod staff;
+
 use crate::config::AccountsConfig;
 use crate::domain::access::AccessLevel;
 use crate::domain::email;
 use crate::domain::ids::{DepartmentId, SessionId, UserId};
 use crate::domain::users::Role;
+use crate::service::{Error, FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::users::{NewUser, UserRow};
@@ -423,14 +428,14 @@ pub async fn request_claim(app: &crate::state::AppState, email_input: &str) -> R
         return Ok(());
     }
     let mut tx = app.db.begin().await?;
-    super::mail::notifications::queue_claim(&mut tx, app, &user).await?;
+    crate::service::mail::notifications::queue_claim(&mut tx, app, &user).await?;
     tx.commit().await?;
     Ok(())
 }
 
 /// The account a claim token is for, if it is still valid and unclaimed.
 pub async fn claimable(app: &crate::state::AppState, token: &str) -> Result<UserRow> {
-    let link = super::links::read_claim(
+    let link = links::read_claim(
         &app.secrets.session_key,
         token,
         time::OffsetDateTime::now_utc(),

@@ -7,8 +7,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 
-use super::Result;
 use crate::domain::ids::{SessionId, UserId};
+use crate::service::Result;
 use crate::store;
 
 /// A fresh random token (256 bits, URL-safe).

@@ -6,9 +6,9 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{FieldErrors, Result};
 use crate::config::Config;
 use crate::events::{self, Event};
+use crate::service::{FieldErrors, Result};
 pub use crate::state::settings::{Settings, SettingsCache};
 use crate::store;
 use crate::store::audit::AuditEntry;

@@ -3,9 +3,9 @@
 use serde_json::json;
 use sqlx::PgPool;
 
-use super::{FieldErrors, Result};
 use crate::domain::email;
 use crate::domain::ids::{DepartmentId, UserId};
+use crate::service::{FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::departments::DepartmentRow;
@@ -90,23 +90,6 @@ pub async fn list(db: &PgPool) -> Result<Vec<DepartmentRow>> {
     Ok(store::departments::list(db).await?)
 }
 
-/// The departments `user` may read tickets of; `None` means all (admins).
-pub async fn readable_by(
-    db: &PgPool,
-    user: &crate::store::users::UserRow,
-) -> Result<Option<Vec<DepartmentId>>> {
-    if user.role == crate::domain::users::Role::Admin {
-        return Ok(None);
-    }
-    Ok(Some(
-        store::users::grants(db, user.id)
-            .await?
-            .into_iter()
-            .map(|(d, _)| d)
-            .collect(),
-    ))
-}
-
 /// The departments `user` may open tickets in for a customer: those they
 /// work (the access rule's "works in").
 pub async fn openable_by(
@@ -120,7 +103,7 @@ pub async fn openable_by(
 pub async fn for_edit(db: &PgPool, slug: &str) -> Result<store::departments::DepartmentEdit> {
     store::departments::find_for_edit(db, slug)
         .await?
-        .ok_or(super::Error::NotFound)
+        .ok_or(crate::service::Error::NotFound)
 }
 
 /// Saves an edited department.

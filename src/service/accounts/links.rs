@@ -84,7 +84,7 @@ pub async fn holder(
     db: &sqlx::PgPool,
     key: &Key,
     token: &str,
-) -> super::Result<Option<(crate::store::users::UserRow, TicketNumber)>> {
+) -> crate::service::Result<Option<(crate::store::users::UserRow, TicketNumber)>> {
     let Some(link) = read(key, token, OffsetDateTime::now_utc()) else {
         return Ok(None);
     };

@@ -6,8 +6,11 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use super::{Error, FieldErrors, Result};
+pub mod departments;
+pub mod settings;
+
 use crate::domain::ids::{DepartmentId, UserId};
+use crate::service::{Error, FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::catalog::Prompt;
