@@ -195,6 +195,22 @@ async fn main() -> anyhow::Result<()> {
         store::queue::counts(&db, agent_scope, agent, &counted)
     })
     .await;
+    let closed = Builtin::RecentlyClosed.filter();
+    let capped = [store::queue::CountOf::Capped(&closed)];
+    time("count: recently closed (index-backed, capped)", 50, || {
+        store::queue::counts(&db, agent_scope, agent, &capped)
+    })
+    .await;
+    let every = [
+        store::queue::CountOf::Counter(&Builtin::MineOpen.filter()),
+        store::queue::CountOf::Counter(&unassigned),
+        store::queue::CountOf::Counter(&Builtin::Waiting.filter()),
+        store::queue::CountOf::Capped(&closed),
+    ];
+    time("count: every workspace tab, one statement", 50, || {
+        store::queue::counts(&db, agent_scope, agent, &every)
+    })
+    .await;
     let all = Filter::default();
     time("admin: all tickets, page 1", 50, || {
         store::queue::page(&db, Scope::All, agent, &all, None, 50)

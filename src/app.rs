@@ -66,6 +66,7 @@ pub async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Re
 }
 
 async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
+    service::accounts::hasher::return_big_allocations();
     let secrets = Secrets::load_or_create(&config.secrets, &config.data_dir)?;
     let supervisor = Supervisor::new();
     let state = AppState::new(db, config.clone(), secrets, supervisor.token())?;
@@ -138,7 +139,8 @@ async fn first_admin_notice(state: &AppState) -> anyhow::Result<Option<String>> 
     let file = state.config.data_dir.join("first-admin.txt");
     let login = format!("{}login", state.config.http.public_url);
     if let Some((email, password)) =
-        service::accounts::ensure_first_admin(&state.db, &state.config.accounts).await?
+        service::accounts::ensure_first_admin(&state.db, &state.hasher, &state.config.accounts)
+            .await?
     {
         let text = format!(
             "First administrator created. Sign in at {login}\n  email:    {email}\n  password: {password}\n\

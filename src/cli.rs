@@ -246,8 +246,11 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
                 .iter()
                 .map(|d| parse_grant(d))
                 .collect::<anyhow::Result<Vec<_>>>()?;
+            let hasher =
+                service::accounts::hasher::Hasher::new(0, std::time::Duration::from_secs(60));
             let (_, password) = service::accounts::create_account(
                 pool,
+                &hasher,
                 None,
                 service::accounts::NewAccount {
                     email: add.email.clone(),

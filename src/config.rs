@@ -65,6 +65,10 @@ pub struct AccountsConfig {
     pub session_days: u32,
     pub min_password_length: usize,
     pub first_admin_email: String,
+    /// Password hashes at once (0: one per core).
+    pub hash_pool: usize,
+    /// Milliseconds a sign-in waits for its turn before 429.
+    pub hash_wait_ms: u64,
     pub throttle: ThrottleConfig,
 }
 

@@ -23,9 +23,10 @@ pub enum Error {
     /// The request collides with the current state.
     #[error("conflict: {0:?}")]
     Conflict(Conflict),
-    /// Too many failed attempts; try again later.
-    #[error("throttled")]
-    Throttled,
+    /// Too many attempts, or no turn for a password hash; try again in
+    /// this many seconds.
+    #[error("throttled; retry after {retry_after} s")]
+    Throttled { retry_after: u64 },
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -148,6 +149,13 @@ impl FieldErrors {
         } else {
             Err(Error::Invalid(self))
         }
+    }
+
+    /// The errors of a form with one error.
+    pub fn one_error(field: &'static str, key: &'static str) -> FieldErrors {
+        let mut errors = FieldErrors::default();
+        errors.add(field, key);
+        errors
     }
 
     /// A single error.

@@ -15,6 +15,7 @@ use crate::blobs::{BlobStore, FsBlobStore};
 use crate::config::Config;
 use crate::events::Bus;
 use crate::secrets::Secrets;
+use crate::service::accounts::hasher::Hasher;
 use settings::{Settings, SettingsCache};
 
 /// Everything handlers and jobs share.
@@ -31,6 +32,8 @@ pub struct AppState {
     pub settings: SettingsCache,
     /// This node's name: readers of the change journal keep a position per node.
     pub node: Arc<str>,
+    /// The bounded pool every password hash runs in.
+    pub hasher: Hasher,
 }
 
 impl AppState {
@@ -43,6 +46,10 @@ impl AppState {
         let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
         let settings = SettingsCache::new(Settings::defaults(&config));
         let node = config.node_name();
+        let hasher = Hasher::new(
+            config.accounts.hash_pool,
+            std::time::Duration::from_millis(config.accounts.hash_wait_ms),
+        );
         Ok(Self {
             settings,
             db,
@@ -52,6 +59,7 @@ impl AppState {
             blobs: Arc::new(blobs),
             shutdown,
             node: node.into(),
+            hasher,
         })
     }
 }

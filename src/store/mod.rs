@@ -14,7 +14,7 @@ pub mod counts;
 pub mod departments;
 pub mod history;
 pub mod journal;
-pub mod login_failures;
+pub mod login_attempts;
 pub mod mail;
 pub mod mailboxes;
 pub mod messages;

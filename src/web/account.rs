@@ -184,11 +184,14 @@ async fn change_password(
     State(app): State<AppState>,
     SignedIn(visitor): SignedIn,
     page: PageCtx,
+    ctx: crate::web::context::RequestCtx,
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     let result = accounts::change_password(
         &app.db,
         &app.config.accounts,
+        &app.hasher,
+        ctx.ip,
         visitor.user.id,
         visitor.session_id,
         &form.current,

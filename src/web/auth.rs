@@ -77,11 +77,13 @@ async fn login(
     let result = accounts::authenticate(
         &app.db,
         &app.config.accounts,
+        &app.hasher,
         &form.email,
         &form.password,
         ctx.ip,
     )
     .await;
+    let mut throttled = None;
     let (status, errors) = match result {
         Ok(user) => {
             let target = if user.must_change_password {
@@ -92,11 +94,13 @@ async fn login(
             return sign_in(&app, &ctx, &headers, user.id, &target).await;
         }
         Err(service::Error::Invalid(errors)) => (StatusCode::UNPROCESSABLE_ENTITY, errors),
-        Err(service::Error::Throttled) => (StatusCode::TOO_MANY_REQUESTS, {
-            let mut errors = FieldErrors::default();
-            errors.add("", "error-throttled");
-            errors
-        }),
+        Err(service::Error::Throttled { retry_after }) => {
+            throttled = Some(retry_after);
+            (
+                StatusCode::TOO_MANY_REQUESTS,
+                FieldErrors::one_error("", "error-throttled"),
+            )
+        }
         Err(other) => return Err(other.into()),
     };
     let body = LoginPage {
@@ -106,7 +110,13 @@ async fn login(
         errors,
         registration: app.config.accounts.registration,
     };
-    Ok((status, body).into_response())
+    let mut response = (status, body).into_response();
+    if let Some(seconds) = throttled {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, axum::http::HeaderValue::from(seconds));
+    }
+    Ok(response)
 }
 
 /// Starts a session for `user` (remembering where from) and sends them on
@@ -214,7 +224,7 @@ async fn register(
         password: form.password,
         locale: Some(page.lang.clone()),
     };
-    match accounts::register(&app.db, &app.config.accounts, input).await {
+    match accounts::register(&app.db, &app.config.accounts, &app.hasher, ctx.ip, input).await {
         Ok(user) => sign_in(&app, &ctx, &headers, user, "/portal?notice=welcome").await,
         Err(service::Error::Invalid(errors)) => {
             let body = RegisterPage {

@@ -21,7 +21,7 @@ pub enum WebError {
     #[error("conflict: {0}")]
     Conflict(&'static str),
     #[error("too many requests")]
-    Throttled,
+    Throttled { retry_after: u64 },
     #[error("invalid input")]
     Invalid,
     #[error(transparent)]
@@ -34,7 +34,7 @@ impl From<service::Error> for WebError {
             service::Error::NotFound => WebError::NotFound,
             service::Error::Forbidden => WebError::Forbidden,
             service::Error::Conflict(what) => WebError::Conflict(what.as_str()),
-            service::Error::Throttled => WebError::Throttled,
+            service::Error::Throttled { retry_after } => WebError::Throttled { retry_after },
             // Forms handle their own errors; one that gets here is a bug in
             // the form, not a server failure.
             service::Error::Invalid(_) => WebError::Invalid,
@@ -62,7 +62,7 @@ impl IntoResponse for WebError {
             WebError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             WebError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
             WebError::Conflict(_) => (StatusCode::CONFLICT, "error-conflict"),
-            WebError::Throttled => (StatusCode::TOO_MANY_REQUESTS, "error-throttled"),
+            WebError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "error-throttled"),
             WebError::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
             WebError::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
@@ -70,6 +70,12 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = status.into_response();
+        if let WebError::Throttled { retry_after } = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*retry_after),
+            );
+        }
         response.extensions_mut().insert(ErrorMarker {
             status,
             message_key,

@@ -192,12 +192,12 @@ async fn failed_sign_ins_are_throttled_per_account_and_per_address(db: PgPool) {
     }
     let res = fresh.login("boris@example.com", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
-    // The failures are in PostgreSQL, so every node sees them.
-    let rows: i64 = sqlx::query_scalar("select count(*) from login_failures")
+    // The attempts are counted in PostgreSQL, so every node sees them.
+    let from_address: i32 = sqlx::query_scalar("select n from login_attempts where account = ''")
         .fetch_one(&app.state.db)
         .await
         .expect("count");
-    assert_eq!(rows, 5);
+    assert!(from_address > 5, "{from_address}");
 }
 
 #[sqlx::test]
@@ -428,6 +428,7 @@ async fn agents_created_with_departments_get_them(db: PgPool) {
     assert_eq!(level, "read");
     let err = bilet::service::accounts::create_account(
         &app.state.db,
+        &app.state.hasher,
         None,
         bilet::service::accounts::NewAccount {
             email: "bo@support.test".into(),

@@ -172,6 +172,7 @@ impl TestApp {
     ) -> String {
         let (_, password) = bilet::service::accounts::create_account(
             &self.state.db,
+            &self.state.hasher,
             None,
             bilet::service::accounts::NewAccount {
                 email: email.into(),
@@ -277,6 +278,7 @@ pub mod fixtures {
     ) -> UserId {
         let (id, _) = service::accounts::create_account(
             db,
+            &state(db).hasher,
             None,
             service::accounts::NewAccount {
                 email: email.into(),

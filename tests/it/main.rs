@@ -10,6 +10,7 @@ mod browser;
 mod csrf;
 mod embedded;
 mod events;
+mod hardening;
 mod harness;
 mod invariants;
 mod mail;

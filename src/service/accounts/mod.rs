@@ -6,6 +6,7 @@ use std::net::IpAddr;
 use serde_json::json;
 use sqlx::PgPool;
 
+pub mod hasher;
 pub mod links;
 pub mod passwords;
 pub mod sessions;
@@ -20,6 +21,7 @@ use crate::service::{Error, FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
 use crate::store::users::{NewUser, UserRow};
+use hasher::Hasher;
 
 const MAX_PASSWORD: usize = 1024;
 const MAX_NAME: usize = 200;
@@ -51,7 +53,13 @@ fn check_name(errors: &mut FieldErrors, name: &str) {
 }
 
 /// Creates a customer account with a password.
-pub async fn register(db: &PgPool, config: &AccountsConfig, input: Registration) -> Result<UserId> {
+pub async fn register(
+    db: &PgPool,
+    config: &AccountsConfig,
+    hasher: &Hasher,
+    client: IpAddr,
+    input: Registration,
+) -> Result<UserId> {
     let mut errors = FieldErrors::default();
     let address = email::normalize(&input.email);
     if address.is_none() {
@@ -67,7 +75,7 @@ pub async fn register(db: &PgPool, config: &AccountsConfig, input: Registration)
     errors.into_result()?;
     let address = address.unwrap_or_default();
 
-    let hash = passwords::hash(input.password).await?;
+    let hash = passwords::hash(hasher, Some(client), input.password).await?;
     let id = UserId::new();
     let mut tx = db.begin().await?;
     let inserted = store::users::insert(
@@ -105,13 +113,16 @@ pub async fn register(db: &PgPool, config: &AccountsConfig, input: Registration)
     Ok(id)
 }
 
-/// Checks an address and password. Failures are counted per (account,
-/// address) and per address; past either limit every attempt is refused
-/// with `Throttled` until the window has passed. There is no per-account
-/// lockout, which anyone could trigger against anyone.
+/// Checks an address and password. Attempts are counted per (account,
+/// address) and per address, each reserved before its password is checked
+/// (so parallel guesses cannot outrun the count); past either limit every
+/// attempt is refused with `Throttled` until the window has passed. There
+/// is no per-account lockout, which anyone could trigger against anyone.
+/// Unknown addresses cost a verification like known ones.
 pub async fn authenticate(
     db: &PgPool,
     config: &AccountsConfig,
+    hasher: &Hasher,
     email_input: &str,
     password: &str,
     ip: IpAddr,
@@ -120,41 +131,40 @@ pub async fn authenticate(
         email::normalize(email_input).unwrap_or_else(|| email_input.trim().to_lowercase());
     let limits = &config.throttle;
     let (for_account, for_address) =
-        store::login_failures::recent(db, &account, ip, limits.window_minutes).await?;
-    if for_account >= i64::from(limits.per_account_and_address)
-        || for_address >= i64::from(limits.per_address)
+        store::login_attempts::reserve(db, &account, ip, limits.window_minutes).await?;
+    if for_account > i64::from(limits.per_account_and_address)
+        || for_address > i64::from(limits.per_address)
     {
-        return Err(Error::Throttled);
+        return Err(Error::Throttled {
+            retry_after: u64::from(limits.window_minutes) * 60,
+        });
     }
     let user = store::users::find_by_email(db, &account).await?;
     let ok = match user.as_ref().and_then(|u| u.password_hash.clone()) {
-        Some(hash) => passwords::verify(password.to_string(), hash).await?,
+        Some(hash) => passwords::verify(hasher, Some(ip), password.to_string(), hash).await?,
         None => {
-            passwords::burn_time(password.to_string()).await?;
+            passwords::verify_unknown(hasher, Some(ip), password.to_string()).await?;
             false
         }
     };
     match user {
         Some(user) if ok && user.disabled_at.is_none() => {
-            store::login_failures::clear(db, &account, ip).await?;
+            store::login_attempts::succeeded(db, &account, ip).await?;
             Ok(user)
         }
-        Some(user) if ok => {
-            let _ = user;
-            Err(FieldErrors::one("", "error-account-disabled"))
-        }
-        _ => {
-            store::login_failures::record(db, &account, ip).await?;
-            Err(FieldErrors::one("", "error-login-failed"))
-        }
+        Some(_) if ok => Err(FieldErrors::one("", "error-account-disabled")),
+        _ => Err(FieldErrors::one("", "error-login-failed")),
     }
 }
 
 /// Changes the password after checking the current one; every other
 /// session of the user ends and earlier signed links stop working.
+#[allow(clippy::too_many_arguments)]
 pub async fn change_password(
     db: &PgPool,
     config: &AccountsConfig,
+    hasher: &Hasher,
+    client: IpAddr,
     user: UserId,
     keep_session: SessionId,
     current: &str,
@@ -163,7 +173,7 @@ pub async fn change_password(
     let row = store::users::find(db, user).await?.ok_or(Error::NotFound)?;
     let mut errors = FieldErrors::default();
     let current_ok = match row.password_hash {
-        Some(hash) => passwords::verify(current.to_string(), hash).await?,
+        Some(hash) => passwords::verify(hasher, Some(client), current.to_string(), hash).await?,
         None => false,
     };
     if !current_ok {
@@ -174,7 +184,7 @@ pub async fn change_password(
         errors.add("new", "error-password-unchanged");
     }
     errors.into_result()?;
-    let hash = passwords::hash(new.to_string()).await?;
+    let hash = passwords::hash(hasher, Some(client), new.to_string()).await?;
     let mut tx = db.begin().await?;
     store::users::set_password(&mut *tx, user, &hash, false).await?;
     store::sessions::delete_all_but(&mut *tx, user, Some(keep_session)).await?;
@@ -290,6 +300,7 @@ pub struct NewAccount {
 /// first sign-in. Returns the id and that password.
 pub async fn create_account(
     db: &PgPool,
+    hasher: &Hasher,
     actor: Option<UserId>,
     new: NewAccount,
 ) -> Result<(UserId, String)> {
@@ -309,7 +320,7 @@ pub async fn create_account(
     errors.into_result()?;
     let address = address.unwrap_or_default();
     let password = passwords::generate()?;
-    let hash = passwords::hash(password.clone()).await?;
+    let hash = passwords::hash(hasher, None, password.clone()).await?;
     let id = UserId::new();
     let mut tx = db.begin().await?;
     let inserted = store::users::insert(
@@ -354,6 +365,7 @@ pub async fn create_account(
 /// and one-time password, to be shown once.
 pub async fn ensure_first_admin(
     db: &PgPool,
+    hasher: &Hasher,
     config: &AccountsConfig,
 ) -> Result<Option<(String, String)>> {
     if store::users::any_admin(db).await? {
@@ -362,6 +374,7 @@ pub async fn ensure_first_admin(
     let email = email::normalize(&config.first_admin_email).unwrap_or_default();
     let (_, password) = create_account(
         db,
+        hasher,
         None,
         NewAccount {
             email: email.clone(),
@@ -402,7 +415,7 @@ pub async fn revoke_session(db: &PgPool, user: UserId, session: SessionId) -> Re
 /// Forgets expired sessions and day-old failed sign-ins.
 pub async fn purge_expired(db: &PgPool) -> Result<()> {
     store::sessions::purge_expired(db).await?;
-    store::login_failures::purge(db).await?;
+    store::login_attempts::purge(db).await?;
     Ok(())
 }
 
@@ -471,7 +484,7 @@ pub async fn claim(
         app.config.accounts.min_password_length,
     );
     errors.into_result()?;
-    let hash = passwords::hash(password.to_string()).await?;
+    let hash = passwords::hash(&app.hasher, None, password.to_string()).await?;
     let mut tx = app.db.begin().await?;
     store::users::set_password(&mut *tx, user.id, &hash, false).await?;
     store::users::set_preferences(

@@ -105,10 +105,15 @@ pub async fn set_disabled(db: &PgPool, admin: &UserRow, id: UserId, disabled: bo
 }
 
 /// Replaces the password with a one-time one (shown once to the admin).
-pub async fn reset_password(db: &PgPool, admin: &UserRow, id: UserId) -> Result<String> {
+pub async fn reset_password(
+    db: &PgPool,
+    hasher: &super::hasher::Hasher,
+    admin: &UserRow,
+    id: UserId,
+) -> Result<String> {
     get(db, id).await?;
     let password = passwords::generate()?;
-    let hash = passwords::hash(password.clone()).await?;
+    let hash = passwords::hash(hasher, None, password.clone()).await?;
     let mut tx = db.begin().await?;
     store::users::set_password(&mut *tx, id, &hash, true).await?;
     store::sessions::delete_all_but(&mut *tx, id, None).await?;

@@ -143,7 +143,7 @@ async fn create(
         departments: slugs,
     };
     let mut again = staff_page(&app, page).await?;
-    match accounts::create_account(&app.db, Some(admin.user.id), input.clone()).await {
+    match accounts::create_account(&app.db, &app.hasher, Some(admin.user.id), input.clone()).await {
         Ok((_, password)) => {
             again.created = Some((input.email.trim().to_lowercase(), password));
             again.staff = service::accounts::staff::list(&app.db).await?;
@@ -280,7 +280,8 @@ async fn reset_password(
     Form(_): Form<Empty>,
 ) -> Result<StaffMemberPage, WebError> {
     let id = parse_id(&id)?;
-    let password = service::accounts::staff::reset_password(&app.db, &admin.user, id).await?;
+    let password =
+        service::accounts::staff::reset_password(&app.db, &app.hasher, &admin.user, id).await?;
     let mut again = member_page(&app, page, id).await?;
     again.password = Some(password);
     Ok(again)
