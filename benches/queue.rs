@@ -155,6 +155,7 @@ async fn main() -> anyhow::Result<()> {
         role: Role::Agent,
         organisation_id: None,
         disabled: false,
+        mail_proven: true,
     };
     let agent_scope = scope(&viewer, AccessLevel::Read);
 
@@ -224,6 +225,7 @@ async fn main() -> anyhow::Result<()> {
     let customer_scope = Scope::Customer {
         user: customer,
         organisation: None,
+        mail_proven: true,
     };
     time("portal: my tickets, page 1", 50, || {
         store::tickets::list_page(&db, customer_scope, None, None, 25)

@@ -585,3 +585,16 @@ notice-reopen-window-passed = The ticket was closed too long ago to reopen.
 notice-own-account = You cannot disable your own account.
 stale-live = This ticket changed while you were looking at it.
 stale-reload = Show the new state
+
+mail-verify-subject = Confirm your address for the helpdesk
+mail-verify-intro = Someone, hopefully you, opened a helpdesk account with this address. Open this link within two days to confirm it; tickets you opened by email then show up in your account:
+mail-verify-button = Confirm my address
+mail-verify-ignore = If it was not you, ignore this message: the account cannot see your mail.
+verify-title = Confirm your address
+verify-lead = Confirm { $email } as your address. Tickets opened or answered by mail from it then show up in your account.
+verify-submit = Confirm
+verify-unconfirmed = Your address is not confirmed yet: tickets you opened by email stay hidden here until you open the link we sent you.
+verify-resend = Send the link again
+notice-address-confirmed = Your address is confirmed.
+notice-verify-sent = A confirmation link is on its way. Check your mail.
+notice-verify-expired = That confirmation link has expired. Sign in and ask for a new one.

@@ -71,6 +71,10 @@ pub struct Viewer {
     pub role: Role,
     pub organisation_id: Option<OrganisationId>,
     pub disabled: bool,
+    /// A customer's address is proven: until then they do not see tickets
+    /// that mail from that address opened or answered (whoever registered
+    /// the address first must not read its owner's mail).
+    pub mail_proven: bool,
 }
 
 /// The tickets a viewer reaches for one kind of need.
@@ -87,6 +91,7 @@ pub enum Scope {
     Customer {
         user: UserId,
         organisation: Option<OrganisationId>,
+        mail_proven: bool,
     },
     /// No ticket at all.
     Nothing,
@@ -106,6 +111,7 @@ pub fn scope(viewer: &Viewer, need: AccessLevel) -> Scope {
         Role::Customer if need <= AccessLevel::Reply => Scope::Customer {
             user: viewer.user_id,
             organisation: viewer.organisation_id,
+            mail_proven: viewer.mail_proven,
         },
         Role::Customer => Scope::Nothing,
     }
@@ -164,6 +170,7 @@ mod tests {
             role,
             organisation_id: None,
             disabled: false,
+            mail_proven: true,
         }
     }
 

@@ -30,7 +30,11 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
             .push_bind(at_least)
             .push(")");
         }
-        Scope::Customer { user, organisation } => {
+        Scope::Customer {
+            user,
+            organisation,
+            mail_proven,
+        } => {
             // One IN over a union rather than ORs: each branch uses its own
             // index (requester, participant, organisation).
             qb.push(" and t.id in (select r.id from tickets r where r.requester_id = ")
@@ -45,6 +49,14 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
                 .push_bind(org);
             }
             qb.push(")");
+            if !mail_proven {
+                qb.push(
+                    " and not exists (select 1 from messages um where um.ticket_id = t.id \
+                     and um.source = 'email' and um.author_id = ",
+                )
+                .push_bind(user)
+                .push(")");
+            }
         }
     }
 }

@@ -23,6 +23,8 @@ pub struct UserRow {
     pub disabled_at: Option<OffsetDateTime>,
     pub created_at: OffsetDateTime,
     pub preferences: serde_json::Value,
+    /// The primary address was proven (a mailed link, or mail from it).
+    pub email_verified: bool,
 }
 
 impl UserRow {
@@ -33,6 +35,7 @@ impl UserRow {
             role: self.role,
             organisation_id: self.organisation_id,
             disabled: self.disabled_at.is_some(),
+            mail_proven: self.email_verified,
         }
     }
 }
@@ -42,7 +45,7 @@ macro_rules! user_columns {
     () => {
         "u.id, u.role, u.name, e.email, u.password_hash, u.must_change_password, \
          u.locale, u.time_zone, u.organisation_id, u.session_epoch, u.disabled_at, u.created_at, \
-         u.preferences"
+         u.preferences, e.verified_at is not null as email_verified"
     };
 }
 
@@ -108,6 +111,17 @@ pub async fn find(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<Option<Us
         .bind(id)
         .fetch_optional(db)
         .await
+}
+
+/// Marks the user's primary address proven.
+pub async fn verify_email(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()> {
+    sqlx::query(
+        "update user_emails set verified_at = coalesce(verified_at, now()) where user_id = $1 and is_primary",
+    )
+    .bind(id)
+    .execute(db)
+    .await?;
+    Ok(())
 }
 
 /// Replaces the password hash; bumps the session epoch, which revokes

@@ -128,6 +128,11 @@ pub async fn sign_in(
     user: UserId,
     target: &str,
 ) -> Result<Response, WebError> {
+    // Signing in as someone else in the same browser ends the session
+    // that was there: one browser, one person.
+    if let Some(old) = session_token(headers) {
+        service::accounts::sessions::end_token(&app.db, &old).await?;
+    }
     let user_agent = headers
         .get(header::USER_AGENT)
         .and_then(|v| v.to_str().ok());
@@ -156,17 +161,31 @@ async fn logout(
     if let Some(axum::Extension(v)) = visitor {
         service::accounts::sessions::end(&app.db, v.user.id, v.session_id).await?;
     }
-    let cookie = build_cookie(
-        SESSION_COOKIE,
+    let secure = app.config.secure_cookies();
+    let cookie = build_cookie(SESSION_COOKIE, String::new(), Some(0), secure);
+    // A signed link followed in this browser stops working here too.
+    let link = build_cookie(
+        crate::web::portal::access::LINK_COOKIE,
         String::new(),
         Some(0),
-        app.config.secure_cookies(),
+        secure,
     );
-    Ok((
-        [(header::SET_COOKIE, cookie)],
-        Redirect::to("/login?notice=signed-out"),
-    )
-        .into_response())
+    let mut response = Redirect::to("/login?notice=signed-out").into_response();
+    response.headers_mut().append(header::SET_COOKIE, cookie);
+    response.headers_mut().append(header::SET_COOKIE, link);
+    Ok(response)
+}
+
+/// The session token this browser sent, if any.
+fn session_token(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| cookie::Cookie::split_parse_encoded(v.to_string()))
+        .filter_map(Result::ok)
+        .find(|c| c.name() == SESSION_COOKIE)
+        .map(|c| c.value().to_string())
 }
 
 /// templates/auth/register.html
@@ -224,7 +243,7 @@ async fn register(
         password: form.password,
         locale: Some(page.lang.clone()),
     };
-    match accounts::register(&app.db, &app.config.accounts, &app.hasher, ctx.ip, input).await {
+    match accounts::register(&app, ctx.ip, input).await {
         Ok(user) => sign_in(&app, &ctx, &headers, user, "/portal?notice=welcome").await,
         Err(service::Error::Invalid(errors)) => {
             let body = RegisterPage {

@@ -16,12 +16,7 @@ async fn viewer(db: &PgPool, id: UserId) -> Viewer {
         .await
         .expect("query")
         .expect("user");
-    Viewer {
-        user_id: user.id,
-        role: user.role,
-        organisation_id: user.organisation_id,
-        disabled: user.disabled_at.is_some(),
-    }
+    user.viewer()
 }
 
 async fn sees(db: &PgPool, who: UserId, number: TicketNumber, need: AccessLevel) -> bool {

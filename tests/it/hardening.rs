@@ -128,3 +128,231 @@ async fn fifty_parallel_guesses_check_at_most_the_limit(db: PgPool) {
     // The right password got in only if it was among the five checked.
     assert!(signed_in <= 1);
 }
+
+#[sqlx::test]
+async fn registering_an_address_does_not_reveal_its_mail_until_it_is_confirmed(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let tech = crate::harness::fixtures::department(&db, "tech").await;
+    // Someone registers the victim's address before the victim writes in.
+    let squatter = app.another_browser();
+    assert_redirect(
+        &squatter
+            .register("victim@client.test", "Victim", PASSWORD)
+            .await,
+        "/portal",
+    );
+    let raw = crate::mailkit::mail(
+        "victim@client.test",
+        "tech@support.test",
+        "Server down",
+        "private details",
+        "",
+    );
+    let report =
+        bilet::service::mail::ingest(&app.state, &raw, &bilet::service::mail::Envelope::default())
+            .await;
+    let number = report.ticket.expect("a ticket");
+    // The account may file tickets in the portal and sees those...
+    let form = crate::harness::Form::new()
+        .text("topic", &format!("d-{tech}"))
+        .text("subject", "From the portal")
+        .text("body", "typed here")
+        .text("confirm_new", "1");
+    let res = squatter.post_multipart("/portal/tickets", form).await;
+    let own = TestApp::location(&res);
+    assert!(own.starts_with("/portal/tickets/"), "{own}");
+    assert_eq!(squatter.get(&own).await.status(), StatusCode::OK);
+    // ...but not what mail from the address opened.
+    let page = format!("/portal/tickets/{number}");
+    assert_eq!(squatter.get(&page).await.status(), StatusCode::NOT_FOUND);
+    let list = squatter.get("/portal").await.text().await.expect("list");
+    assert!(!list.contains("Server down"), "{list}");
+    assert!(list.contains("not confirmed"));
+
+    // The owner of the mailbox follows the link that went there.
+    let link: String = sqlx::query_scalar(
+        "select o.body_text from outbox o join outbox_recipients r on r.outbox_id = o.id \
+         where o.kind = 'verify' and r.address = 'victim@client.test'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("the confirmation mail");
+    let path = link
+        .split_whitespace()
+        .find_map(|w| {
+            w.split_once("/verify/")
+                .map(|(_, t)| format!("/verify/{t}"))
+        })
+        .expect("link");
+    let form_page = squatter.get(&path).await;
+    assert_eq!(
+        form_page.status(),
+        StatusCode::OK,
+        "following the link changes nothing"
+    );
+    assert_eq!(squatter.get(&page).await.status(), StatusCode::NOT_FOUND);
+    let res = squatter.post_form(&path, &[]).await;
+    assert_redirect(&res, "/portal");
+    assert_eq!(
+        squatter.get(&page).await.status(),
+        StatusCode::OK,
+        "confirmed"
+    );
+}
+
+#[sqlx::test]
+async fn sign_out_forgets_a_followed_link_and_signing_in_again_ends_the_old_session(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let tech = crate::harness::fixtures::department(&db, "tech").await;
+    let anna = app.another_browser();
+    assert_redirect(
+        &anna.register("anna@example.com", "Anna", PASSWORD).await,
+        "/portal",
+    );
+    let form = crate::harness::Form::new()
+        .text("topic", &format!("d-{tech}"))
+        .text("subject", "Linked")
+        .text("body", "b")
+        .text("confirm_new", "1");
+    let res = anna.post_multipart("/portal/tickets", form).await;
+    let page = TestApp::location(&res)
+        .split('?')
+        .next()
+        .unwrap_or("")
+        .to_string();
+    let body: String = sqlx::query_scalar("select body_text from outbox where kind = 'ack'")
+        .fetch_one(&db)
+        .await
+        .expect("ack");
+    let link = body
+        .split_whitespace()
+        .find_map(|w| w.split_once("/l/").map(|(_, t)| format!("/l/{t}")))
+        .expect("link");
+
+    // A shared computer: someone follows the link, then signs out.
+    let kiosk = app.another_browser();
+    kiosk.get(&link).await;
+    assert_eq!(kiosk.get(&page).await.status(), StatusCode::OK);
+    let res = kiosk.post_form("/logout", &[]).await;
+    assert_redirect(&res, "/login");
+    assert_ne!(
+        kiosk.get(&page).await.status(),
+        StatusCode::OK,
+        "the link is forgotten"
+    );
+
+    // Signing in as someone else in a browser ends the session that was there.
+    let old = anna.cookie("bilet_session").expect("session");
+    let boris_pw = anna
+        .create_account(
+            "boris@example.com",
+            bilet::domain::users::Role::Customer,
+            &[],
+        )
+        .await;
+    let res = anna.login("boris@example.com", &boris_pw).await;
+    assert!(res.status().is_redirection());
+    let alive: i64 =
+        sqlx::query_scalar("select count(*) from sessions where token_hash = sha256($1::bytea)")
+            .bind(old.as_bytes())
+            .fetch_one(&db)
+            .await
+            .expect("sessions");
+    assert_eq!(alive, 0, "Anna's session ended when Boris signed in there");
+}
+
+#[sqlx::test]
+async fn redirects_after_sign_in_stay_on_this_site(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    assert_redirect(
+        &app.register("anna@example.com", "Anna", PASSWORD).await,
+        "/portal",
+    );
+    for next in [
+        "/%09/evil.example",
+        "/\t/evil.example",
+        "/\x0b/evil.example",
+        "//evil.example",
+        "/\\evil.example",
+        "/%5C%5Cevil.example",
+        "/%2F%2Fevil.example",
+        "https://user@evil.example/",
+    ] {
+        let b = app.another_browser();
+        let res = b
+            .post_form(
+                "/login",
+                &[
+                    ("email", "anna@example.com"),
+                    ("password", PASSWORD),
+                    ("next", next),
+                ],
+            )
+            .await;
+        assert_redirect(&res, "/portal");
+        let res = b
+            .post_form("/locale", &[("lang", "ru"), ("back", next)])
+            .await;
+        assert_redirect(&res, "/");
+    }
+}
+
+#[sqlx::test]
+async fn a_live_stream_ends_when_its_session_does(db: PgPool) {
+    use futures_util::StreamExt;
+    let app = TestApp::spawn(db.clone()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(app.state.events.clone().listen(db.clone(), stop.clone()));
+    crate::harness::fixtures::department(&db, "tech").await;
+    let agent = app.another_browser();
+    let pw = agent
+        .create_account(
+            "ana@support.test",
+            bilet::domain::users::Role::Agent,
+            &[("tech", bilet::domain::access::AccessLevel::Reply)],
+        )
+        .await;
+    agent
+        .login_and_set_password("ana@support.test", &pw, PASSWORD)
+        .await;
+    for ending in ["sign-out", "disabled"] {
+        if ending == "disabled" {
+            agent.login("ana@support.test", PASSWORD).await;
+        }
+        let res = agent.get("/agent/stream").await;
+        assert_eq!(res.status(), StatusCode::OK);
+        let mut body = res.bytes_stream();
+        if ending == "sign-out" {
+            let res = agent.post_form("/logout", &[]).await;
+            assert_redirect(&res, "/login");
+        } else {
+            let admin = app.another_browser();
+            let pw = admin
+                .create_account("root@support.test", bilet::domain::users::Role::Admin, &[])
+                .await;
+            admin
+                .login_and_set_password("root@support.test", &pw, PASSWORD)
+                .await;
+            let id: String = sqlx::query_scalar(
+                "select user_id::text from user_emails where email = 'ana@support.test'",
+            )
+            .fetch_one(&db)
+            .await
+            .expect("id");
+            let res = admin
+                .post_form(&format!("/admin/staff/{id}/disable"), &[])
+                .await;
+            assert!(res.status().is_redirection(), "{}", res.status());
+        }
+        let ended = tokio::time::timeout(std::time::Duration::from_secs(15), async {
+            while let Some(chunk) = body.next().await {
+                if chunk.is_err() {
+                    break;
+                }
+            }
+        })
+        .await;
+        assert!(ended.is_ok(), "the stream ended after {ending}");
+    }
+    stop.cancel();
+}

@@ -32,6 +32,16 @@ pub fn issue_claim(key: &Key, link: TicketLink) -> String {
     issue_with(key, b"claim-link", link)
 }
 
+/// The token of an address-confirmation link (`ticket` is unused).
+pub fn issue_verify(key: &Key, link: TicketLink) -> String {
+    issue_with(key, b"verify-email", link)
+}
+
+/// Reads an address-confirmation token.
+pub fn read_verify(key: &Key, token: &str, now: OffsetDateTime) -> Option<TicketLink> {
+    read_with(key, b"verify-email", token, now)
+}
+
 /// Reads an account-claim token.
 pub fn read_claim(key: &Key, token: &str, now: OffsetDateTime) -> Option<TicketLink> {
     read_with(key, b"claim-link", token, now)

@@ -52,14 +52,15 @@ fn check_name(errors: &mut FieldErrors, name: &str) {
     }
 }
 
-/// Creates a customer account with a password.
+/// Creates a customer account with a password, and mails a link that
+/// confirms the address: until it is followed, the account does not see
+/// tickets that mail from that address opened or answered.
 pub async fn register(
-    db: &PgPool,
-    config: &AccountsConfig,
-    hasher: &Hasher,
+    app: &crate::state::AppState,
     client: IpAddr,
     input: Registration,
 ) -> Result<UserId> {
+    let (db, config, hasher) = (&app.db, &app.config.accounts, &app.hasher);
     let mut errors = FieldErrors::default();
     let address = email::normalize(&input.email);
     if address.is_none() {
@@ -109,8 +110,58 @@ pub async fn register(
         },
     )
     .await?;
+    let user = store::users::find(&mut *tx, id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    crate::service::mail::notifications::queue_verify(&mut tx, app, &user).await?;
     tx.commit().await?;
     Ok(id)
+}
+
+/// Mails the confirmation link again (the account's own request).
+pub async fn resend_verification(app: &crate::state::AppState, user: &UserRow) -> Result<()> {
+    if user.email_verified {
+        return Ok(());
+    }
+    let mut tx = app.db.begin().await?;
+    crate::service::mail::notifications::queue_verify(&mut tx, app, user).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+/// The account a confirmation link is for, if the link is still valid.
+pub async fn verifiable(app: &crate::state::AppState, token: &str) -> Result<UserRow> {
+    let now = time::OffsetDateTime::now_utc();
+    let link = links::read_verify(&app.secrets.session_key, token, now).ok_or(Error::NotFound)?;
+    let user = store::users::find(&app.db, link.user)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if user.session_epoch == link.epoch && user.disabled_at.is_none() {
+        Ok(user)
+    } else {
+        Err(Error::NotFound)
+    }
+}
+
+/// Confirms the address of a confirmation link.
+pub async fn verify(app: &crate::state::AppState, token: &str) -> Result<UserRow> {
+    let user = verifiable(app, token).await?;
+    let mut tx = app.db.begin().await?;
+    store::users::verify_email(&mut *tx, user.id).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: Some(user.id),
+            kind: "account.address_confirmed",
+            ticket: None,
+            subject: Some(user.id.0),
+            data: json!({ "email": user.email }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(user)
 }
 
 /// Checks an address and password. Attempts are counted per (account,
@@ -345,6 +396,8 @@ pub async fn create_account(
     for (department, level) in grants {
         store::users::grant_department(&mut *tx, id, department, level).await?;
     }
+    // The admin who typed the address vouches for it.
+    store::users::verify_email(&mut *tx, id).await?;
     store::audit::record(
         &mut *tx,
         AuditEntry {
@@ -487,6 +540,8 @@ pub async fn claim(
     let hash = passwords::hash(&app.hasher, None, password.to_string()).await?;
     let mut tx = app.db.begin().await?;
     store::users::set_password(&mut *tx, user.id, &hash, false).await?;
+    // The claim link went to the address: that proves it.
+    store::users::verify_email(&mut *tx, user.id).await?;
     store::users::set_preferences(
         &mut *tx,
         user.id,

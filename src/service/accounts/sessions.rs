@@ -55,6 +55,15 @@ pub async fn resume(
     Ok(store::sessions::resume(db, &token_hash(token), days).await?)
 }
 
+/// Ends the session behind a cookie token, if it is live (signing in as
+/// someone else in the same browser).
+pub async fn end_token(db: &PgPool, token: &str) -> Result<()> {
+    if let Some(live) = store::sessions::resume(db, &token_hash(token), 1).await? {
+        end(db, live.user.id, live.session_id).await?;
+    }
+    Ok(())
+}
+
 /// Signs out of one session; its live streams end.
 pub async fn end(db: &PgPool, user: UserId, id: SessionId) -> Result<()> {
     let mut tx = db.begin().await?;

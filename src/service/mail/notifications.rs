@@ -71,8 +71,13 @@ pub fn mail_domain(app: &AppState) -> String {
 
 /// A signed link that opens one ticket for `user`.
 pub fn ticket_link(app: &AppState, user: &UserRow, number: TicketNumber) -> String {
-    let expires =
-        OffsetDateTime::now_utc() + time::Duration::days(i64::from(app.config.tickets.link_days));
+    // Never before the ticket could close by itself, plus a week to answer.
+    let days = app
+        .config
+        .tickets
+        .link_days
+        .max(app.config.tickets.auto_close_days + 7);
+    let expires = OffsetDateTime::now_utc() + time::Duration::days(i64::from(days));
     let token = links::issue(
         &app.secrets.session_key,
         TicketLink {
@@ -229,6 +234,81 @@ pub async fn queue_claim(
             in_reply_to: None,
             references: &[],
             subject: &l.t("mail-claim-subject"),
+            body_text: &text,
+            body_html: Some(&html),
+            headers: json!({ "Auto-Submitted": "auto-generated" }),
+            to: std::slice::from_ref(&user.email),
+            attachments: &[],
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+#[derive(Template)]
+#[template(path = "email/verify.txt", escape = "none")]
+struct VerifyText<'a> {
+    l: &'a MailLocale,
+    name: &'a str,
+    link: &'a str,
+}
+
+#[derive(Template)]
+#[template(path = "email/verify.html")]
+struct VerifyHtml<'a> {
+    l: &'a MailLocale,
+    name: &'a str,
+    link: &'a str,
+}
+
+/// Queues the mail with the link that confirms a registered address.
+pub async fn queue_verify(
+    db: &mut PgConnection,
+    app: &AppState,
+    user: &UserRow,
+) -> anyhow::Result<()> {
+    let l = MailLocale(locale_of(app, user));
+    let expires = OffsetDateTime::now_utc() + time::Duration::days(2);
+    let token = links::issue_verify(
+        &app.secrets.session_key,
+        TicketLink {
+            user: user.id,
+            ticket: TicketNumber(0),
+            epoch: user.session_epoch,
+            expires: expires.unix_timestamp(),
+        },
+    );
+    let link = format!("{}verify/{token}", app.config.http.public_url);
+    let text = VerifyText {
+        l: &l,
+        name: &user.name,
+        link: &link,
+    }
+    .render()?;
+    let html = VerifyHtml {
+        l: &l,
+        name: &user.name,
+        link: &link,
+    }
+    .render()?;
+    let message_id = format!(
+        "verify.{}@{}",
+        uuid::Uuid::new_v4().simple(),
+        mail_domain(app)
+    );
+    let from = format!("noreply@{}", mail_domain(app));
+    store::outbox::insert(
+        db,
+        store::outbox::NewOutbound {
+            ticket: None,
+            message: None,
+            kind: "verify",
+            from_addr: &from,
+            from_name: None,
+            mail_message_id: &message_id,
+            in_reply_to: None,
+            references: &[],
+            subject: &l.t("mail-verify-subject"),
             body_text: &text,
             body_html: Some(&html),
             headers: json!({ "Auto-Submitted": "auto-generated" }),

@@ -5,6 +5,7 @@
 pub mod access;
 pub mod claim;
 pub mod tickets;
+pub mod verify;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -26,6 +27,7 @@ pub fn routes() -> Router<AppState> {
         .route("/portal", get(home))
         .merge(tickets::routes())
         .merge(claim::routes())
+        .merge(verify::routes())
 }
 
 /// One row of "My tickets".
@@ -49,6 +51,8 @@ pub struct PortalHomePage {
     done: Vec<ListItem>,
     q: String,
     next: Option<String>,
+    /// The address is not confirmed yet: mail tickets stay hidden.
+    unconfirmed: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -109,6 +113,7 @@ async fn home(
         format!("/portal?q={q}&after={}", encode_cursor(&c))
     });
     Ok(PortalHomePage {
+        unconfirmed: !visitor.user.email_verified,
         page,
         active,
         done,
