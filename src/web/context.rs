@@ -13,16 +13,14 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use cookie::{Cookie, SameSite};
 
+use super::csrf;
 use super::error::{ErrorMarker, ErrorPage};
 use crate::domain::access::Viewer;
 use crate::domain::ids::SessionId;
 use crate::domain::users::Role;
 use crate::i18n::{Arg, Formatter, Locale};
-use crate::secrets::Key;
 use crate::service;
 use crate::state::AppState;
 use crate::store::users::UserRow;
@@ -227,17 +225,6 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     }
 }
 
-/// The token a form must echo for this CSRF cookie.
-pub fn csrf_token(key: &Key, cookie: &str) -> String {
-    URL_SAFE_NO_PAD.encode(key.sign(&[b"csrf", cookie.as_bytes()]))
-}
-
-fn csrf_valid(key: &Key, cookie: Option<&str>, token: Option<&str>) -> bool {
-    match (cookie, token.and_then(|t| URL_SAFE_NO_PAD.decode(t).ok())) {
-        (Some(cookie), Some(sig)) => key.verify(&[b"csrf", cookie.as_bytes()], &sig),
-        _ => false,
-    }
-}
 
 fn cookies(headers: &HeaderMap) -> Vec<Cookie<'static>> {
     headers
@@ -293,6 +280,19 @@ fn pick_locale(
         .unwrap_or_else(Locale::fallback)
 }
 
+/// The boundary of a multipart/form-data body.
+fn multipart_boundary(content_type: &str) -> Option<String> {
+    let lower = content_type.to_ascii_lowercase();
+    if !lower.starts_with("multipart/form-data") {
+        return None;
+    }
+    content_type.split(';').find_map(|p| {
+        let (k, v) = p.trim().split_once('=')?;
+        k.eq_ignore_ascii_case("boundary")
+            .then(|| v.trim().trim_matches('"').to_string())
+    })
+}
+
 fn is_unsafe(method: &Method) -> bool {
     !matches!(*method, Method::GET | Method::HEAD | Method::OPTIONS)
 }
@@ -332,13 +332,17 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         }
     }
 
-    let existing_csrf = cookie_value(&jar, CSRF_COOKIE).map(str::to_string);
-    let (csrf_cookie, new_csrf) = match existing_csrf {
-        Some(c) if !c.is_empty() => (c, false),
-        _ => (
-            service::accounts::sessions::random_token().unwrap_or_default(),
-            true,
-        ),
+    // Before sign-in the token is bound to a pre-session the server
+    // issued and signed; a value the client made up is replaced.
+    let key = &app.secrets.session_key;
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    let (csrf_cookie, new_csrf) = match cookie_value(&jar, CSRF_COOKIE) {
+        Some(c) if csrf::pre_session_valid(key, c, now) => (c.to_string(), false),
+        _ => (csrf::issue_pre_session(key, now).unwrap_or_default(), true),
+    };
+    let binding = match &visitor {
+        Some(v) => csrf::Binding::Session(v.session_id),
+        None => csrf::Binding::PreSession(&csrf_cookie),
     };
     let tz_name = visitor
         .as_ref()
@@ -355,7 +359,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
             &settings.default_locale,
         ),
         tz: jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC),
-        csrf_token: csrf_token(&app.secrets.session_key, &csrf_cookie),
+        csrf_token: csrf::token(key, binding),
         path: parts
             .uri
             .path_and_query()
@@ -371,22 +375,25 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     // CSRF: every state-changing request outside the token-authenticated API.
     let mut body = Body::new(body);
     if is_unsafe(&parts.method) && !path.starts_with("/api/") {
-        let from_query = parts.uri.query().and_then(|q| {
-            url::form_urlencoded::parse(q.as_bytes())
-                .find(|(k, _)| k == CSRF_FIELD)
-                .map(|(_, v)| v.into_owned())
-        });
         let from_header = parts
             .headers
             .get(CSRF_HEADER)
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
-        let is_form = parts
+        let content_type = parts
             .headers
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
-            .is_some_and(|ct| ct.starts_with("application/x-www-form-urlencoded"));
+            .unwrap_or("")
+            .to_string();
+        let is_form = content_type.starts_with("application/x-www-form-urlencoded");
         let mut from_body = None;
+        if let Some(boundary) = multipart_boundary(&content_type) {
+            // The token is the first field, read before any file part.
+            let (token, replay) = csrf::multipart_field(body, &boundary, CSRF_FIELD).await;
+            from_body = token;
+            body = replay;
+        }
         if is_form {
             match axum::body::to_bytes(body, FORM_LIMIT).await {
                 Ok(bytes) => {
@@ -405,13 +412,10 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                 }
             }
         }
-        let token = from_body.or(from_query).or(from_header);
-        let cookie = if new_csrf {
-            None
-        } else {
-            Some(csrf_cookie.as_str())
-        };
-        if !csrf_valid(&app.secrets.session_key, cookie, token.as_deref()) {
+        let token = from_body.or(from_header);
+        // A pre-session issued just now was never shown in a form.
+        let fresh = visitor.is_none() && new_csrf;
+        if fresh || !csrf::valid(key, binding, token.as_deref()) {
             return error_page(&ctx, visitor.as_ref(), StatusCode::FORBIDDEN, "error-csrf");
         }
     }

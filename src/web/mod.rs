@@ -9,6 +9,7 @@ pub mod attachments;
 pub mod auth;
 pub mod client_ip;
 pub mod context;
+pub mod csrf;
 pub mod error;
 pub mod extract;
 pub mod format;

@@ -105,15 +105,29 @@ impl TestApp {
         self.client.get(self.url(path)).send().await.expect("GET")
     }
 
-    /// The CSRF token of this browser, as its pages embed it.
+    /// The CSRF token of this browser, as its pages embed it: bound to its
+    /// session when signed in, else to the pre-session the server issued.
     pub async fn csrf(&self) -> String {
+        let key = &self.state.secrets.session_key;
+        if let Some(token) = self.cookie("bilet_session") {
+            let id: Option<bilet::domain::ids::SessionId> = sqlx::query_scalar(
+                "select id from sessions where token_hash = sha256($1::bytea) and expires_at > now() /* test */",
+            )
+            .bind(token.as_bytes())
+            .fetch_optional(&self.state.db)
+            .await
+            .expect("session");
+            if let Some(id) = id {
+                return bilet::web::csrf::token(key, bilet::web::csrf::Binding::Session(id));
+            }
+        }
         if self.cookie("bilet_csrf").is_none() {
             self.get("/login").await;
         }
         let cookie = self
             .cookie("bilet_csrf")
             .expect("the first page sets the CSRF cookie");
-        bilet::web::context::csrf_token(&self.state.secrets.session_key, &cookie)
+        bilet::web::csrf::token(key, bilet::web::csrf::Binding::PreSession(&cookie))
     }
 
     /// A cookie of this browser.
@@ -399,31 +413,46 @@ pub mod fixtures {
 /// A tiny valid PNG (1×1, transparent).
 pub const PNG: &[u8] = b"\x89PNG\r\n\x1a\n\0\0\0\rIHDR\0\0\0\x01\0\0\0\x01\x08\x06\0\0\0\x1f\x15\xc4\x89\0\0\0\rIDATx\x9cc\xf8\x0f\0\0\x01\x01\0\x05\x18\xd8N\0\0\0\0IEND\xaeB`\x82";
 
-/// A multipart form under construction.
-pub struct Form(pub reqwest::multipart::Form);
+/// A multipart form under construction: (name, file name, bytes).
+pub struct Form(Vec<(String, Option<String>, Vec<u8>)>);
 
 impl Form {
     pub fn new() -> Self {
-        Form(reqwest::multipart::Form::new())
+        Form(Vec::new())
     }
-    pub fn text(self, name: &str, value: &str) -> Self {
-        Form(self.0.text(name.to_string(), value.to_string()))
+    pub fn text(mut self, name: &str, value: &str) -> Self {
+        self.0.push((name.into(), None, value.as_bytes().to_vec()));
+        self
     }
-    pub fn file(self, name: &str, filename: &str, bytes: &[u8]) -> Self {
-        let part = reqwest::multipart::Part::bytes(bytes.to_vec()).file_name(filename.to_string());
-        Form(self.0.part(name.to_string(), part))
+    pub fn file(mut self, name: &str, filename: &str, bytes: &[u8]) -> Self {
+        self.0.push((name.into(), Some(filename.into()), bytes.to_vec()));
+        self
+    }
+
+    /// The form as a browser sends ours: the CSRF token (if any) first.
+    pub fn build(self, csrf: Option<&str>) -> reqwest::multipart::Form {
+        let mut out = reqwest::multipart::Form::new();
+        if let Some(token) = csrf {
+            out = out.text("csrf", token.to_string());
+        }
+        for (name, file, bytes) in self.0 {
+            out = match file {
+                Some(f) => out.part(name, reqwest::multipart::Part::bytes(bytes).file_name(f)),
+                None => out.text(name, String::from_utf8_lossy(&bytes).into_owned()),
+            };
+        }
+        out
     }
 }
 
 impl TestApp {
-    /// POSTs a multipart form; the CSRF token goes in the query string, as
+    /// POSTs a multipart form with the CSRF token as its first field, as
     /// our upload forms do.
     pub async fn post_multipart(&self, path: &str, form: Form) -> Response {
         let token = self.csrf().await;
-        let sep = if path.contains('?') { '&' } else { '?' };
         self.client
-            .post(self.url(&format!("{path}{sep}csrf={token}")))
-            .multipart(form.0)
+            .post(self.url(path))
+            .multipart(form.build(Some(&token)))
             .send()
             .await
             .expect("POST")
