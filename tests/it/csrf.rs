@@ -125,3 +125,106 @@ async fn cookies_are_secure_behind_https(db: PgPool) {
             .contains("Secure")
     );
 }
+
+#[sqlx::test]
+async fn a_cookie_chosen_by_the_client_binds_no_token(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    // The old way: any cookie value was accepted with the token derived from it.
+    let chosen = "attacker-chosen-value";
+    let token = base64::Engine::encode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        app.state
+            .secrets
+            .session_key
+            .sign(&[b"csrf", chosen.as_bytes()]),
+    );
+    let res = app
+        .client
+        .post(app.url("/register"))
+        .header("cookie", format!("bilet_csrf={chosen}"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("email", "x@example.com"),
+            ("name", "X"),
+            ("password", "0123456789ab"),
+        ])
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A chosen cookie is replaced by one the server issues.
+    let res = app
+        .client
+        .get(app.url("/login"))
+        .header("cookie", format!("bilet_csrf={chosen}"))
+        .send()
+        .await
+        .expect("get");
+    let set = res.headers()["set-cookie"]
+        .to_str()
+        .expect("cookie")
+        .to_string();
+    assert!(
+        set.starts_with("bilet_csrf=") && !set.contains(chosen),
+        "{set}"
+    );
+}
+
+#[sqlx::test]
+async fn the_token_changes_at_sign_in(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    let before = app.csrf().await;
+    crate::harness::assert_redirect(
+        &app.register("anna@example.com", "Anna", "correct horse battery")
+            .await,
+        "/portal",
+    );
+    let after = app.csrf().await;
+    assert_ne!(before, after);
+    // The pre-sign-in token no longer works for the signed-in user.
+    let res = app.post_raw("/logout", &[("csrf", &before)]).await;
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    let res = app.post_raw("/logout", &[("csrf", &after)]).await;
+    assert!(res.status().is_redirection());
+}
+
+#[sqlx::test]
+async fn an_upload_without_the_token_first_is_refused_before_it_is_read(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    crate::harness::assert_redirect(
+        &app.register("anna@example.com", "Anna", "correct horse battery")
+            .await,
+        "/portal",
+    );
+    let token = app.csrf().await;
+    // The token in the query string, as the old forms sent it, is refused.
+    let form = crate::harness::Form::new().text("body", "x").build(None);
+    let res = app
+        .client
+        .post(app.url(&format!("/portal/tickets?csrf={token}")))
+        .multipart(form)
+        .send()
+        .await
+        .expect("post");
+    assert_eq!(res.status(), StatusCode::FORBIDDEN);
+    // A large file first: refused without reading it all (the server
+    // answers while the client still has most of it to send).
+    let big = vec![b'x'; 40 * 1024 * 1024];
+    let form = crate::harness::Form::new()
+        .file("files", "big.bin", &big)
+        .text("csrf", &token)
+        .build(None);
+    let started = std::time::Instant::now();
+    let res = app
+        .client
+        .post(app.url("/portal/tickets"))
+        .multipart(form)
+        .send()
+        .await;
+    match res {
+        Ok(r) => assert_eq!(r.status(), StatusCode::FORBIDDEN),
+        // The server may close the connection before the client is done.
+        Err(e) => assert!(e.is_request() || e.is_body() || e.is_connect(), "{e}"),
+    }
+    assert!(started.elapsed() < std::time::Duration::from_secs(20));
+}
