@@ -40,9 +40,14 @@ impl MultipartForm {
     }
 }
 
-/// Reads the whole form.
-pub async fn read(app: &AppState, mut multipart: Multipart) -> Result<MultipartForm, WebError> {
-    let mut receiver = Receiver::new(app);
+/// Reads the whole form; staged files come back only for the visit they
+/// were staged in (`binding`: the page's CSRF token).
+pub async fn read(
+    app: &AppState,
+    binding: &str,
+    mut multipart: Multipart,
+) -> Result<MultipartForm, WebError> {
+    let mut receiver = Receiver::new(app, binding);
     let mut fields = Vec::new();
     while let Some(field) = multipart
         .next_field()

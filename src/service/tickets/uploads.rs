@@ -25,15 +25,18 @@ pub struct Upload {
 /// Receives the files of one form, keeping count of the message budget.
 pub struct Receiver<'a> {
     app: &'a AppState,
+    /// What staged tokens of this form are bound to.
+    binding: &'a str,
     used: u64,
     pub uploads: Vec<Upload>,
     pub errors: FieldErrors,
 }
 
 impl<'a> Receiver<'a> {
-    pub fn new(app: &'a AppState) -> Self {
+    pub fn new(app: &'a AppState, binding: &'a str) -> Self {
         Self {
             app,
+            binding,
             used: 0,
             uploads: Vec::new(),
             errors: FieldErrors::default(),
@@ -89,7 +92,7 @@ impl<'a> Receiver<'a> {
 
     /// Takes back a file accepted by an earlier submission of the same form.
     pub fn restage(&mut self, token: &str) {
-        if let Some(upload) = read_stage_token(self.app, token)
+        if let Some(upload) = read_stage_token(self.app, self.binding, token)
             && !self
                 .uploads
                 .iter()
@@ -115,16 +118,29 @@ impl<'a> Receiver<'a> {
     }
 }
 
-/// A signed reference to an accepted file, for a form shown again.
-pub fn stage_token(app: &AppState, upload: &Upload) -> String {
+/// How long a staged file stays claimable.
+const STAGED_SECONDS: i64 = 3600;
+
+/// A signed reference to an accepted file, for a form shown again. It is
+/// bound to `binding` (the visit's CSRF token, so the session or the
+/// pre-session) and expires after an hour: a token that leaks is no use to
+/// anyone else.
+pub fn stage_token(app: &AppState, binding: &str, upload: &Upload) -> String {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    encode(&app.secrets.session_key, binding, now, upload)
+}
+
+fn read_stage_token(app: &AppState, binding: &str, token: &str) -> Option<Upload> {
+    let now = time::OffsetDateTime::now_utc().unix_timestamp();
+    decode(&app.secrets.session_key, binding, now, token)
+}
+
+fn encode(key: &crate::secrets::Key, binding: &str, now: i64, upload: &Upload) -> String {
     let payload = format!(
-        "{}\n{}\n{}\n{}",
-        upload.sha256, upload.size, upload.content_type, upload.filename
+        "{}\n{}\n{}\n{}\n{}",
+        now, upload.sha256, upload.size, upload.content_type, upload.filename
     );
-    let sig = app
-        .secrets
-        .session_key
-        .sign(&[b"staged-upload", payload.as_bytes()]);
+    let sig = key.sign(&[b"staged-upload", binding.as_bytes(), payload.as_bytes()]);
     format!(
         "{}.{}",
         URL_SAFE_NO_PAD.encode(payload),
@@ -132,20 +148,45 @@ pub fn stage_token(app: &AppState, upload: &Upload) -> String {
     )
 }
 
-fn read_stage_token(app: &AppState, token: &str) -> Option<Upload> {
+fn decode(key: &crate::secrets::Key, binding: &str, now: i64, token: &str) -> Option<Upload> {
     let (payload, sig) = token.split_once('.')?;
     let payload = URL_SAFE_NO_PAD.decode(payload).ok()?;
     let sig = URL_SAFE_NO_PAD.decode(sig).ok()?;
-    let full = app.secrets.session_key.sign(&[b"staged-upload", &payload]);
+    let full = key.sign(&[b"staged-upload", binding.as_bytes(), &payload]);
     if sig.len() != 16 || full[..16] != sig[..] {
         return None;
     }
     let text = String::from_utf8(payload).ok()?;
-    let mut parts = text.splitn(4, '\n');
+    let mut parts = text.splitn(5, '\n');
+    let issued: i64 = parts.next()?.parse().ok()?;
+    if !(0..=STAGED_SECONDS).contains(&(now - issued)) {
+        return None;
+    }
     Some(Upload {
         sha256: parts.next()?.to_string(),
         size: parts.next()?.parse().ok()?,
         content_type: parts.next()?.to_string(),
         filename: parts.next()?.to_string(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn staged_files_belong_to_their_visit_for_an_hour() {
+        let key = crate::secrets::Key::for_tests(4);
+        let upload = Upload {
+            sha256: "ab".repeat(32),
+            size: 42,
+            filename: "скриншот.png".into(),
+            content_type: "image/png".into(),
+        };
+        let token = encode(&key, "visit-a", 1000, &upload);
+        let back = decode(&key, "visit-a", 1000 + 60, &token).expect("same visit");
+        assert_eq!((back.filename, back.size), (upload.filename.clone(), 42));
+        assert!(decode(&key, "visit-b", 1060, &token).is_none(), "another visit");
+        assert!(decode(&key, "visit-a", 1000 + 3601, &token).is_none(), "expired");
+    }
 }

@@ -416,7 +416,7 @@ fn staged(app: &AppState, page: &PageCtx, uploads: &[Upload]) -> Vec<StagedView>
     uploads
         .iter()
         .map(|u| StagedView {
-            token: stage_token(app, u),
+            token: stage_token(app, &page.csrf, u),
             filename: u.filename.clone(),
             size: page.fmt.bytes(u.size),
         })
@@ -434,7 +434,7 @@ async fn reply(
     form: Multipart,
 ) -> Result<Response, WebError> {
     let number = ticket_number(&number)?;
-    let form = multipart::read(&app, form).await?;
+    let form = multipart::read(&app, &page.csrf, form).await?;
     let body = form.get("body").to_string();
     let version: i32 = form.get("version").parse().unwrap_or(-1);
     // "Insert" only shows the page again, with the canned text added.
@@ -502,7 +502,7 @@ async fn note(
     form: Multipart,
 ) -> Result<Response, WebError> {
     let number = ticket_number(&number)?;
-    let form = multipart::read(&app, form).await?;
+    let form = multipart::read(&app, &page.csrf, form).await?;
     let body = form.get("body").to_string();
     let version: i32 = form.get("version").parse().unwrap_or(-1);
     let mut errors = form.errors.clone();
@@ -744,7 +744,7 @@ async fn create(
     page: PageCtx,
     form: Multipart,
 ) -> Result<Response, WebError> {
-    let form = multipart::read(&app, form).await?;
+    let form = multipart::read(&app, &page.csrf, form).await?;
     let input = OnBehalf {
         email: form.get("email").to_string(),
         name: form.get("name").to_string(),

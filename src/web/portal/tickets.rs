@@ -59,7 +59,7 @@ fn staged_views(app: &AppState, page: &PageCtx, uploads: &[Upload]) -> Vec<Stage
     uploads
         .iter()
         .map(|u| StagedView {
-            token: stage_token(app, u),
+            token: stage_token(app, &page.csrf, u),
             filename: u.filename.clone(),
             size: page.fmt.bytes(u.size),
         })
@@ -237,7 +237,7 @@ async fn create(
     page: PageCtx,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
-    let form = multipart::read(&app, multipart).await?;
+    let form = multipart::read(&app, &page.csrf, multipart).await?;
     let input = CustomerTicketInput {
         topic: form.get("topic").to_string(),
         product: form.get("product").parse().ok(),
@@ -514,7 +514,7 @@ async fn reply(
         Ok(c) => c,
         Err(r) => return Ok(r),
     };
-    let form: MultipartForm = multipart::read(&app, multipart).await?;
+    let form: MultipartForm = multipart::read(&app, &page.csrf, multipart).await?;
     let body = form.get("body").to_string();
     let mut errors = form.errors.clone();
     if errors.is_empty() {
