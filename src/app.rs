@@ -59,6 +59,7 @@ pub async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Re
     }
     std::fs::create_dir_all(&config.data_dir)
         .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
+    warn_if_open(&config.data_dir);
     let database = Database::open_for_server(&config).await?;
     let result = run(&config, database.pool.clone()).await;
     let closed = database.close().await;
@@ -115,6 +116,25 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
     supervisor.shutdown(grace).await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// Says so when the data folder, or what is in it, can be read by other
+/// local users (made by an older version, or by hand).
+fn warn_if_open(data_dir: &std::path::Path) {
+    use std::os::unix::fs::PermissionsExt;
+    let mut open = Vec::new();
+    for path in [data_dir.to_path_buf(), data_dir.join("blobs"), data_dir.join("postgres.log")] {
+        if let Ok(meta) = std::fs::metadata(&path)
+            && meta.permissions().mode() & 0o077 != 0
+        {
+            open.push(format!("{} ({:o})", path.display(), meta.permissions().mode() & 0o777));
+        }
+    }
+    if !open.is_empty() {
+        let list = open.join(", ");
+        eprintln!("warning: other local users can read {list}: chmod -R go-rwx it");
+        tracing::warn!(paths = %list, "the data folder is readable by other users");
+    }
 }
 
 async fn wait_for_signal(token: CancellationToken) {

@@ -6,6 +6,9 @@ use bilet::cli::{self, Cli, Command};
 use clap::Parser;
 
 fn main() -> ExitCode {
+    // The data folder holds customers' mail and files: nothing Bilet
+    // creates is readable by other local users (folders 0700, files 0600).
+    nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let cli = Cli::parse();
     let config = match cli::load_config(&cli) {
         Ok(config) => config,

@@ -142,7 +142,7 @@ async fn the_embedded_cluster_survives_stops_restarts_and_a_hard_kill() {
 
     let server = start(&data).await;
     assert_eq!(healthz(&server.addr).await, 200);
-    assert!(data.join("pgdata/PG_VERSION").exists());
+    assert!(pgdata(&data).join("PG_VERSION").exists());
     assert!(data.join("first-admin.txt").exists());
     let (ok, text) = cli(
         &data,

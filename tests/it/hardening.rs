@@ -356,3 +356,59 @@ async fn a_live_stream_ends_when_its_session_does(db: PgPool) {
     }
     stop.cancel();
 }
+
+#[sqlx::test]
+async fn the_data_folder_is_private_to_bilet(db: PgPool) {
+    use std::os::unix::fs::PermissionsExt;
+    crate::harness::fixtures::department(&db, "tech").await;
+    let name: String = sqlx::query_scalar("select current_database()")
+        .fetch_one(&db)
+        .await
+        .expect("db");
+    let url =
+        std::env::var("DATABASE_URL")
+            .expect("url")
+            .replacen("/postgres?", &format!("/{name}?"), 1);
+    let tmp = tempfile::tempdir().expect("dir");
+    let data = tmp.path().join("data");
+    let eml = tmp.path().join("one.eml");
+    let raw = "From: a@example.com\r\nTo: tech@support.test\r\nSubject: Files\r\nMIME-Version: 1.0\r\n\
+               Content-Type: multipart/mixed; boundary=b\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n\
+               --b\r\nContent-Type: text/plain; name=log.txt\r\nContent-Disposition: attachment; filename=log.txt\r\n\r\n\
+               secret log\r\n--b--\r\n";
+    std::fs::write(&eml, raw).expect("eml");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
+        .args(["--data-dir", &data.to_string_lossy(), "mail", "ingest"])
+        .arg(&eml)
+        .env("DATABASE_URL", &url)
+        .env("BILET_LOG__FILTER", "error")
+        .output()
+        .await
+        .expect("run");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let mut seen = 0;
+    let mut stack = vec![data.clone()];
+    while let Some(path) = stack.pop() {
+        let meta = std::fs::metadata(&path).expect("meta");
+        let mode = meta.permissions().mode() & 0o777;
+        if meta.is_dir() {
+            assert_eq!(mode, 0o700, "{}", path.display());
+            stack.extend(
+                std::fs::read_dir(&path)
+                    .expect("dir")
+                    .map(|e| e.expect("entry").path()),
+            );
+        } else {
+            assert_eq!(mode, 0o600, "{}", path.display());
+            seen += 1;
+        }
+    }
+    assert!(
+        seen >= 3,
+        "the raw mail, the attachment and the keys were written: {seen}"
+    );
+}
