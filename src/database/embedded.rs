@@ -289,6 +289,15 @@ fn prepare_dirs(layout: &Layout) -> anyhow::Result<()> {
         if let Some(parent) = dir.parent() {
             std::fs::create_dir_all(parent)
                 .with_context(|| format!("creating {}", parent.display()))?;
+            // Bilet's umask makes new folders 0700; the PostgreSQL account
+            // must still pass through the relocated cluster's parents
+            // (passing only: 0711 lists nothing).
+            if layout.run_as.is_some() && parent.starts_with(RELOCATED_ROOT) {
+                let top = Path::new(RELOCATED_ROOT).parent().unwrap_or(Path::new(RELOCATED_ROOT));
+                for ancestor in parent.ancestors().take_while(|a| a.starts_with(top)) {
+                    std::fs::set_permissions(ancestor, std::fs::Permissions::from_mode(0o711))?;
+                }
+            }
         }
         if !dir.exists() {
             std::fs::create_dir(dir).with_context(|| format!("creating {}", dir.display()))?;
