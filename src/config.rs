@@ -69,6 +69,10 @@ pub struct AccountsConfig {
     pub hash_pool: usize,
     /// Milliseconds a sign-in waits for its turn before 429.
     pub hash_wait_ms: u64,
+    /// Account mails (claim links, confirmations) to one address an hour.
+    pub mails_per_address_per_hour: u32,
+    /// Account mails one client address may cause an hour.
+    pub mails_per_client_per_hour: u32,
     pub throttle: ThrottleConfig,
 }
 

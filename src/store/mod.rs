@@ -5,9 +5,11 @@
 //! `domain::access`, applied by `access::push_scope`).
 
 pub mod access;
+pub mod account_mails;
 pub mod attachments;
 pub mod audit;
 pub mod blobs;
+pub mod blocked;
 pub mod canned;
 pub mod catalog;
 pub mod counts;

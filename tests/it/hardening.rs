@@ -412,3 +412,69 @@ async fn the_data_folder_is_private_to_bilet(db: PgPool) {
         "the raw mail, the attachment and the keys were written: {seen}"
     );
 }
+
+#[sqlx::test]
+async fn account_mails_are_rationed_per_address_and_per_client(db: PgPool) {
+    let app = TestApp::spawn_with(db.clone(), |c| {
+        c.accounts.mails_per_address_per_hour = 3;
+        c.accounts.mails_per_client_per_hour = 5;
+        c.accounts.throttle.per_address = 1000;
+    })
+    .await;
+    // Mail-only customers, as mail or an agent makes them.
+    let mut tx = db.begin().await.expect("tx");
+    for who in ["petr@example.ru", "olga@example.ru"] {
+        bilet::service::accounts::customer_for_address(&mut tx, who, None)
+            .await
+            .expect("customer");
+    }
+    tx.commit().await.expect("commit");
+    for _ in 0..6 {
+        app.post_form("/claim", &[("email", "petr@example.ru")])
+            .await;
+    }
+    let claims = |who: &'static str| {
+        let db = db.clone();
+        async move {
+            sqlx::query_scalar::<_, i64>(
+                "select count(*) from outbox o join outbox_recipients r on r.outbox_id = o.id \
+                 where o.kind = 'claim' and r.address = $1",
+            )
+            .bind(who)
+            .fetch_one(&db)
+            .await
+            .expect("count")
+        }
+    };
+    // The requests are answered at once; wait until the six were counted.
+    for _ in 0..100 {
+        let counted: i64 = sqlx::query_scalar("select count(*) from account_mails")
+            .fetch_one(&db)
+            .await
+            .expect("count");
+        if counted >= 3 && claims("petr@example.ru").await >= 3 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(
+        claims("petr@example.ru").await,
+        3,
+        "three an hour to one address"
+    );
+    // Two more from this client reach its budget of five; registration
+    // from there is then refused too.
+    for _ in 0..2 {
+        app.post_form("/claim", &[("email", "olga@example.ru")])
+            .await;
+    }
+    for _ in 0..100 {
+        if claims("olga@example.ru").await >= 2 {
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(claims("olga@example.ru").await, 2);
+    let res = app.register("new@example.com", "New", PASSWORD).await;
+    assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
+}

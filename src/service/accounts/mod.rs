@@ -75,6 +75,13 @@ pub async fn register(
     );
     errors.into_result()?;
     let address = address.unwrap_or_default();
+    // Every registration mails a confirmation: past the client's budget of
+    // account mails, no more registrations from there.
+    let mut budget = db.begin().await?;
+    if !account_mail_allowed(&mut budget, app, &address, Some(client), "verify").await? {
+        return Err(Error::Throttled { retry_after: 3600 });
+    }
+    budget.commit().await?;
 
     let hash = passwords::hash(hasher, Some(client), input.password).await?;
     let id = UserId::new();
@@ -118,13 +125,20 @@ pub async fn register(
     Ok(id)
 }
 
-/// Mails the confirmation link again (the account's own request).
-pub async fn resend_verification(app: &crate::state::AppState, user: &UserRow) -> Result<()> {
+/// Mails the confirmation link again (the account's own request), within
+/// the address's budget of account mails.
+pub async fn resend_verification(
+    app: &crate::state::AppState,
+    user: &UserRow,
+    client: IpAddr,
+) -> Result<()> {
     if user.email_verified {
         return Ok(());
     }
     let mut tx = app.db.begin().await?;
-    crate::service::mail::notifications::queue_verify(&mut tx, app, user).await?;
+    if account_mail_allowed(&mut tx, app, &user.email, Some(client), "verify").await? {
+        crate::service::mail::notifications::queue_verify(&mut tx, app, user).await?;
+    }
     tx.commit().await?;
     Ok(())
 }
@@ -469,6 +483,7 @@ pub async fn revoke_session(db: &PgPool, user: UserId, session: SessionId) -> Re
 pub async fn purge_expired(db: &PgPool) -> Result<()> {
     store::sessions::purge_expired(db).await?;
     store::login_attempts::purge(db).await?;
+    store::account_mails::purge(db).await?;
     Ok(())
 }
 
@@ -483,20 +498,60 @@ pub async fn first_admin_pending(db: &PgPool, config: &AccountsConfig) -> Result
 /// Someone asks to claim the account of an address that has only written
 /// mail. A link is mailed only when such an account exists; the answer is
 /// the same either way, so nobody learns who writes to the helpdesk.
-pub async fn request_claim(app: &crate::state::AppState, email_input: &str) -> Result<()> {
+pub async fn request_claim(
+    app: &crate::state::AppState,
+    email_input: &str,
+    client: IpAddr,
+) -> Result<()> {
     let Some(address) = email::normalize(email_input) else {
         return Err(FieldErrors::one("email", "error-email-invalid"));
     };
-    let Some(user) = store::users::find_by_email(&app.db, &address).await? else {
+    // The same answer, as fast, whether or not the address wrote in: the
+    // look-up and the mail happen after the response.
+    let app = app.clone();
+    tokio::spawn(async move {
+        if let Err(err) = send_claim(&app, &address, client).await {
+            tracing::error!(error = ?err, "queueing a claim mail");
+        }
+    });
+    Ok(())
+}
+
+/// Queues the claim link for an address that wrote in, within its budget.
+async fn send_claim(app: &crate::state::AppState, address: &str, client: IpAddr) -> Result<()> {
+    let Some(user) = store::users::find_by_email(&app.db, address).await? else {
         return Ok(());
     };
     if user.role != Role::Customer || user.password_hash.is_some() || user.disabled_at.is_some() {
         return Ok(());
     }
     let mut tx = app.db.begin().await?;
-    crate::service::mail::notifications::queue_claim(&mut tx, app, &user).await?;
+    if account_mail_allowed(&mut tx, app, address, Some(client), "claim").await? {
+        crate::service::mail::notifications::queue_claim(&mut tx, app, &user).await?;
+    }
     tx.commit().await?;
     Ok(())
+}
+
+/// Counts one account mail to `address` caused by `client` if both are
+/// within their hourly budget.
+async fn account_mail_allowed(
+    tx: &mut sqlx::PgConnection,
+    app: &crate::state::AppState,
+    address: &str,
+    client: Option<IpAddr>,
+    kind: &str,
+) -> Result<bool> {
+    let limits = &app.config.accounts;
+    Ok(store::account_mails::reserve(
+        &mut *tx,
+        address,
+        client,
+        kind,
+        limits.mails_per_address_per_hour,
+        limits.mails_per_client_per_hour,
+    )
+    .await?)
 }
 
 /// The account a claim token is for, if it is still valid and unclaimed.

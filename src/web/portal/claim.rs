@@ -51,9 +51,10 @@ pub struct ClaimForm {
 async fn request(
     State(app): State<AppState>,
     page: PageCtx,
+    ctx: RequestCtx,
     Form(form): Form<ClaimForm>,
 ) -> Result<Response, WebError> {
-    match accounts::request_claim(&app, &form.email).await {
+    match accounts::request_claim(&app, &form.email, ctx.ip).await {
         Ok(()) => Ok(Redirect::to("/claim?notice=claim-sent").into_response()),
         Err(service::Error::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,

@@ -68,7 +68,8 @@ async fn confirm(
 async fn resend(
     State(app): State<AppState>,
     CustomerUser(visitor): CustomerUser,
+    ctx: crate::web::context::RequestCtx,
 ) -> Result<Redirect, WebError> {
-    accounts::resend_verification(&app, &visitor.user).await?;
+    accounts::resend_verification(&app, &visitor.user, ctx.ip).await?;
     Ok(Redirect::to("/portal?notice=verify-sent"))
 }
