@@ -116,6 +116,13 @@ pub struct MailConfig {
     pub poll_seconds: u64,
     pub auto_replies_per_hour: u32,
     pub max_mail_bytes: u64,
+    /// People one mail may add to a ticket (the rest stay as text).
+    pub max_participants_per_mail: usize,
+    /// New tickets one sender may open by mail an hour (then held).
+    pub max_new_tickets_per_sender_per_hour: u32,
+    /// authserv-ids of the site's own receiving servers, whose
+    /// Authentication-Results are believed (RFC 8601).
+    pub trusted_authserv_ids: Vec<String>,
     pub smtp: SmtpConfig,
 }
 

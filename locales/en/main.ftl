@@ -598,3 +598,12 @@ verify-resend = Send the link again
 notice-address-confirmed = Your address is confirmed.
 notice-verify-sent = A confirmation link is on its way. Check your mail.
 notice-verify-expired = That confirmation link has expired. Sign in and ask for a new one.
+
+spam-block = Spam: close and block sender
+spam-hint = Closes the ticket; later mail from { $email } is kept for an admin, never filed.
+notice-spam-blocked = The ticket is closed and its sender blocked.
+admin-blocked-title = Blocked senders
+admin-blocked-empty = No sender is blocked.
+admin-unblock = Unblock
+notice-unblocked = The sender may write again.
+notice-mail-done = That mail was filed already.

@@ -54,6 +54,8 @@ pub enum Conflict {
     OwnAccount,
     /// A journal reader fell behind the journal's retention.
     JournalPruned,
+    /// The mail was filed already; a retry would file it twice.
+    MailDone,
 }
 
 impl Conflict {
@@ -70,6 +72,7 @@ impl Conflict {
             Conflict::ReopenWindowPassed => "reopen-window-passed",
             Conflict::OwnAccount => "own-account",
             Conflict::JournalPruned => "journal-pruned",
+            Conflict::MailDone => "mail-done",
         }
     }
 }

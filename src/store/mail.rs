@@ -337,6 +337,17 @@ pub async fn mark_bounced(
         .map(Option::flatten)
 }
 
+/// Tickets `user` opened by mail within the last hour.
+pub async fn tickets_opened_last_hour(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from tickets t where t.requester_id = $1 and t.created_at > now() - interval '1 hour' \
+           and exists (select 1 from messages m where m.ticket_id = t.id and m.source = 'email')",
+    )
+    .bind(user)
+    .fetch_one(db)
+    .await
+}
+
 /// The ticket an outbox mail was about.
 pub async fn outbox_ticket(
     db: impl PgExecutor<'_>,

@@ -11,6 +11,7 @@ mod csrf;
 mod embedded;
 mod events;
 mod hardening;
+mod hardening_mail;
 mod harness;
 mod invariants;
 mod mail;

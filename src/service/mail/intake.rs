@@ -146,6 +146,10 @@ pub async fn retry(app: &AppState, id: Uuid, release_spam: bool) -> Result<Repor
     let row = store::mail::raw(&app.db, id)
         .await?
         .ok_or(Error::NotFound)?;
+    // A mail already filed (or deliberately ignored) is never filed again.
+    if matches!(row.state.as_str(), "processed" | "ignored") {
+        return Err(Error::Conflict(crate::service::Conflict::MailDone));
+    }
     let mut reader = app
         .blobs
         .open(&row.blob_sha256)
@@ -227,6 +231,8 @@ pub(super) struct Mail<'a> {
     pub hash: String,
     pub env: &'a Envelope,
     pub m: ParsedMail,
+    /// Every Authentication-Results field, unfolded.
+    pub auth_results: Vec<String>,
 }
 
 impl Mail<'_> {
@@ -295,6 +301,7 @@ async fn process(
         hash: content_hash(raw),
         env,
         m: parse::parse(raw),
+        auth_results: super::authres::header_values(raw, "authentication-results"),
     };
     let m = &mail.m;
 
@@ -343,7 +350,10 @@ async fn process(
         return Ok(Report::new("ignored", m, None, "held as spam for an admin"));
     }
 
-    let sender = routing::sender_address(app, m);
+    let sender = routing::sender_address(app, m, mail.raw_id);
+    if let Some(why) = storing::refused_sender(app, &sender.0).await? {
+        return storing::hold(app, &mail, &why).await;
+    }
     // Mail relayed for a customer (a website form) is answered to them.
     let mut verdict = verdict;
     if m.from.as_ref().is_some_and(|f| f.address != sender.0) {

@@ -448,3 +448,29 @@ pub async fn delete_rule(db: &PgPool, admin: UserId, id: Uuid) -> Result<()> {
     .await?;
     Ok(())
 }
+
+/// The blocked senders, newest first.
+pub async fn blocked(app: &AppState) -> Result<Vec<store::blocked::BlockedRow>> {
+    Ok(store::blocked::list(&app.db).await?)
+}
+
+/// Lets a blocked sender write again.
+pub async fn unblock(app: &AppState, admin: &crate::store::users::UserRow, address: &str) -> Result<()> {
+    let address = address.trim().to_lowercase();
+    if !store::blocked::unblock(&app.db, &address).await? {
+        return Err(Error::NotFound);
+    }
+    store::audit::record(
+        &app.db,
+        store::audit::AuditEntry {
+            actor: Some(admin.id),
+            kind: "mail.sender_unblocked",
+            ticket: None,
+            subject: None,
+            data: serde_json::json!({ "address": address }),
+            ip: None,
+        },
+    )
+    .await?;
+    Ok(())
+}

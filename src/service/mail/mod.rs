@@ -3,6 +3,7 @@
 //! the mailboxes it polls, the outbox sender, the mails Bilet writes, and
 //! who may download a raw mail.
 
+mod authres;
 pub mod intake;
 pub mod mailboxes;
 pub mod notifications;

@@ -12,7 +12,14 @@ use crate::store;
 
 /// The requester's address: From, or Reply-To when From is a relay (a
 /// website form sending as noreply@).
-pub(super) fn sender_address(app: &AppState, m: &ParsedMail) -> (String, Option<String>) {
+/// A mail with no readable sender gets a requester of its own, at an
+/// address under `.invalid` (RFC 2606) that no one can sign in to or
+/// receive mail at: strangers' tickets never share one account.
+pub(super) fn sender_address(
+    app: &AppState,
+    m: &ParsedMail,
+    raw_id: uuid::Uuid,
+) -> (String, Option<String>) {
     let relays = &app.settings.get().relay_addresses;
     let from = m.from.clone();
     match (&from, &m.reply_to) {
@@ -23,7 +30,7 @@ pub(super) fn sender_address(app: &AppState, m: &ParsedMail) -> (String, Option<
             m.return_path
                 .clone()
                 .filter(|r| !r.is_empty())
-                .unwrap_or_else(|| "unknown-sender@invalid".into()),
+                .unwrap_or_else(|| format!("unknown-sender+{}@invalid", raw_id.simple())),
             None,
         ),
     }

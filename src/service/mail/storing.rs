@@ -84,6 +84,35 @@ async fn post(
     })
 }
 
+/// Keeps the mail under Mail needing attention with the reason: stored,
+/// never filed.
+pub(super) async fn hold(app: &AppState, mail: &Mail<'_>, why: &str) -> anyhow::Result<Report> {
+    let mut tx = app.db.begin().await?;
+    store::mail::save_raw(&mut tx, mail.raw("held", "held", Some(why), None, None)).await?;
+    tx.commit().await?;
+    Ok(Report::new("held", &mail.m, None, why))
+}
+
+/// Why mail from `address` is never filed, if it is not: one of the
+/// helpdesk's own addresses (a loop), or a blocked sender.
+pub(super) async fn refused_sender(
+    app: &AppState,
+    address: &str,
+) -> anyhow::Result<Option<String>> {
+    if store::mail::department_addresses(&app.db).await?.contains_key(address) {
+        return Ok(Some(format!("from {address}, one of the helpdesk's own addresses")));
+    }
+    if store::blocked::is_blocked(&app.db, address).await? {
+        return Ok(Some(format!("from {address}, a blocked sender")));
+    }
+    Ok(None)
+}
+
+/// The slug of a ticket's department, for the report.
+async fn slug_of(app: &AppState, department: DepartmentId) -> anyhow::Result<Option<String>> {
+    Ok(store::departments::find(&app.db, department).await?.map(|d| d.slug))
+}
+
 /// The sender's account, made in its own transaction before the ticket is
 /// locked (a retry finds it again).
 async fn sender_account(app: &AppState, sender: &Sender) -> anyhow::Result<UserRow> {
@@ -175,7 +204,10 @@ pub(super) async fn append(
         Some(reason) => format!("automatic mail ({reason}) stored silently"),
         None => how,
     };
-    Ok(Report::new("appended", &mail.m, Some(done.number), &reason))
+    Ok(Report {
+        department: slug_of(app, done.department).await?,
+        ..Report::new("appended", &mail.m, Some(done.number), &reason)
+    })
 }
 
 /// A mail on a known thread from a staff address: an internal note when
@@ -207,18 +239,19 @@ pub(super) async fn from_staff(
     // Decided on the locked row: a transfer cannot slip in between.
     let department = w.ticket().department_id;
     let works = store::access::works_in_department(&mut *tx, user.id, department).await?;
-    if !works || verdict.automatic.is_some() {
+    let trusted = &app.config.mail.trusted_authserv_ids;
+    let forged = super::authres::failure(&mail.auth_results, trusted);
+    if !works || verdict.automatic.is_some() || forged.is_some() {
         drop(w);
         tx.rollback().await?;
-        let why = if works {
-            format!("{how}; automatic mail from a staff address: held")
-        } else {
-            format!("{how}; from staff without access to the ticket's department: held")
+        let why = match (works, forged) {
+            (_, Some(forged)) => format!("{how}; from a staff address, but {forged}: held"),
+            (true, None) => format!("{how}; automatic mail from a staff address: held"),
+            (false, None) => {
+                format!("{how}; from staff without access to the ticket's department: held")
+            }
         };
-        let mut tx = app.db.begin().await?;
-        store::mail::save_raw(&mut tx, mail.raw("held", "held", Some(&why), None, None)).await?;
-        tx.commit().await?;
-        return Ok(Report::new("held", &mail.m, None, &why));
+        return hold(app, mail, &why).await;
     }
     let message = w.apply(&mut tx, Change::message(p)).await?.message;
     let done = w.commit(&mut tx).await?;
@@ -228,12 +261,10 @@ pub(super) async fn from_staff(
     )
     .await?;
     tx.commit().await?;
-    Ok(Report::new(
-        "appended",
-        &mail.m,
-        Some(done.number),
-        "from staff: internal note",
-    ))
+    Ok(Report {
+        department: slug_of(app, done.department).await?,
+        ..Report::new("appended", &mail.m, Some(done.number), "from staff: internal note")
+    })
 }
 
 /// A mail on no known thread: a new ticket (linked to a ticket whose tag it
@@ -293,10 +324,19 @@ async fn open_ticket(
         .filter(|s| !s.trim().is_empty())
         .unwrap_or_else(|| routing::placeholder_subject(&m.text));
     let user = sender_account(app, sender).await?;
-    // Other people in Cc take part (without portal access by itself).
+    let limit = app.config.mail.max_new_tickets_per_sender_per_hour;
+    if store::mail::tickets_opened_last_hour(&app.db, user.id).await? >= i64::from(limit) {
+        let why = format!("{} opened {limit} tickets by mail within the hour: held", user.email);
+        return hold(app, mail, &why).await;
+    }
+    // Other people in Cc take part (without portal access by itself), up
+    // to a limit; the rest stay visible in the message's To and Cc.
     let ours = store::mail::department_addresses(&app.db).await?;
     let mut ccs = Vec::new();
     for cc in m.to.iter().chain(m.cc.iter()) {
+        if ccs.len() >= app.config.mail.max_participants_per_mail {
+            break;
+        }
         if cc.address != user.email
             && !ours.contains_key(&cc.address)
             && !routing::verp_or_relay(app, &cc.address)

@@ -386,6 +386,29 @@ pub async fn merge(
     Ok(())
 }
 
+/// "Spam: close and block sender": the ticket closes and later mail from
+/// its requester's address is stored and held, never filed (an admin can
+/// unblock it).
+pub async fn spam(app: &AppState, agent: &UserRow, number: TicketNumber, version: i32) -> Result<()> {
+    let mut tx = app.db.begin().await?;
+    let mut w = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+    let requester = store::users::find(&mut *tx, w.ticket().requester_id)
+        .await?
+        .ok_or(Error::NotFound)?;
+    if requester.role != Role::Customer {
+        return Err(Error::Forbidden);
+    }
+    match w.apply(&mut tx, Change::Status(Status::Closed)).await {
+        Ok(_) | Err(Error::Conflict(Conflict::Unchanged)) => {}
+        Err(other) => return Err(other),
+    }
+    let reason = format!("spam on #{number}");
+    store::blocked::block(&mut *tx, &requester.email, agent.id, &reason).await?;
+    w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 /// A ticket an agent opens for a customer (a phone call, a chat).
 #[derive(Debug, Clone, Default)]
 pub struct OnBehalf {

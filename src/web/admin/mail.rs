@@ -7,7 +7,7 @@ use askama_web::WebTemplate;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -33,6 +33,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/mail/{id}/retry", post(retry))
         .route("/admin/mail/{id}/release", post(release))
         .route("/admin/mail/{id}/raw", get(raw))
+        .route("/admin/blocked/unblock", post(unblock))
 }
 
 /// One mailbox in the list.
@@ -300,6 +301,24 @@ pub struct RawView {
 pub struct AttentionPage {
     page: PageCtx,
     mails: Vec<RawView>,
+    /// (address, blocked by, reason, when)
+    blocked: Vec<(String, String, String, String)>,
+}
+
+#[derive(Deserialize)]
+pub struct UnblockForm {
+    #[serde(default)]
+    address: String,
+}
+
+/// POST /admin/blocked/unblock
+async fn unblock(
+    State(app): State<AppState>,
+    AdminUser(admin): AdminUser,
+    Form(form): Form<UnblockForm>,
+) -> Result<Response, WebError> {
+    mailboxes::unblock(&app, &admin.user, &form.address).await?;
+    Ok(Redirect::to("/admin/mail?notice=unblocked").into_response())
 }
 
 /// GET /admin/mail
@@ -320,7 +339,19 @@ async fn attention(
             attempts: r.attempts,
         })
         .collect();
-    Ok(AttentionPage { page, mails })
+    let blocked = mailboxes::blocked(&app)
+        .await?
+        .into_iter()
+        .map(|b| {
+            let when = page.fmt.datetime(b.at);
+            (b.address, b.blocked_by_name.unwrap_or_default(), b.reason, when)
+        })
+        .collect();
+    Ok(AttentionPage {
+        page,
+        mails,
+        blocked,
+    })
 }
 
 /// POST /admin/mail/{id}/retry

@@ -48,6 +48,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/tickets/{number}/transfer", post(transfer))
         .route("/agent/tickets/{number}/split", post(split))
         .route("/agent/tickets/{number}/merge", post(merge))
+        .route("/agent/tickets/{number}/spam", post(spam))
         .route("/agent/raw/{id}", get(raw_mail))
 }
 
@@ -681,6 +682,21 @@ async fn merge(
         .into_response()),
         Err(e) => back(number, Err(e), ""),
     }
+}
+
+/// POST /agent/tickets/{number}/spam: close and block the sender.
+async fn spam(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(n): Path<String>,
+    Form(f): Form<PropertyForm>,
+) -> Result<Response, WebError> {
+    let number = ticket_number(&n)?;
+    back(
+        number,
+        work::spam(&app, &v.user, number, f.version).await,
+        "spam-blocked",
+    )
 }
 
 /// templates/agent/new.html
