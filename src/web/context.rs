@@ -280,6 +280,19 @@ fn pick_locale(
         .unwrap_or_else(Locale::fallback)
 }
 
+/// An urlencoded string without NUL characters, if it had any.
+fn without_nul(encoded: &str) -> Option<String> {
+    let lower = encoded.to_ascii_lowercase();
+    if !lower.contains("%00") && !encoded.contains('\0') {
+        return None;
+    }
+    let mut out = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in url::form_urlencoded::parse(encoded.as_bytes()) {
+        out.append_pair(&k.replace('\0', ""), &v.replace('\0', ""));
+    }
+    Some(out.finish())
+}
+
 /// The boundary of a multipart/form-data body.
 fn multipart_boundary(content_type: &str) -> Option<String> {
     let lower = content_type.to_ascii_lowercase();
@@ -309,6 +322,14 @@ fn allowed_before_password_change(path: &str) -> bool {
 /// The middleware. See the module documentation.
 pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -> Response {
     let (mut parts, body) = req.into_parts();
+    // NUL cannot be stored in PostgreSQL text: it goes, wherever a
+    // browser could send it, before any handler sees the input.
+    if let Some(clean) = parts.uri.query().and_then(without_nul) {
+        let path = parts.uri.path().to_string();
+        if let Ok(uri) = format!("{path}?{clean}").parse() {
+            parts.uri = uri;
+        }
+    }
     let peer = parts
         .extensions
         .get::<ConnectInfo<SocketAddr>>()
@@ -400,7 +421,10 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                     from_body = url::form_urlencoded::parse(&bytes)
                         .find(|(k, _)| k == CSRF_FIELD)
                         .map(|(_, v)| v.into_owned());
-                    body = Body::from(bytes);
+                    body = match std::str::from_utf8(&bytes).ok().and_then(without_nul) {
+                        Some(clean) => Body::from(clean),
+                        None => Body::from(bytes),
+                    };
                 }
                 Err(_) => {
                     return error_page(

@@ -69,8 +69,9 @@ pub async fn read(
                 receiver.restage(&token);
             }
             None => {
+                // NUL cannot be stored in PostgreSQL text.
                 let value = field.text().await.map_err(|_| WebError::Invalid)?;
-                fields.push((name, value));
+                fields.push((name, value.replace('\0', "")));
             }
         }
     }

@@ -478,3 +478,63 @@ async fn account_mails_are_rationed_per_address_and_per_client(db: PgPool) {
     let res = app.register("new@example.com", "New", PASSWORD).await;
     assert_eq!(res.status(), StatusCode::TOO_MANY_REQUESTS);
 }
+
+#[sqlx::test]
+async fn nul_bytes_in_any_field_are_no_server_error(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let tech = crate::harness::fixtures::department(&db, "tech").await;
+    let res = app.register("an\0na@example.com", "An\0na", PASSWORD).await;
+    assert!(
+        res.status().is_redirection() || res.status() == StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        res.status()
+    );
+    let customer = app.another_browser();
+    assert_redirect(
+        &customer
+            .register("boris@example.com", "Bo\0ris", PASSWORD)
+            .await,
+        "/portal",
+    );
+    assert_eq!(
+        customer.get("/portal?q=a%00b").await.status(),
+        StatusCode::OK
+    );
+    let form = crate::harness::Form::new()
+        .text("topic", &format!("d-{tech}"))
+        .text("subject", "Null\0 subject")
+        .text("body", "with \0 inside")
+        .text("confirm_new", "1");
+    let res = customer.post_multipart("/portal/tickets", form).await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+    let subject: String = sqlx::query_scalar("select subject from tickets")
+        .fetch_one(&db)
+        .await
+        .expect("s");
+    assert_eq!(subject, "Null subject");
+    let agent = app.another_browser();
+    let pw = agent
+        .create_account(
+            "ana@support.test",
+            bilet::domain::users::Role::Agent,
+            &[("tech", bilet::domain::access::AccessLevel::Reply)],
+        )
+        .await;
+    agent
+        .login_and_set_password("ana@support.test", &pw, PASSWORD)
+        .await;
+    for path in [
+        "/agent?q=%00",
+        "/agent?requester=x%00y&status=open",
+        "/agent/queue?q=%00%00",
+    ] {
+        assert_eq!(agent.get(path).await.status(), StatusCode::OK, "{path}");
+    }
+    let res = agent
+        .post_form(
+            "/agent/workspaces",
+            &[("name", "Saved\0"), ("query", "q=%00")],
+        )
+        .await;
+    assert!(res.status().is_redirection(), "{}", res.status());
+}

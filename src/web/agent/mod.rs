@@ -94,8 +94,11 @@ impl QueueQuery {
                     .unwrap_or(Assignee::Anyone),
             },
             department: self.department.parse::<DepartmentId>().ok(),
-            text: Some(self.q.trim().to_string()).filter(|s| !s.is_empty()),
-            requester: Some(self.requester.trim().to_string()).filter(|s| !s.is_empty()),
+            // A saved query is parsed again from its own string: no NUL
+            // may reach the database from there either.
+            text: Some(self.q.replace('\0', "").trim().to_string()).filter(|s| !s.is_empty()),
+            requester: Some(self.requester.replace('\0', "").trim().to_string())
+                .filter(|s| !s.is_empty()),
             within_days: self.days.parse().ok(),
             sort: self.sort.parse().unwrap_or_default(),
         }
