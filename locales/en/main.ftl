@@ -607,3 +607,7 @@ admin-blocked-empty = No sender is blocked.
 admin-unblock = Unblock
 notice-unblocked = The sender may write again.
 notice-mail-done = That mail was filed already.
+
+remote-image-blocked = [remote image blocked]
+remote-images-load = Load remote images
+remote-images-warning = The sender's servers will see that this mail was opened, and from where.

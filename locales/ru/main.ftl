@@ -618,3 +618,7 @@ admin-blocked-empty = Заблокированных отправителей н
 admin-unblock = Разблокировать
 notice-unblocked = Отправитель снова может писать.
 notice-mail-done = Это письмо уже разобрано.
+
+remote-image-blocked = [внешнее изображение заблокировано]
+remote-images-load = Загрузить внешние изображения
+remote-images-warning = Серверы отправителя увидят, что письмо открыли, и откуда.

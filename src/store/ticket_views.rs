@@ -205,6 +205,22 @@ pub async fn timeline(
     qb.build_query_as().fetch_all(db).await
 }
 
+/// The stored HTML of one message, if `scope` may read it.
+pub async fn mail_html(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    message: MessageId,
+) -> sqlx::Result<Option<String>> {
+    let mut qb = QueryBuilder::<Postgres>::new(
+        "select m.body_html from messages m join tickets t on t.id = m.ticket_id where m.id = ",
+    );
+    qb.push_bind(message);
+    super::access::push_scope(&mut qb, scope);
+    super::access::push_message_filter(&mut qb, scope);
+    qb.push(" and m.body_html is not null");
+    qb.build_query_scalar().fetch_optional(db).await
+}
+
 /// What the agent's ticket page offers besides the ticket itself, in one
 /// statement: the canned responses of the department, the people who may
 /// be assigned, and the departments to transfer to.

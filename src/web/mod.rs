@@ -14,6 +14,7 @@ pub mod error;
 pub mod extract;
 pub mod format;
 pub mod health;
+pub mod mail_html;
 pub mod multipart;
 pub mod portal;
 

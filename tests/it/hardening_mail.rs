@@ -283,3 +283,61 @@ async fn mail_from_our_own_address_is_held_and_appended_mail_reports_its_departm
         ("appended", Some("tech"))
     );
 }
+
+#[sqlx::test]
+async fn remote_images_are_blocked_and_shown_only_in_a_sandboxed_frame(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    fixtures::department(&db, "billing").await;
+    let html =
+        "<html><body><p>Look</p><img src=\"https://track.example/open.gif?u=1\"></body></html>";
+    let raw = format!(
+        "From: anna@example.com\r\nTo: tech@support.test\r\nSubject: Pixel\r\nMessage-ID: <px@x>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{html}\r\n"
+    );
+    let r = ingest(&app, raw.as_bytes()).await;
+    let number = r.ticket.expect("ticket");
+    let agent = app.another_browser();
+    let pw = agent
+        .create_account("ana@support.test", Role::Agent, &[("tech", Reply)])
+        .await;
+    agent
+        .login_and_set_password("ana@support.test", &pw, "correct horse battery")
+        .await;
+    let page = agent
+        .get(&format!("/agent/tickets/{number}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    let inline = crate::harness::texts(&page, ".mail-html-body").join(" ");
+    assert!(inline.contains("remote image blocked"), "{inline}");
+    let doc = scraper::Html::parse_document(&page);
+    let imgs = scraper::Selector::parse(".mail-html-body img").expect("sel");
+    assert_eq!(
+        doc.select(&imgs).count(),
+        0,
+        "no remote image on the page itself"
+    );
+    let frame = crate::harness::attr(&page, "iframe.mail-frame", "src").expect("frame");
+    assert!(crate::harness::attr(&page, "iframe.mail-frame", "sandbox").is_some());
+    let res = agent.get(&frame).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let csp = res.headers()["content-security-policy"]
+        .to_str()
+        .expect("csp")
+        .to_string();
+    assert!(
+        csp.starts_with("sandbox") && csp.contains("default-src 'none'") && !csp.contains("script")
+    );
+    assert!(res.text().await.expect("doc").contains("track.example"));
+    // The frame follows the access rule like everything else.
+    let other = app.another_browser();
+    let pw = other
+        .create_account("bo@support.test", Role::Agent, &[("billing", Reply)])
+        .await;
+    other
+        .login_and_set_password("bo@support.test", &pw, "correct horse battery")
+        .await;
+    assert_eq!(other.get(&frame).await.status(), StatusCode::NOT_FOUND);
+}

@@ -96,6 +96,18 @@ pub async fn view(db: &PgPool, viewer: &Viewer, number: TicketNumber) -> Result<
     })
 }
 
+/// A mail message's sanitised HTML, if `viewer` may read its ticket and
+/// it has any.
+pub async fn mail_html(
+    db: &PgPool,
+    viewer: &Viewer,
+    message: crate::domain::ids::MessageId,
+) -> Result<String> {
+    store::ticket_views::mail_html(db, scope(viewer, AccessLevel::Read), message)
+        .await?
+        .ok_or(Error::NotFound)
+}
+
 /// What an agent works a ticket of `department` with.
 pub async fn workbench(db: &PgPool, department: DepartmentId) -> Result<WorkbenchRow> {
     Ok(store::ticket_views::workbench(db, department).await?)

@@ -6,7 +6,7 @@
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -32,6 +32,7 @@ use crate::web::context::{PageCtx, Visitor};
 use crate::web::error::WebError;
 use crate::web::extract::{StaffUser, ticket_number};
 use crate::web::format::message_html;
+use crate::web::mail_html::block_remote_images;
 use crate::web::multipart;
 
 pub fn routes() -> Router<AppState> {
@@ -50,6 +51,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/tickets/{number}/merge", post(merge))
         .route("/agent/tickets/{number}/spam", post(spam))
         .route("/agent/raw/{id}", get(raw_mail))
+        .route("/agent/messages/{id}/mail.html", get(mail_frame))
 }
 
 /// One entry of the timeline: a message or an event.
@@ -68,8 +70,9 @@ pub struct Entry {
     note: String,
     /// The original mail, for download.
     raw: Option<String>,
-    /// Sanitised HTML of a mail, shown on request.
-    html: Option<String>,
+    /// Sanitised HTML of a mail, shown on request, remote images blocked
+    /// (and whether there were any).
+    html: Option<(String, bool)>,
     /// (address, state, error) of the mail carrying this message.
     deliveries: Vec<(String, String, String)>,
 }
@@ -216,7 +219,10 @@ fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -
                 body_html: message_html(&m.body_text, &page.t("show-quoted")),
                 note: m.threading_note.clone().unwrap_or_default(),
                 raw: m.raw_mail_id.map(|r| r.to_string()),
-                html: m.body_html.clone(),
+                html: m
+                    .body_html
+                    .as_deref()
+                    .map(|h| block_remote_images(h, &page.t("remote-image-blocked"))),
                 deliveries: m
                     .deliveries
                     .0
@@ -796,6 +802,30 @@ async fn create(
         errors,
     };
     Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+}
+
+/// GET /agent/messages/{id}/mail.html: a mail's HTML with its remote
+/// images, for the sandboxed frame an agent opens on one message.
+async fn mail_frame(
+    State(app): State<AppState>,
+    StaffUser(v): StaffUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: MessageId = id.parse().map_err(|_| WebError::NotFound)?;
+    let html = service::tickets::view::mail_html(&app.db, &v.viewer(), id).await?;
+    let doc = format!(
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>mail</title></head><body>{html}</body></html>"
+    );
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/html; charset=utf-8"),
+            (header::CONTENT_SECURITY_POLICY, crate::web::mail_html::FRAME_POLICY),
+            (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
+            (header::REFERRER_POLICY, "no-referrer"),
+        ],
+        doc,
+    )
+        .into_response())
 }
 
 /// GET /agent/raw/{id}: the original mail of a message, for staff who may
