@@ -9,7 +9,10 @@ use std::borrow::Cow;
 use mail_parser::{Address, HeaderValue, MessageParser, MessagePart, MimeHeaders, PartType};
 use time::OffsetDateTime;
 
-use super::repair;
+use super::limits::{
+    self, MAX_ATTACHMENTS, MAX_DISPLAY_NAME_CHARS, MAX_REFERENCES, MAX_SUBJECT_CHARS,
+};
+use super::{repair, rfc2231};
 use crate::domain::email;
 
 /// A mailbox as written in a header.
@@ -74,6 +77,12 @@ pub struct ParsedMail {
     pub report: Option<Report>,
     /// Parts of the mail could not be read; what could be was kept.
     pub damaged: bool,
+    /// What was repaired or cut to read and store the mail, as short
+    /// English notes for the agent ("body: damaged base64 repaired");
+    /// empty for a clean mail.
+    pub repairs: Vec<String>,
+    /// Attachment parts left out past [`limits::MAX_ATTACHMENTS`].
+    pub attachments_dropped: usize,
 }
 
 fn mailboxes(addr: Option<&Address<'_>>) -> Vec<Mailbox> {
@@ -106,7 +115,8 @@ fn text_header(msg: &mail_parser::Message<'_>, name: &str) -> Option<String> {
 
 /// Parses a raw mail. Never fails.
 pub fn parse(raw: &[u8]) -> ParsedMail {
-    let repaired = repair::repair(raw);
+    let fixed = repair::repair(raw);
+    let repaired = fixed.bytes;
     let Some(msg) = MessageParser::default().parse(&repaired) else {
         return unreadable(raw);
     };
@@ -134,6 +144,8 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         precedence: text_header(&msg, "Precedence").map(|v| v.to_ascii_lowercase()),
         list_id: text_header(&msg, "List-Id"),
         authentication_results: text_header(&msg, "Authentication-Results"),
+        damaged: fixed.lossy,
+        repairs: fixed.notes,
         ..ParsedMail::default()
     };
     for name in ["Delivered-To", "X-Original-To", "Envelope-To"] {
@@ -183,6 +195,10 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
         let Some(part) = msg.parts.get(index as usize) else {
             continue;
         };
+        if out.attachments.len() == MAX_ATTACHMENTS {
+            out.attachments_dropped += 1;
+            continue;
+        }
         match &part.body {
             PartType::Binary(bytes) | PartType::InlineBinary(bytes) => {
                 out.attachments.push(attachment(&repaired, part, bytes))
@@ -221,7 +237,45 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
     }
     out.report = delivery_report(&msg);
     scrub(&mut out);
+    cap(&mut out);
     out
+}
+
+/// Applies [`limits`]: what one mail may make us store.
+fn cap(m: &mut ParsedMail) {
+    if let Some(subject) = &mut m.subject
+        && subject.chars().nth(MAX_SUBJECT_CHARS).is_some()
+    {
+        *subject = limits::cap_chars(subject, MAX_SUBJECT_CHARS).to_string();
+        m.repairs
+            .push(format!("subject: cut to {MAX_SUBJECT_CHARS} characters"));
+    }
+    for mb in m
+        .from
+        .iter_mut()
+        .chain(m.reply_to.iter_mut())
+        .chain(m.to.iter_mut())
+        .chain(m.cc.iter_mut())
+    {
+        if let Some(name) = &mut mb.name {
+            *name = limits::cap_chars(name, MAX_DISPLAY_NAME_CHARS).to_string();
+        }
+    }
+    for a in &mut m.attachments {
+        a.filename = limits::cap_filename(&a.filename);
+    }
+    if m.attachments_dropped > 0 {
+        m.repairs.push(format!(
+            "attachments: {} left out (limit {MAX_ATTACHMENTS})",
+            m.attachments_dropped
+        ));
+    }
+    let dropped = limits::cap_references(&mut m.references, MAX_REFERENCES);
+    if dropped > 0 {
+        m.repairs
+            .push(format!("references: {dropped} middle Message-IDs left out"));
+    }
+    m.in_reply_to.truncate(MAX_REFERENCES);
 }
 
 /// PostgreSQL text holds no NUL, and one-line fields no line breaks or
@@ -257,7 +311,7 @@ fn attachment(raw: &[u8], part: &MessagePart<'_>, bytes: &[u8]) -> Attachment {
     let header = raw
         .get(part.raw_header_offset() as usize..part.raw_body_offset() as usize)
         .unwrap_or(&[]);
-    let filename = rfc2231_filename(header)
+    let filename = rfc2231::filename(header)
         .or_else(|| part.attachment_name().map(str::to_string))
         .map(|n| crate::domain::uploads::clean_filename(&n))
         .unwrap_or_else(|| "attachment".to_string());
@@ -281,78 +335,6 @@ fn attachment(raw: &[u8], part: &MessagePart<'_>, bytes: &[u8]) -> Attachment {
             .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"))
             || part.content_id().is_some(),
     }
-}
-
-/// RFC 2231 continuations (`filename*0*=koi8-r''%F3...; filename*1*=...`)
-/// joined before they are decoded, so a non-UTF-8 name split across
-/// segments is decoded whole.
-pub fn rfc2231_filename(header: &[u8]) -> Option<String> {
-    let text = String::from_utf8_lossy(header).replace(['\r', '\n'], " ");
-    let mut segments: Vec<(u32, bool, String)> = Vec::new();
-    for param in text.split(';') {
-        let Some((key, value)) = param.split_once('=') else {
-            continue;
-        };
-        let key = key.trim().to_ascii_lowercase();
-        for prefix in ["filename*", "name*"] {
-            if let Some(rest) = key.strip_prefix(prefix) {
-                let encoded = rest.ends_with('*') || rest.is_empty();
-                let index = rest.trim_end_matches('*');
-                let index: u32 = if index.is_empty() {
-                    0
-                } else {
-                    index.parse().ok()?
-                };
-                if prefix == "name*" && segments.iter().any(|_| true) {
-                    continue;
-                }
-                let value = value.trim().trim_matches('"').to_string();
-                segments.push((index, encoded, value));
-            }
-        }
-    }
-    if segments.is_empty() {
-        return None;
-    }
-    segments.sort_by_key(|s| s.0);
-    let (charset, first) = match segments[0].2.split_once('\'') {
-        Some((cs, rest)) if segments[0].1 => (
-            cs.to_string(),
-            rest.split_once('\'').map_or(rest, |(_, v)| v).to_string(),
-        ),
-        _ => ("utf-8".to_string(), segments[0].2.clone()),
-    };
-    let mut bytes = Vec::new();
-    let mut push = |encoded: bool, s: &str| {
-        if encoded {
-            let mut i = 0;
-            let b = s.as_bytes();
-            while i < b.len() {
-                if b[i] == b'%'
-                    && let Some(v) = s
-                        .get(i + 1..i + 3)
-                        .and_then(|h| u8::from_str_radix(h, 16).ok())
-                {
-                    bytes.push(v);
-                    i += 3;
-                    continue;
-                }
-                bytes.push(b[i]);
-                i += 1;
-            }
-        } else {
-            bytes.extend_from_slice(s.as_bytes());
-        }
-    };
-    push(segments[0].1, &first);
-    for (_, encoded, value) in &segments[1..] {
-        push(*encoded, value);
-    }
-    let decoded = match mail_parser::decoders::charsets::map::charset_decoder(charset.as_bytes()) {
-        Some(decode) => decode(&bytes),
-        None => String::from_utf8_lossy(&bytes).into_owned(),
-    };
-    Some(decoded).filter(|s| !s.trim().is_empty())
 }
 
 /// HTML made safe to show: no scripts, styles, event handlers or frames;
@@ -496,19 +478,112 @@ mod tests {
         assert!(m.text.contains("Hello there"));
     }
 
+    fn fixture(name: &str) -> ParsedMail {
+        let path = format!("{}/tests/fixtures/mail/{name}", env!("CARGO_MANIFEST_DIR"));
+        parse(&std::fs::read(&path).expect("fixture"))
+    }
+
     #[test]
-    fn rfc2231_continuations_in_koi8r_are_joined_before_decoding() {
-        let header = b"Content-Type: application/pdf\r\nContent-Disposition: attachment;\r\n filename*0*=koi8-r''%F3%DE%A3%D4%2D%C6%C1%CB;\r\n filename*1*=%D4%D5%D2%C1%20%37%2E%70%64%66\r\n";
+    fn rfc2231_names_come_out_exactly() {
+        let m = fixture("rfc2231-names.eml");
+        let names: Vec<&str> = m.attachments.iter().map(|a| a.filename.as_str()).collect();
         assert_eq!(
-            rfc2231_filename(header).as_deref(),
-            Some("Счёт-фактура 7.pdf")
+            names,
+            [
+                "Счёт за май.pdf",
+                "Отчёт.txt",
+                "Прайс-лист.xls",
+                "Акт № 5.pdf",
+                "Фото.jpg"
+            ]
         );
-        let plain =
-            b"Content-Disposition: attachment; filename*0=\"long \"; filename*1=\"name.txt\"\r\n";
-        assert_eq!(rfc2231_filename(plain).as_deref(), Some("long name.txt"));
+        assert_eq!(m.attachments[0].bytes, b"%PDF-1.4\n");
+        assert!(m.repairs.is_empty(), "{:?}", m.repairs);
+    }
+
+    #[test]
+    fn a_cut_off_alternative_is_a_body_never_an_attachment() {
+        let m = fixture("alternative-cut.eml");
+        assert!(m.attachments.is_empty(), "{:?}", m.attachments);
         assert_eq!(
-            rfc2231_filename(b"Content-Disposition: attachment; filename=\"x.txt\"\r\n"),
-            None
+            m.text.trim(),
+            "Здравствуйте! Не открывается личный кабинет, пишет «ошибка 502»."
+        );
+        let html = m.html.expect("the cut HTML is still the HTML body");
+        assert!(html.contains("<b>личный кабинет</b>"), "{html}");
+        assert_eq!(m.repairs, ["mime: unterminated multipart closed"]);
+        // Cut inside an alternative nested in a mixed whose attachment follows.
+        let raw = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: multipart/alternative; boundary=\"a\"\r\n\r\n--a\r\nContent-Type: text/plain\r\n\r\nplain text\r\n--a\r\nContent-Type: text/html\r\n\r\n<p>cut <i\r\n--m\r\nContent-Type: application/pdf; name=\"a.pdf\"\r\nContent-Transfer-Encoding: base64\r\n\r\nJVBERi0xLjQK\r\n--m--\r\n";
+        let m = parse(raw);
+        assert_eq!(m.text.trim(), "plain text");
+        assert_eq!(m.attachments.len(), 1, "{:?}", m.attachments);
+        assert_eq!(m.attachments[0].filename, "a.pdf");
+        assert_eq!(m.attachments[0].bytes, b"%PDF-1.4\n");
+    }
+
+    #[test]
+    fn damaged_base64_bodies_are_decoded_and_noted() {
+        let expected = "Добрый день! После обновления программа перестала печатать счета. Ошибка появляется при нажатии «Печать», версия 4.2.1. Please help, the invoices are due today.\n";
+        for name in ["base64-garbage-line.eml", "base64-unpadded.eml"] {
+            let m = fixture(name);
+            assert_eq!(m.text, expected, "{name}");
+            assert_eq!(m.repairs, ["body: damaged base64 repaired"], "{name}");
+        }
+        assert!(fixture("base64-garbage-line.eml").damaged);
+        assert!(!fixture("base64-unpadded.eml").damaged);
+        // A garbage line of base64 letters shifts everything after it.
+        let body = ::base64::Engine::encode(&::base64::engine::general_purpose::STANDARD, expected);
+        let mut lines: Vec<&str> = body
+            .as_bytes()
+            .chunks(76)
+            .map(|c| std::str::from_utf8(c).expect("ascii"))
+            .collect();
+        lines.insert(2, "garbage");
+        let raw = format!(
+            "Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{}\r\n",
+            lines.join("\r\n")
+        );
+        assert_eq!(parse(raw.as_bytes()).text, expected);
+    }
+
+    #[test]
+    fn one_mail_cannot_make_us_store_without_limit() {
+        let mut raw = format!(
+            "From: \"{}\" <a@b.test>\r\nSubject: {}\r\nReferences: {}\r\nContent-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain\r\n\r\nhi\r\n",
+            "N".repeat(500),
+            "S".repeat(5000),
+            (0..300)
+                .map(|i| format!("<{i}@x>"))
+                .collect::<Vec<_>>()
+                .join(" ")
+        );
+        for i in 0..130 {
+            raw.push_str(&format!("--b\r\nContent-Type: application/octet-stream\r\nContent-Disposition: attachment; filename=\"{i}-{}.bin\"\r\n\r\nx\r\n", "л".repeat(190)));
+        }
+        raw.push_str("--b--\r\n");
+        let m = parse(raw.as_bytes());
+        assert_eq!(
+            m.subject.as_deref().map(|s| s.chars().count()),
+            Some(MAX_SUBJECT_CHARS)
+        );
+        let name = m.from.and_then(|f| f.name).expect("name");
+        assert_eq!(name.chars().count(), MAX_DISPLAY_NAME_CHARS);
+        assert_eq!(m.attachments.len(), MAX_ATTACHMENTS);
+        assert_eq!(m.attachments_dropped, 30);
+        assert!(m.attachments[0].filename.starts_with("0-л"));
+        assert!(m.attachments.iter().all(
+            |a| a.filename.len() <= limits::MAX_FILENAME_BYTES && a.filename.ends_with(".bin")
+        ));
+        assert_eq!(m.references.len(), MAX_REFERENCES);
+        assert_eq!(m.references.first().map(String::as_str), Some("0@x"));
+        assert_eq!(m.references.last().map(String::as_str), Some("299@x"));
+        assert_eq!(
+            m.repairs,
+            [
+                "subject: cut to 998 characters",
+                "attachments: 30 left out (limit 100)",
+                "references: 200 middle Message-IDs left out"
+            ]
         );
     }
 

@@ -1,6 +1,8 @@
 //! Repairs applied to raw mail bytes before mail-parser reads them, for
 //! real-world damage it does not handle by itself:
 //!
+//! - multiparts left open by a mail cut off in transit are closed, so the
+//!   last part is read as what it is, not as an undecoded attachment;
 //! - adjacent RFC 2047 encoded-words of one charset are joined before
 //!   decoding, because a multi-byte character may be split across them
 //!   (RFC 2047 §5 forbids it; many mailers do it anyway);
@@ -8,111 +10,112 @@
 //!   words at all) are decoded with a detected charset instead of being
 //!   read as Latin-1;
 //! - text parts without a charset parameter whose bytes are not UTF-8 get
-//!   the detected charset added to their Content-Type.
+//!   the detected charset added to their Content-Type;
+//! - base64 bodies a strict decoder rejects (a garbage line, missing
+//!   padding) are decoded leniently and written back as clean base64.
 //!
-//! Only header blocks are rewritten; bodies are never changed. Detection
-//! uses chardetng (Firefox's detector) and encoding_rs.
+//! Other bodies are never changed. Detection uses chardetng (Firefox's
+//! detector) and encoding_rs.
 
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 
-/// The repaired message, or the input unchanged when nothing needed doing.
-pub fn repair(raw: &[u8]) -> Vec<u8> {
-    let boundaries = boundaries(raw);
+use super::boundary;
+use super::header::{field, fields, token};
+use super::{base64 as lenient, rfc2231};
+
+/// The repaired message and what was done to it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Repaired {
+    /// The input unchanged when nothing needed doing.
+    pub bytes: Vec<u8>,
+    /// Short English notes for the agent reading the ticket, one per kind
+    /// of repair ("body: damaged base64 repaired").
+    pub notes: Vec<String>,
+    /// Some bytes could not be recovered and were skipped.
+    pub lossy: bool,
+}
+
+impl Repaired {
+    fn note(&mut self, note: &str) {
+        if !self.notes.iter().any(|n| n == note) {
+            self.notes.push(note.to_string());
+        }
+    }
+}
+
+/// Repairs a raw mail. Never fails.
+pub fn repair(raw: &[u8]) -> Repaired {
+    let mut done = Repaired::default();
+    let mut skeleton = boundary::scan(raw);
+    let closed = boundary::close_open(raw, &skeleton);
+    let raw = match &closed {
+        Some(bytes) => {
+            done.note("mime: unterminated multipart closed");
+            skeleton = boundary::scan(bytes);
+            bytes.as_slice()
+        }
+        None => raw,
+    };
     let mut out = Vec::with_capacity(raw.len() + 64);
     let mut pos = 0;
-    // The top-level header block, then every part's header block (the
-    // lines after a boundary delimiter up to the first empty line).
-    let mut header_starts = vec![0usize];
-    for b in &boundaries {
-        let delimiter = [b"--".as_slice(), b.as_slice()].concat();
-        let mut from = 0;
-        while let Some(i) = find(&raw[from..], &delimiter) {
-            let at = from + i;
-            let line_start = at == 0 || raw[at - 1] == b'\n';
-            let line_end = raw[at + delimiter.len()..]
-                .iter()
-                .position(|&c| c == b'\n')
-                .map(|p| at + delimiter.len() + p + 1);
-            if let (true, Some(end)) = (line_start, line_end) {
-                // "--boundary--" closes the multipart: no header block follows.
-                if !raw[at + delimiter.len()..].starts_with(b"--") {
-                    header_starts.push(end);
-                }
-            }
-            from = at + delimiter.len();
-        }
-    }
-    header_starts.sort_unstable();
-    header_starts.dedup();
-    for start in header_starts {
-        if start < pos {
+    let mut delimiters = skeleton.delimiters.iter().peekable();
+    for header in &skeleton.headers {
+        if header.start < pos {
             continue;
         }
-        let end = header_end(raw, start);
-        out.extend_from_slice(&raw[pos..start]);
-        out.extend_from_slice(&repair_header_block(&raw[start..end], raw, end));
-        pos = end;
+        let block = &raw[header.clone()];
+        out.extend_from_slice(&raw[pos..header.start]);
+        out.extend_from_slice(&repair_header_block(block, raw, header.end));
+        pos = header.end;
+        while delimiters.next_if(|d| d.start < header.end).is_some() {}
+        let body_end = delimiters.peek().map_or(raw.len(), |d| d.start);
+        if let Some(body) = repair_base64(block, &raw[header.end..body_end], &mut done) {
+            out.extend_from_slice(&body);
+            pos = body_end;
+        }
     }
     out.extend_from_slice(&raw[pos..]);
-    out
+    done.bytes = out;
+    done
 }
 
-fn find(hay: &[u8], needle: &[u8]) -> Option<usize> {
-    if needle.is_empty() || hay.len() < needle.len() {
+/// A base64 body a strict decoder would reject, decoded leniently and
+/// encoded again; None when the part is not base64 or is clean.
+fn repair_base64(header: &[u8], body: &[u8], done: &mut Repaired) -> Option<Vec<u8>> {
+    let fields = fields(header);
+    let kind = field(&fields, "content-type")
+        .map(token)
+        .unwrap_or_default();
+    let base64 = field(&fields, "content-transfer-encoding").is_some_and(|e| token(e) == "base64");
+    if !base64
+        || kind.starts_with("multipart/")
+        || lenient::is_clean(body)
+        || !lenient::looks_like_base64(body)
+    {
         return None;
     }
-    hay.windows(needle.len()).position(|w| w == needle)
-}
-
-/// Where the header block starting at `start` ends (after its empty line).
-fn header_end(raw: &[u8], start: usize) -> usize {
-    let mut i = start;
-    while i < raw.len() {
-        let line_end = raw[i..]
-            .iter()
-            .position(|&c| c == b'\n')
-            .map_or(raw.len(), |p| i + p + 1);
-        let line = &raw[i..line_end];
-        if line == b"\n" || line == b"\r\n" {
-            return line_end;
-        }
-        i = line_end;
-    }
-    raw.len()
-}
-
-/// Every `boundary=` parameter value in the message.
-fn boundaries(raw: &[u8]) -> Vec<Vec<u8>> {
-    let lower: Vec<u8> = raw.iter().map(u8::to_ascii_lowercase).collect();
-    let mut out = Vec::new();
-    let mut from = 0;
-    while let Some(i) = find(&lower[from..], b"boundary=") {
-        let at = from + i + b"boundary=".len();
-        let rest = &raw[at..];
-        let value: Vec<u8> = if rest.first() == Some(&b'"') {
-            rest[1..]
-                .iter()
-                .take_while(|&&c| c != b'"' && c != b'\n')
-                .copied()
-                .collect()
+    let (bytes, damage) = lenient::decode_lenient(body);
+    if damage.any() {
+        let what = if kind.is_empty() || kind.starts_with("text/") {
+            "body"
         } else {
-            rest.iter()
-                .take_while(|&&c| !c.is_ascii_whitespace() && c != b';')
-                .copied()
-                .collect()
+            "attachment"
         };
-        if !value.is_empty() && !out.contains(&value) {
-            out.push(value);
-        }
-        from = at;
+        done.note(&format!("{what}: damaged base64 repaired"));
+        done.lossy |= damage.lost;
     }
-    out
+    Some(lenient::encode_lines(&bytes))
 }
 
 fn repair_header_block(block: &[u8], raw: &[u8], body_start: usize) -> Vec<u8> {
     let mut block = block.to_vec();
-    if block.iter().any(|&b| b >= 0x80) && std::str::from_utf8(&block).is_err() {
+    if std::str::from_utf8(&block).is_err() {
+        if rfc2231::only_split_names_break_utf8(&block) {
+            // Raw UTF-8 cut between file name segments: decoding it as a
+            // legacy charset would garble the name that rfc2231 joins.
+            return block;
+        }
         block = decode_8bit_headers(&block);
     }
     let text = String::from_utf8_lossy(&block).into_owned();
@@ -328,12 +331,7 @@ fn body_bytes(raw: &[u8], start: usize, lower_headers: &str) -> Vec<u8> {
     if lower_headers.contains("quoted-printable") {
         quoted_printable(body)
     } else if lower_headers.contains("base64") {
-        let clean: Vec<u8> = body
-            .iter()
-            .copied()
-            .filter(|c| !c.is_ascii_whitespace())
-            .collect();
-        STANDARD.decode(&clean).unwrap_or_default()
+        lenient::decode_lenient(body).0
     } else {
         body.to_vec()
     }
@@ -374,7 +372,7 @@ mod tests {
     use super::*;
 
     fn subject(raw: &[u8]) -> String {
-        let fixed = repair(raw);
+        let fixed = repair(raw).bytes;
         let msg = mail_parser::MessageParser::default()
             .parse(&fixed)
             .expect("parses");
@@ -423,7 +421,7 @@ mod tests {
             .encode("Здравствуйте, у нас перестал открываться сайт. Помогите, пожалуйста.");
         let mut raw = b"Subject: x\r\nContent-Type: text/plain\r\n\r\n".to_vec();
         raw.extend_from_slice(&body);
-        let fixed = repair(&raw);
+        let fixed = repair(&raw).bytes;
         let msg = mail_parser::MessageParser::default()
             .parse(&fixed)
             .expect("parses");
@@ -441,7 +439,7 @@ mod tests {
         let mut raw = b"Subject: x\r\nContent-Type: multipart/mixed; boundary=\"b1\"\r\n\r\n--b1\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: 8bit\r\n\r\n".to_vec();
         raw.extend_from_slice(&body);
         raw.extend_from_slice(b"\r\n--b1--\r\n");
-        let fixed = repair(&raw);
+        let fixed = repair(&raw).bytes;
         assert!(
             fixed.windows(body.len()).any(|w| w == &body[..]),
             "the body bytes are kept"
@@ -463,8 +461,36 @@ mod tests {
     }
 
     #[test]
+    fn damaged_base64_is_written_back_clean_and_mislabelled_text_is_kept() {
+        let text = "Счёт оплачен, но услуга не продлилась. Проверьте, пожалуйста.";
+        let encoded = STANDARD.encode(text);
+        let (a, b) = encoded.split_at(40);
+        let raw = format!(
+            "Content-Type: multipart/mixed; boundary=\"m\"\r\n\r\n--m\r\nContent-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: base64\r\n\r\n{a}\r\n#junk#\r\n{b}\r\n--m\r\nContent-Type: text/plain\r\nContent-Transfer-Encoding: base64\r\n\r\nNot base64 at all, sorry.\r\n--m--\r\n"
+        );
+        let fixed = repair(raw.as_bytes());
+        assert_eq!(fixed.notes, ["body: damaged base64 repaired"]);
+        assert!(fixed.lossy);
+        let msg = mail_parser::MessageParser::default()
+            .parse(&fixed.bytes)
+            .expect("parses");
+        assert_eq!(msg.body_text(0).as_deref(), Some(text));
+        let out = String::from_utf8_lossy(&fixed.bytes);
+        assert!(
+            out.contains("\r\n\r\nNot base64 at all, sorry.\r\n--m--"),
+            "{out}"
+        );
+    }
+
+    #[test]
     fn clean_mail_is_left_alone() {
         let raw = b"Subject: =?utf-8?B?0J/RgNC40LLQtdGC?=\r\nContent-Type: text/plain; charset=utf-8\r\n\r\nhello\r\n";
-        assert_eq!(repair(raw), raw.to_vec());
+        assert_eq!(
+            repair(raw),
+            Repaired {
+                bytes: raw.to_vec(),
+                ..Repaired::default()
+            }
+        );
     }
 }
