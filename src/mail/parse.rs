@@ -421,11 +421,13 @@ fn unreadable(raw: &[u8]) -> ParsedMail {
             detector.guess(None, true).decode(raw).0.into_owned()
         }
     };
-    ParsedMail {
+    let mut m = ParsedMail {
         text,
         damaged: true,
         ..ParsedMail::default()
-    }
+    };
+    scrub(&mut m);
+    m
 }
 
 #[cfg(test)]
@@ -616,6 +618,14 @@ mod tests {
     fn garbage_still_yields_text() {
         let m = parse(b"\xff\xfe\x00garbage without headers");
         assert!(!m.text.is_empty());
+    }
+
+    #[test]
+    fn a_mail_that_mail_parser_cannot_read_still_holds_no_nul() {
+        // Found by tests/it/mail_fuzz.rs: mail-parser gives up on this one.
+        let m = parse(b"From email_test@m\0\0\0\0\0e.nowhere\r\n");
+        assert!(m.damaged);
+        assert_eq!(m.text, "From email_test@me.nowhere\r\n");
     }
 
     #[test]

@@ -15,6 +15,7 @@ mod hardening_mail;
 mod harness;
 mod invariants;
 mod mail;
+mod mail_fuzz;
 mod mailkit;
 mod nodes;
 mod pages;
