@@ -348,6 +348,25 @@ pub async fn tickets_opened_last_hour(db: impl PgExecutor<'_>, user: UserId) -> 
     .await
 }
 
+/// A system note on `ticket` about the same failed delivery (`note` is its
+/// first wording), with the number of reports filed on it so far.
+pub async fn bounce_note(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+    note: &str,
+) -> sqlx::Result<Option<(MessageId, i64)>> {
+    sqlx::query_as(
+        "select m.id, (select count(*) from raw_mails r where r.message_row_id = m.id) \
+         from messages m where m.ticket_id = $1 and m.kind = 'system' and m.is_automatic \
+           and (m.threading_note = $2 or m.threading_note like $2 || ' (reported %') \
+         order by m.created_at limit 1",
+    )
+    .bind(ticket)
+    .bind(note)
+    .fetch_optional(db)
+    .await
+}
+
 /// The ticket an outbox mail was about.
 pub async fn outbox_ticket(
     db: impl PgExecutor<'_>,

@@ -87,6 +87,25 @@ pub async fn agent_reply_author(
     .await
 }
 
+/// Replaces the note of a system message of `ticket`; false when there is
+/// no such message.
+pub async fn set_note(
+    db: impl PgExecutor<'_>,
+    ticket: TicketId,
+    message: MessageId,
+    note: &str,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update messages set threading_note = $3 where id = $2 and ticket_id = $1 and kind = 'system'",
+    )
+    .bind(ticket)
+    .bind(message)
+    .bind(note)
+    .execute(db)
+    .await?;
+    Ok(done.rows_affected() == 1)
+}
+
 /// How many messages a ticket holds (a split needs two).
 pub async fn count_for_ticket(db: impl PgExecutor<'_>, ticket: TicketId) -> sqlx::Result<i64> {
     sqlx::query_scalar("select count(*) from messages where ticket_id = $1")

@@ -341,3 +341,57 @@ async fn remote_images_are_blocked_and_shown_only_in_a_sandboxed_frame(db: PgPoo
         .await;
     assert_eq!(other.get(&frame).await.status(), StatusCode::NOT_FOUND);
 }
+
+#[sqlx::test]
+async fn repeated_bounces_for_one_recipient_become_one_note_with_a_count(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let customer = address("gone", "example.com");
+    let r = ingest(
+        &app,
+        &mail(&customer, "tech@support.test", "Old question", "x", ""),
+    )
+    .await;
+    let number = r.ticket.expect("ticket");
+    // An agent's reply goes to the outbox with a Message-ID of ours.
+    let agent = fixtures::user(&db, "ana@support.test", Role::Agent, &[("tech", Reply)]).await;
+    let agent = bilet::store::users::find(&db, agent)
+        .await
+        .expect("q")
+        .expect("agent");
+    let version = count(&db, "select version::bigint from tickets").await as i32;
+    bilet::service::tickets::agent::reply(
+        &app.state,
+        &agent,
+        number.parse().expect("n"),
+        version,
+        "Answer",
+        &[],
+        None,
+    )
+    .await
+    .expect("reply");
+    let mail_id: String =
+        sqlx::query_scalar("select mail_message_id from outbox where kind = 'reply'")
+            .fetch_one(&db)
+            .await
+            .expect("reply mail");
+    for i in 0..5 {
+        let dsn = format!(
+            "From: MAILER-DAEMON@mx.example.com\r\nTo: bounces@support.test\r\nReturn-Path: <>\r\nSubject: Undelivered Mail\r\n\
+             Message-ID: <dsn{i}@mx>\r\nContent-Type: multipart/report; report-type=delivery-status; boundary=\"R\"\r\n\r\n\
+             --R\r\nContent-Type: text/plain\r\n\r\nThe mail could not be delivered.\r\n--R\r\nContent-Type: message/delivery-status\r\n\r\n\
+             Reporting-MTA: dns; mx.example.com\r\n\r\nFinal-Recipient: rfc822; {customer}\r\nAction: failed\r\nStatus: 5.1.1\r\n\r\n\
+             --R\r\nContent-Type: text/rfc822-headers\r\n\r\nMessage-ID: <{mail_id}>\r\n\r\n--R--\r\n"
+        );
+        let r = ingest(&app, dsn.as_bytes()).await;
+        assert_eq!(r.outcome, "appended", "{r:?}");
+    }
+    let notes: Vec<String> =
+        sqlx::query_scalar("select threading_note from messages where kind = 'system'")
+            .fetch_all(&db)
+            .await
+            .expect("notes");
+    assert_eq!(notes.len(), 1, "{notes:?}");
+    assert!(notes[0].ends_with("(reported 5 times)"), "{notes:?}");
+}

@@ -462,8 +462,18 @@ pub(super) async fn bounce(
     )
     .await?;
     store::mail::mark_bounced(&mut tx, outbox, &failed, mail.raw_id, "bounced").await?;
-    let message = match w.apply(&mut tx, Change::message(p)).await {
-        Ok(a) => a.message,
+    // The same failure reported again (mail servers retry their reports):
+    // one note on the ticket, with a count.
+    let earlier = store::mail::bounce_note(&mut *tx, ticket, &note).await?;
+    let change = match earlier {
+        Some((message, reports)) => Change::Renote {
+            message,
+            note: format!("{note} (reported {} times)", reports + 1),
+        },
+        None => Change::message(p),
+    };
+    let message = match w.apply(&mut tx, change).await {
+        Ok(a) => a.message.or(earlier.map(|(m, _)| m)),
         // A merged ticket: the report still marks the delivery failed.
         Err(Error::Conflict(Conflict::Merged)) => None,
         Err(other) => return Err(other.into()),

@@ -74,6 +74,8 @@ pub enum Change {
         user: UserId,
         via: &'static str,
     },
+    /// A system message's note says something new (a failure reported again).
+    Renote { message: MessageId, note: String },
 }
 
 impl Change {
@@ -227,6 +229,19 @@ pub(super) async fn apply(
                 before,
                 None,
                 json!({ "other": other, "kind": kind }),
+                None,
+            );
+        }
+        Change::Renote { message, note } => {
+            if !store::messages::set_note(&mut *tx, w.t.id, message, &note).await? {
+                return Err(Error::NotFound);
+            }
+            let before = w.t.clone();
+            w.step(
+                JournalKind::Message,
+                before,
+                Some((message, Kind::System)),
+                json!({ "renoted": note }),
                 None,
             );
         }
