@@ -120,6 +120,8 @@ pub struct MailConfig {
     pub max_participants_per_mail: usize,
     /// New tickets one sender may open by mail an hour (then held).
     pub max_new_tickets_per_sender_per_hour: u32,
+    /// Seconds before each retry of an outgoing mail (the last repeats).
+    pub retry_backoff: Vec<u64>,
     /// authserv-ids of the site's own receiving servers, whose
     /// Authentication-Results are believed (RFC 8601).
     pub trusted_authserv_ids: Vec<String>,
@@ -326,6 +328,9 @@ impl Config {
         }
         if self.journal.idle_transaction_seconds == 0 {
             return invalid("journal.idle_transaction_seconds", "must be at least 1");
+        }
+        if self.mail.retry_backoff.is_empty() || self.mail.retry_backoff.contains(&0) {
+            return invalid("mail.retry_backoff", "must list seconds, each at least 1");
         }
         if self.mail.poll_seconds == 0 {
             return invalid("mail.poll_seconds", "must be at least 1");

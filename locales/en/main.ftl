@@ -611,3 +611,8 @@ notice-mail-done = That mail was filed already.
 remote-image-blocked = [remote image blocked]
 remote-images-load = Load remote images
 remote-images-warning = The sender's servers will see that this mail was opened, and from where.
+
+delivery-attempts = { $n ->
+    [one] { $n } attempt
+   *[other] { $n } attempts
+}

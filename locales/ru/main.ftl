@@ -622,3 +622,9 @@ notice-mail-done = Это письмо уже разобрано.
 remote-image-blocked = [внешнее изображение заблокировано]
 remote-images-load = Загрузить внешние изображения
 remote-images-warning = Серверы отправителя увидят, что письмо открыли, и откуда.
+
+delivery-attempts = { $n ->
+    [one] { $n } попытка
+    [few] { $n } попытки
+   *[many] { $n } попыток
+}

@@ -142,6 +142,9 @@ pub struct DeliveryRef {
     pub address: String,
     pub state: String,
     pub error: Option<String>,
+    /// Delivery attempts so far (more than one: retried).
+    #[serde(default)]
+    pub attempts: i32,
 }
 
 /// A message with its files and, for staff, its delivery state.
@@ -185,7 +188,7 @@ pub async fn timeline(
     if reads_notes(scope) {
         qb.push(
             "coalesce((select json_agg(json_build_object('address', r.address, 'state', r.state, \
-                      'error', r.last_error) order by r.address) \
+                      'error', r.last_error, 'attempts', o.attempts) order by r.address) \
                from outbox o join outbox_recipients r on r.outbox_id = o.id \
                where o.message_id = m.id), '[]') as deliveries ",
         );

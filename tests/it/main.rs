@@ -10,6 +10,7 @@ mod browser;
 mod csrf;
 mod embedded;
 mod events;
+mod faults;
 mod hardening;
 mod hardening_mail;
 mod harness;

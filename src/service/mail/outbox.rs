@@ -19,14 +19,12 @@ const LEASE_SECONDS: i32 = 300;
 const MAX_ATTEMPTS: i32 = 12;
 
 /// Seconds until the next try after `attempts` tries.
-pub fn backoff(attempts: i32) -> i64 {
-    match attempts {
-        ..=1 => 60,
-        2 => 300,
-        3 => 900,
-        4 => 3600,
-        _ => 4 * 3600,
-    }
+pub fn backoff(schedule: &[u64], attempts: i32) -> i64 {
+    let step = usize::try_from(attempts.max(1) - 1).unwrap_or(0);
+    schedule
+        .get(step)
+        .or(schedule.last())
+        .map_or(3600, |s| *s as i64)
 }
 
 /// Sends what is due; returns how many mails were tried.
@@ -43,7 +41,7 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
                 store::outbox::mark_failed(&mut tx, mail.id, &e).await?
             }
             Err(Failure::Temporary(e)) => {
-                store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(mail.attempts)).await?
+                store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(&app.config.mail.retry_backoff, mail.attempts)).await?
             }
         }
         // Not a change of the ticket (no new version): its pages show the

@@ -228,11 +228,12 @@ fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -
                     .0
                     .iter()
                     .map(|d| {
-                        (
-                            d.address.clone(),
-                            page.t(&format!("delivery-{}", d.state)),
-                            d.error.clone().unwrap_or_default(),
-                        )
+                        let mut state = page.t(&format!("delivery-{}", d.state));
+                        if d.attempts > 1 {
+                            let tries = page.tn("delivery-attempts", "n", i64::from(d.attempts));
+                            state = format!("{state} · {tries}");
+                        }
+                        (d.address.clone(), state, d.error.clone().unwrap_or_default())
                     })
                     .collect(),
                 files: chips_of(&m.files.0, &page.fmt),
