@@ -65,16 +65,29 @@ async fn work_mailbox(
     let lease = i32::try_from(poll.as_secs().max(60) * 2).unwrap_or(120);
     let mut idle_ok: Option<bool> = None;
     while !stop.is_cancelled() {
-        if !store::mailboxes::lease(&app.db, id, node, lease).await? {
+        match store::mailboxes::lease(&app.db, id, node, lease).await {
+            Ok(true) => {}
             // Another node has it, or it was disabled.
-            tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(30)) => continue }
+            Ok(false) => {
+                tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(30)) => continue }
+            }
+            // The database is away (a restart, a failover): try again soon
+            // rather than waiting for the supervisor's next round.
+            Err(err) => {
+                tracing::warn!(mailbox = %id, error = %err, "mailbox lease failed; retrying");
+                tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(1)) => continue }
+            }
         }
         if let Err(err) = service::mail::mailboxes::poll_once(app, id).await {
             tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "mailbox poll failed");
+            // Not IDLE after a failure: what is left is already there.
+            let pause = poll.min(Duration::from_secs(5));
+            tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(pause) => continue }
         }
-        let use_idle = store::mailboxes::find(&app.db, id)
-            .await?
-            .is_some_and(|m| m.use_idle);
+        let use_idle = match store::mailboxes::find(&app.db, id).await {
+            Ok(found) => found.is_some_and(|m| m.use_idle),
+            Err(_) => false,
+        };
         if use_idle && idle_ok.is_none() {
             idle_ok = service::mail::mailboxes::supports_idle(app, id).await.ok();
         }
@@ -90,6 +103,7 @@ async fn work_mailbox(
             tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(poll) => {} }
         }
     }
-    store::mailboxes::release(&app.db, id, node).await?;
+    // The lease runs out by itself if the database is away at shutdown.
+    let _ = store::mailboxes::release(&app.db, id, node).await;
     Ok(())
 }

@@ -111,9 +111,18 @@ async fn replies_queued_while_the_relay_is_down_all_arrive_once(db: PgPool) {
     assert_eq!(retried, 50, "each shows its retries");
     // The ticket page says how many attempts it took.
     let browser = app.another_browser();
-    let pw = browser.create_account("bo@support.test", Role::Agent, &[("tech", Reply)]).await;
-    browser.login_and_set_password("bo@support.test", &pw, "correct horse battery").await;
-    let page = browser.get("/agent/tickets/1001").await.text().await.expect("page");
+    let pw = browser
+        .create_account("bo@support.test", Role::Agent, &[("tech", Reply)])
+        .await;
+    browser
+        .login_and_set_password("bo@support.test", &pw, "correct horse battery")
+        .await;
+    let page = browser
+        .get("/agent/tickets/1001")
+        .await
+        .text()
+        .await
+        .expect("page");
     let deliveries = crate::harness::texts(&page, ".deliveries li").join(" ");
     assert!(deliveries.contains("attempts"), "{deliveries}");
     // Nothing goes out again.
@@ -122,4 +131,80 @@ async fn replies_queued_while_the_relay_is_down_all_arrive_once(db: PgPool) {
         .await
         .expect("due");
     assert_eq!(outbox::run_once(&app.state).await.expect("again"), 0);
+}
+
+async fn count(db: &PgPool, table: &str) -> i64 {
+    // A restart is in progress now and then: an error counts as "not yet".
+    sqlx::query_scalar(&format!("select count(*) from {table}"))
+        .fetch_one(db)
+        .await
+        .unwrap_or(-1)
+}
+
+async fn unseen(user: &str) -> usize {
+    let mut s = crate::mailkit::session(user).await;
+    s.select("INBOX").await.expect("select");
+    let n = s.uid_search("UNSEEN").await.expect("search").len();
+    let _ = s.logout().await;
+    n
+}
+
+#[tokio::test]
+async fn postgres_restarting_mid_batch_loses_and_doubles_no_mail() {
+    let cluster = crate::cluster::Cluster::start();
+    let db = sqlx::postgres::PgPoolOptions::new()
+        .max_connections(5)
+        .acquire_timeout(Duration::from_secs(5))
+        .connect(&cluster.url())
+        .await
+        .expect("connect");
+    bilet::database::MIGRATOR.run(&db).await.expect("migrate");
+    let app = TestApp::spawn_with(db.clone(), |c| c.mail.poll_seconds = 1).await;
+    let (mailbox, support) = crate::mailkit::helpdesk(&app, &db, false).await;
+    // The first poll only notes where the folder stands.
+    bilet::service::mail::mailboxes::poll_once(&app.state, mailbox)
+        .await
+        .expect("first poll");
+    const MAILS: i64 = 200;
+    for i in 0..MAILS {
+        let from = format!("customer{i}@example.com");
+        let raw = crate::mailkit::mail(&from, &support, &format!("Problem {i}"), "Help", "");
+        crate::mailkit::append(&support, "INBOX", &raw, false).await;
+    }
+    let supervisor = bilet::jobs::Supervisor::new();
+    bilet::app::start_jobs(&app.state, &supervisor);
+    let mut before = 0;
+    for _ in 0..600 {
+        before = count(&db, "tickets").await;
+        if before >= 10 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    assert!(
+        (10..MAILS).contains(&before),
+        "restart mid-batch, at {before}"
+    );
+    cluster.restart();
+    let mut after = 0;
+    for _ in 0..1200 {
+        after = count(&db, "tickets").await;
+        if after == MAILS && unseen(&support).await == 0 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    supervisor.token().cancel();
+    assert_eq!(after, MAILS, "every mail became one ticket");
+    assert_eq!(count(&db, "messages").await, MAILS, "one message each");
+    assert_eq!(
+        count(&db, "raw_mails").await,
+        MAILS,
+        "each raw mail kept once"
+    );
+    let subjects: i64 = sqlx::query_scalar("select count(distinct subject) from tickets")
+        .fetch_one(&db)
+        .await
+        .expect("subjects");
+    assert_eq!(subjects, MAILS);
 }

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod agent;
 mod browser;
+mod cluster;
 mod csrf;
 mod embedded;
 mod events;

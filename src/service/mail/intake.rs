@@ -124,6 +124,18 @@ async fn ingest_as(
 ) -> Report {
     match process(app, raw, env, existing, release_spam).await {
         Ok(report) => report,
+        // The database went away mid-mail (a restart, a failover): the
+        // mail is still on the IMAP server, so the batch stops and the next
+        // poll brings it back, rather than parking it for an hour.
+        Err(err) if existing.is_none() && env.uid.is_some() && database_away(&err) => {
+            tracing::warn!(error = %err, "database unavailable; mail deferred");
+            Report::new(
+                "deferred",
+                &ParsedMail::default(),
+                None,
+                &format!("{err:#}"),
+            )
+        }
         Err(err) => {
             tracing::error!(error = ?err, "mail quarantined");
             quarantine(app, raw, env, existing, &format!("{err:#}")).await
@@ -174,6 +186,30 @@ pub async fn retry(app: &AppState, id: Uuid, release_spam: bool) -> Result<Repor
     Ok(ingest_as(app, &raw, &env, Some(id), release_spam).await)
 }
 
+fn database_away(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        if let Some(Error::Internal(inner)) = cause.downcast_ref::<Error>() {
+            // `Internal` is transparent: its chain skips the inner error.
+            return database_away(inner);
+        }
+        let Some(db) = cause.downcast_ref::<sqlx::Error>() else {
+            return false;
+        };
+        matches!(
+            db,
+            sqlx::Error::Io(_)
+                | sqlx::Error::PoolTimedOut
+                | sqlx::Error::PoolClosed
+                | sqlx::Error::WorkerCrashed
+                | sqlx::Error::Protocol(_)
+        ) || db
+            .as_database_error()
+            .and_then(|e| e.code())
+            // admin_shutdown, crash_shutdown, cannot_connect_now
+            .is_some_and(|code| matches!(&*code, "57P01" | "57P02" | "57P03"))
+    })
+}
+
 async fn quarantine(
     app: &AppState,
     raw: &[u8],
@@ -216,9 +252,12 @@ async fn quarantine(
     }
     .await;
     if let Err(err) = result {
-        // The mail stays on the IMAP server (its position did not move), so
-        // the next poll brings it back.
+        // Nothing is stored (the database is away): the mail stays on the
+        // IMAP server and its position did not move, so the next poll
+        // brings it back. The batch stops here, or a later mail that does
+        // get stored would move the position past this one.
         tracing::error!(error = ?err, "could not even quarantine a mail");
+        return Report::new("deferred", &m, None, error);
     }
     Report::new("failed", &m, None, error)
 }

@@ -281,10 +281,16 @@ async fn poll(app: &AppState, mb: &MailboxRow) -> anyhow::Result<PollStats> {
             };
             let report = inbound::ingest(app, &raw, &env).await;
             stats.fetched += 1;
-            if report.outcome == "failed" {
-                stats.failed += 1;
-            } else {
-                done.push(uid);
+            match report.outcome {
+                "failed" => stats.failed += 1,
+                "deferred" => {
+                    // Not stored: mark what was, and come back for the rest.
+                    mark_done(&mut session, &mb, &done).await?;
+                    anyhow::bail!(
+                        "the database is unavailable; the batch resumes at the next poll"
+                    );
+                }
+                _ => done.push(uid),
             }
         }
         mark_done(&mut session, &mb, &done).await?;
@@ -455,7 +461,11 @@ pub async fn blocked(app: &AppState) -> Result<Vec<store::blocked::BlockedRow>> 
 }
 
 /// Lets a blocked sender write again.
-pub async fn unblock(app: &AppState, admin: &crate::store::users::UserRow, address: &str) -> Result<()> {
+pub async fn unblock(
+    app: &AppState,
+    admin: &crate::store::users::UserRow,
+    address: &str,
+) -> Result<()> {
     let address = address.trim().to_lowercase();
     if !store::blocked::unblock(&app.db, &address).await? {
         return Err(Error::NotFound);
