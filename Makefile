@@ -10,7 +10,7 @@ RUST_MIN := 1.95
 help:
 	@echo "make run    build and start Bilet on http://127.0.0.1:8080 with its embedded database"
 	@echo "make test   install test services, run fmt, clippy and the whole test suite"
-	@echo "make bench  time the hot queries on a seeded database (BENCH_TICKETS=1000000 for a million)"
+	@echo "make bench  time the hot queries on a seeded database (BENCH_TICKETS=1000000 for a million), and memory under a sign-in flood"
 
 deps-rust:
 	@command -v cargo >/dev/null 2>&1 || { \
@@ -57,4 +57,4 @@ test: deps-rust deps-test lint
 	tests/env/with-services cargo test --locked --all-targets
 
 bench: deps-rust deps-test
-	tests/env/with-services cargo bench --locked --bench queue
+	tests/env/with-services cargo bench --locked --bench queue --bench signin
