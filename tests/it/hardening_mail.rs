@@ -395,3 +395,51 @@ async fn repeated_bounces_for_one_recipient_become_one_note_with_a_count(db: PgP
     assert_eq!(notes.len(), 1, "{notes:?}");
     assert!(notes[0].ends_with("(reported 5 times)"), "{notes:?}");
 }
+
+#[sqlx::test]
+async fn what_parsing_repaired_or_left_out_is_on_the_message(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    // A body with a garbage line inside its base64.
+    let raw = std::fs::read("tests/fixtures/mail/base64-garbage-line.eml").expect("fixture");
+    let r = ingest(&app, &raw).await;
+    assert_eq!(r.outcome, "created", "{r:?}");
+    let (body, note): (String, String) = sqlx::query_as(
+        "select body_text, threading_note from messages where mail_message_id = 'b64-garbage@example.com'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("message");
+    assert!(body.contains("Добрый день!"), "{body}");
+    assert!(note.contains("base64 repaired"), "{note}");
+
+    // 150 attachment parts: 100 kept, the note says how many were not.
+    let parts: String = (0..150)
+        .map(|i| {
+            format!(
+                "--B\r\nContent-Type: text/plain\r\nContent-Disposition: attachment; filename=\"f{i}.txt\"\r\n\r\npart {i}\r\n"
+            )
+        })
+        .collect();
+    let raw = format!(
+        "From: many@example.com\r\nTo: tech@support.test\r\nSubject: Files\r\nMessage-ID: <many-parts@example.com>\r\n\
+         MIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary=\"B\"\r\n\r\n\
+         --B\r\nContent-Type: text/plain\r\n\r\nSee the files\r\n{parts}--B--\r\n"
+    );
+    let r = ingest(&app, raw.as_bytes()).await;
+    assert_eq!(r.outcome, "created", "{r:?}");
+    let note: String = sqlx::query_scalar(
+        "select threading_note from messages where mail_message_id = 'many-parts@example.com'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("note");
+    assert!(note.contains("50 left out"), "{note}");
+    let files = count(
+        &db,
+        "select count(*) from attachments a join messages m on m.id = a.message_id \
+         where m.mail_message_id = 'many-parts@example.com'",
+    )
+    .await;
+    assert_eq!(files, 100);
+}

@@ -75,7 +75,12 @@ async fn post(
             to: m.to.iter().map(|a| a.address.clone()).collect(),
             cc: m.cc.iter().map(|a| a.address.clone()).collect(),
             raw_mail: Some(mail.raw_id),
-            threading_note: note.to_string(),
+            // What parsing had to repair or leave out belongs with the
+            // decision: an agent reading the message sees both.
+            threading_note: std::iter::once(note)
+                .chain(m.repairs.iter().map(String::as_str))
+                .collect::<Vec<_>>()
+                .join("; "),
         }),
         files: files(app, mail).await?,
         then: None,
@@ -99,8 +104,13 @@ pub(super) async fn refused_sender(
     app: &AppState,
     address: &str,
 ) -> anyhow::Result<Option<String>> {
-    if store::mail::department_addresses(&app.db).await?.contains_key(address) {
-        return Ok(Some(format!("from {address}, one of the helpdesk's own addresses")));
+    if store::mail::department_addresses(&app.db)
+        .await?
+        .contains_key(address)
+    {
+        return Ok(Some(format!(
+            "from {address}, one of the helpdesk's own addresses"
+        )));
     }
     if store::blocked::is_blocked(&app.db, address).await? {
         return Ok(Some(format!("from {address}, a blocked sender")));
@@ -110,7 +120,9 @@ pub(super) async fn refused_sender(
 
 /// The slug of a ticket's department, for the report.
 async fn slug_of(app: &AppState, department: DepartmentId) -> anyhow::Result<Option<String>> {
-    Ok(store::departments::find(&app.db, department).await?.map(|d| d.slug))
+    Ok(store::departments::find(&app.db, department)
+        .await?
+        .map(|d| d.slug))
 }
 
 /// The sender's account, made in its own transaction before the ticket is
@@ -263,7 +275,12 @@ pub(super) async fn from_staff(
     tx.commit().await?;
     Ok(Report {
         department: slug_of(app, done.department).await?,
-        ..Report::new("appended", &mail.m, Some(done.number), "from staff: internal note")
+        ..Report::new(
+            "appended",
+            &mail.m,
+            Some(done.number),
+            "from staff: internal note",
+        )
     })
 }
 
@@ -326,7 +343,10 @@ async fn open_ticket(
     let user = sender_account(app, sender).await?;
     let limit = app.config.mail.max_new_tickets_per_sender_per_hour;
     if store::mail::tickets_opened_last_hour(&app.db, user.id).await? >= i64::from(limit) {
-        let why = format!("{} opened {limit} tickets by mail within the hour: held", user.email);
+        let why = format!(
+            "{} opened {limit} tickets by mail within the hour: held",
+            user.email
+        );
         return hold(app, mail, &why).await;
     }
     // Other people in Cc take part (without portal access by itself), up
