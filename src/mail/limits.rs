@@ -3,6 +3,8 @@
 //! fill a ticket list with a megabyte subject or a thousand attachments.
 //! The parser applies them; nothing here does I/O.
 
+use std::time::Duration;
+
 /// Subject length in characters: RFC 5322 §2.1.1's line limit, so any
 /// subject a mailer can write on one header line survives whole.
 pub const MAX_SUBJECT_CHARS: usize = 998;
@@ -20,6 +22,15 @@ pub const MAX_ATTACHMENTS: usize = 100;
 /// Message-IDs kept from `References:`. RFC 5322 §3.6.4 lets a long list
 /// be trimmed to the first (the thread's root) and the newest ones.
 pub const MAX_REFERENCES: usize = 100;
+
+/// Sanitised HTML may be this many times longer than the mail's HTML
+/// (at least 1 MiB): escapes and link attributes add a little, the HTML5
+/// tree builder re-opening formatting elements can add without end.
+pub const MAX_HTML_GROWTH: usize = 8;
+
+/// Time one mail's HTML may take to sanitise; past it the HTML is shown as
+/// text (see `html`). A release build sanitises several megabytes in it.
+pub const MAX_HTML_SANITISE_TIME: Duration = Duration::from_millis(250);
 
 /// The longest extension kept whole when a file name is shortened.
 const MAX_EXTENSION_BYTES: usize = 16;

@@ -6,6 +6,7 @@ pub mod base64;
 pub mod boundary;
 pub mod classify;
 pub mod header;
+pub mod html;
 pub mod imap;
 pub mod limits;
 pub mod mbox;

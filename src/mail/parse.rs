@@ -12,7 +12,7 @@ use time::OffsetDateTime;
 use super::limits::{
     self, MAX_ATTACHMENTS, MAX_DISPLAY_NAME_CHARS, MAX_REFERENCES, MAX_SUBJECT_CHARS,
 };
-use super::{repair, rfc2231};
+use super::{html, repair, rfc2231};
 use crate::domain::email;
 
 /// A mailbox as written in a header.
@@ -174,10 +174,12 @@ pub fn parse(raw: &[u8]) -> ParsedMail {
             .is_some_and(|s| s.to_ascii_lowercase().starts_with("yes"));
     out.spam_verdict = status.or(flag);
 
-    out.html = msg
-        .body_html(0)
-        .map(|h| sanitize_html(&h))
-        .filter(|h| !h.trim().is_empty());
+    let sanitized = msg.body_html(0).map(|h| html::sanitize(&h));
+    if sanitized.as_ref().is_some_and(|s| s.flattened) {
+        out.repairs
+            .push("html: too costly to sanitise, shown as text".into());
+    }
+    out.html = sanitized.map(|s| s.html).filter(|h| !h.trim().is_empty());
     let texts: Vec<String> = (0..msg.text_body_count())
         .filter_map(|i| msg.body_text(i).map(Cow::into_owned))
         .collect();
@@ -335,16 +337,6 @@ fn attachment(raw: &[u8], part: &MessagePart<'_>, bytes: &[u8]) -> Attachment {
             .is_some_and(|d| d.ctype().eq_ignore_ascii_case("inline"))
             || part.content_id().is_some(),
     }
-}
-
-/// HTML made safe to show: no scripts, styles, event handlers or frames;
-/// links open safely; images only from our own attachments (`cid:`).
-pub fn sanitize_html(html: &str) -> String {
-    ammonia::Builder::default()
-        .url_schemes(["http", "https", "mailto", "cid"].into_iter().collect())
-        .link_rel(Some("nofollow noopener noreferrer"))
-        .clean(html)
-        .to_string()
 }
 
 fn delivery_report(msg: &mail_parser::Message<'_>) -> Option<Report> {
@@ -587,6 +579,18 @@ mod tests {
                 "references: 200 middle Message-IDs left out"
             ]
         );
+    }
+
+    #[test]
+    fn html_too_costly_to_sanitise_is_shown_as_text_and_noted() {
+        let raw = format!(
+            "Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n\r\n{}Не работает\r\n",
+            "<div>".repeat(100_000)
+        );
+        let m = parse(raw.as_bytes());
+        assert_eq!(m.repairs, ["html: too costly to sanitise, shown as text"]);
+        assert!(m.text.contains("Не работает"));
+        assert!(!m.html.expect("html").contains("<div>"));
     }
 
     #[test]

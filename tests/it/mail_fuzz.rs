@@ -386,7 +386,8 @@ fn mutated_mail_never_panics_or_stalls_the_mail_path() {
 }
 
 /// Structures a random walk seldom builds, written to cost time that
-/// grows faster than the mail: each was quadratic somewhere once.
+/// grows faster than the mail: each was quadratic somewhere once (ours,
+/// or html5ever's under ammonia).
 #[test]
 fn hostile_structures_stay_within_the_time_limit() {
     let n = 10_000;
@@ -407,6 +408,8 @@ fn hostile_structures_stay_within_the_time_limit() {
     }
     let segments: String = (0..n).map(|i| format!(" filename*{i}*=%D0%90;")).collect();
     let references: String = (0..n).map(|i| format!(" <{i}@x>")).collect();
+    let reopened: String = (0..n / 5).map(|i| format!("<b id={i}>")).collect();
+    let html = |body: &str| format!("Content-Type: text/html; charset=utf-8\r\n\r\n{body}\r\n");
     let cases = [
         ("nested multiparts, none closed", nested),
         ("sibling multiparts, none closed", siblings),
@@ -428,6 +431,22 @@ fn hostile_structures_stay_within_the_time_limit() {
         (
             "references",
             format!("References:{references}\r\nIn-Reply-To:{references}\r\n\r\nx\r\n"),
+        ),
+        ("HTML nested deep", html(&"<div>".repeat(n * 10))),
+        (
+            "HTML re-opening formatting",
+            html(&format!("<p>{reopened}</p>{}", "<p>x</p>".repeat(n))),
+        ),
+        (
+            "HTML escapes in one paragraph",
+            html(&"« &amp; &nbsp;".repeat(n * 2)),
+        ),
+        (
+            "text read in the wrong charset",
+            format!(
+                "Content-Type: text/plain; charset=iso-8859-5\r\n\r\n{}\r\n",
+                "Счёт ".repeat(n * 2)
+            ),
         ),
     ];
     for (iteration, (what, raw)) in cases.into_iter().enumerate() {
