@@ -258,6 +258,17 @@ async fn main() -> anyhow::Result<()> {
         ),
     )
     .await?;
+    explain(
+        &db,
+        "recently closed count (capped)",
+        &format!(
+            "select count(*) from (select 1 from tickets t where t.merged_into_id is null and exists (select 1 from agent_departments ad \
+             where ad.department_id = t.department_id and ad.user_id = '{agent}' and ad.level >= 'read') \
+             and t.status = any(array['resolved','closed']::ticket_status[]) \
+             and t.last_activity_at > now() - make_interval(days => 7) limit 1000) x"
+        ),
+    )
+    .await?;
     explain(&db, "portal list", &format!("select t.id from tickets t where t.requester_id = '{customer}' order by t.last_activity_at desc, t.id desc limit 25")).await?;
 
     let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
@@ -268,6 +279,10 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     db.close().await;
+    if std::env::var_os("BENCH_KEEP").is_some() {
+        println!("kept database {name} (BENCH_KEEP)");
+        return Ok(());
+    }
     sqlx::query(&format!("drop database {name}"))
         .execute(&mut admin)
         .await?;

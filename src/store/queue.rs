@@ -214,7 +214,12 @@ pub async fn counts(
             }
         }
     }
-    let row = qb.build().fetch_one(db).await?;
+    // A capped count's best plan depends on its values (how many statuses,
+    // how recent): an unnamed statement is planned with them each time,
+    // where a cached generic plan fell back to a parallel scan (10 ms at a
+    // million tickets instead of 2).
+    let capped = of.iter().any(|c| matches!(c, CountOf::Capped(_)));
+    let row = qb.build().persistent(!capped).fetch_one(db).await?;
     use sqlx::Row;
     (0..of.len()).map(|i| row.try_get::<i64, _>(i)).collect()
 }
