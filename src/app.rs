@@ -123,11 +123,19 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
 fn warn_if_open(data_dir: &std::path::Path) {
     use std::os::unix::fs::PermissionsExt;
     let mut open = Vec::new();
-    for path in [data_dir.to_path_buf(), data_dir.join("blobs"), data_dir.join("postgres.log")] {
+    for path in [
+        data_dir.to_path_buf(),
+        data_dir.join("blobs"),
+        data_dir.join("postgres.log"),
+    ] {
         if let Ok(meta) = std::fs::metadata(&path)
             && meta.permissions().mode() & 0o077 != 0
         {
-            open.push(format!("{} ({:o})", path.display(), meta.permissions().mode() & 0o777));
+            open.push(format!(
+                "{} ({:o})",
+                path.display(),
+                meta.permissions().mode() & 0o777
+            ));
         }
     }
     if !open.is_empty() {

@@ -293,7 +293,9 @@ fn prepare_dirs(layout: &Layout) -> anyhow::Result<()> {
             // must still pass through the relocated cluster's parents
             // (passing only: 0711 lists nothing).
             if layout.run_as.is_some() && parent.starts_with(RELOCATED_ROOT) {
-                let top = Path::new(RELOCATED_ROOT).parent().unwrap_or(Path::new(RELOCATED_ROOT));
+                let top = Path::new(RELOCATED_ROOT)
+                    .parent()
+                    .unwrap_or(Path::new(RELOCATED_ROOT));
                 for ancestor in parent.ancestors().take_while(|a| a.starts_with(top)) {
                     std::fs::set_permissions(ancestor, std::fs::Permissions::from_mode(0o711))?;
                 }

@@ -225,7 +225,6 @@ impl<S: Send + Sync> FromRequestParts<S> for RequestCtx {
     }
 }
 
-
 fn cookies(headers: &HeaderMap) -> Vec<Cookie<'static>> {
     headers
         .get_all(header::COOKIE)

@@ -99,7 +99,9 @@ fn first_field(buf: &[u8], boundary: &str, name: &str) -> Option<Option<String>>
     }
     let value = &rest[headers_end + 4..];
     let end = find(value, format!("\r\n--{boundary}").as_bytes())?;
-    Some(Some(String::from_utf8_lossy(&value[..end]).trim().to_string()))
+    Some(Some(
+        String::from_utf8_lossy(&value[..end]).trim().to_string(),
+    ))
 }
 
 fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
@@ -164,8 +166,15 @@ mod tests {
             "--{b}\r\nContent-Disposition: form-data; name=\"csrf\"\r\n\r\ntok123\r\n--{b}\r\n\
              Content-Disposition: form-data; name=\"files\"; filename=\"big.bin\"\r\n\r\n..."
         );
-        assert_eq!(first_field(body.as_bytes(), b, "csrf"), Some(Some("tok123".into())));
-        assert_eq!(first_field(&body.as_bytes()[..20], b, "csrf"), None, "needs more");
+        assert_eq!(
+            first_field(body.as_bytes(), b, "csrf"),
+            Some(Some("tok123".into()))
+        );
+        assert_eq!(
+            first_field(&body.as_bytes()[..20], b, "csrf"),
+            None,
+            "needs more"
+        );
         let file_first = format!(
             "--{b}\r\nContent-Disposition: form-data; name=\"files\"; filename=\"a\"\r\n\r\nxx\r\n--{b}--"
         );

@@ -283,7 +283,7 @@ async fn a_staff_member_without_a_grant_cannot_write_into_a_ticket_by_mail(db: P
     fixtures::department(&db, "billing").await;
     fixtures::user(
         &db,
-        "billing@support.test",
+        "zoe.billing@support.test",
         Role::Agent,
         &[("billing", Manage)],
     )
@@ -307,7 +307,7 @@ async fn a_staff_member_without_a_grant_cannot_write_into_a_ticket_by_mail(db: P
     );
     for extra in [String::new(), format!("In-Reply-To: <{signed}>\r\n")] {
         let raw = mail(
-            "billing@support.test",
+            "zoe.billing@support.test",
             "tech@support.test",
             &format!("Re: [#{number}] Server down"),
             "I'll take it",

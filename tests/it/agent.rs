@@ -480,10 +480,11 @@ async fn notes_stay_internal(db: PgPool) {
         .await
         .expect("portal");
     assert!(!html.contains("Customer on old plan"));
-    let mails: i64 = sqlx::query_scalar("select count(*) from outbox where kind not in ('ack', 'verify')")
-        .fetch_one(&db)
-        .await
-        .expect("count");
+    let mails: i64 =
+        sqlx::query_scalar("select count(*) from outbox where kind not in ('ack', 'verify')")
+            .fetch_one(&db)
+            .await
+            .expect("count");
     assert_eq!(mails, 0, "a note is never mailed");
     assert_eq!(ticket_status(&db, n).await, Status::Open);
 }

@@ -425,7 +425,8 @@ impl Form {
         self
     }
     pub fn file(mut self, name: &str, filename: &str, bytes: &[u8]) -> Self {
-        self.0.push((name.into(), Some(filename.into()), bytes.to_vec()));
+        self.0
+            .push((name.into(), Some(filename.into()), bytes.to_vec()));
         self
     }
 

@@ -708,7 +708,10 @@ fn only_the_commit_writes_history_journal_counts_outbox_audit_and_events() {
         ),
         ("store::tickets::link(", &["src/service/tickets/change.rs"]),
         ("store::ratings::save(", &["src/service/tickets/change.rs"]),
-        ("store::messages::set_note(", &["src/service/tickets/change.rs"]),
+        (
+            "store::messages::set_note(",
+            &["src/service/tickets/change.rs"],
+        ),
         ("insert into ticket_journal", &["src/store/journal.rs"]),
         ("insert into ticket_history", &["src/store/history.rs"]),
         ("insert into ticket_counts", &["src/store/counts.rs"]),

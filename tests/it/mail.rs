@@ -659,11 +659,13 @@ async fn a_server_killed_mid_batch_loses_and_duplicates_nothing(db: PgPool) {
     mailboxes::poll_once(&app.state, mb)
         .await
         .expect("first poll");
+    // One sender each: one sender's new tickets are capped per hour.
     let customer = address("killed", "example.com");
     {
         let mut s = mailkit::session(&support).await;
         for i in 0..MAILS {
-            let raw = mail(&customer, &support, &format!("Batch {i}"), "x", "");
+            let from = format!("{i}-{customer}");
+            let raw = mail(&from, &support, &format!("Batch {i}"), "x", "");
             s.append("INBOX", None, None, &raw).await.expect("append");
         }
         let _ = s.logout().await;

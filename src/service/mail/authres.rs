@@ -76,7 +76,10 @@ mod tests {
     fn only_trusted_servers_count() {
         let v = header_values(RAW, "Authentication-Results");
         let trusted = vec!["mx.example.net".to_string()];
-        assert_eq!(failure(&v, &trusted).as_deref(), Some("mx.example.net reports dmarc=fail"));
+        assert_eq!(
+            failure(&v, &trusted).as_deref(),
+            Some("mx.example.net reports dmarc=fail")
+        );
         assert_eq!(failure(&v, &[]), None, "nothing trusted by default");
         assert_eq!(failure(&v, &["forged.example".to_string()]), None);
         let softfail = vec!["mx.example.net; spf=softfail".to_string()];

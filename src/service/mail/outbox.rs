@@ -41,7 +41,13 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<usize> {
                 store::outbox::mark_failed(&mut tx, mail.id, &e).await?
             }
             Err(Failure::Temporary(e)) => {
-                store::outbox::mark_retry(&mut tx, mail.id, &e, backoff(&app.config.mail.retry_backoff, mail.attempts)).await?
+                store::outbox::mark_retry(
+                    &mut tx,
+                    mail.id,
+                    &e,
+                    backoff(&app.config.mail.retry_backoff, mail.attempts),
+                )
+                .await?
             }
         }
         // Not a change of the ticket (no new version): its pages show the

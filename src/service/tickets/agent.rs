@@ -389,9 +389,22 @@ pub async fn merge(
 /// "Spam: close and block sender": the ticket closes and later mail from
 /// its requester's address is stored and held, never filed (an admin can
 /// unblock it).
-pub async fn spam(app: &AppState, agent: &UserRow, number: TicketNumber, version: i32) -> Result<()> {
+pub async fn spam(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: i32,
+) -> Result<()> {
     let mut tx = app.db.begin().await?;
-    let mut w = open(app, &mut tx, agent, number, AccessLevel::Manage, Some(version)).await?;
+    let mut w = open(
+        app,
+        &mut tx,
+        agent,
+        number,
+        AccessLevel::Manage,
+        Some(version),
+    )
+    .await?;
     let requester = store::users::find(&mut *tx, w.ticket().requester_id)
         .await?
         .ok_or(Error::NotFound)?;

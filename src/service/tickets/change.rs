@@ -75,7 +75,10 @@ pub enum Change {
         via: &'static str,
     },
     /// A system message's note says something new (a failure reported again).
-    Renote { message: MessageId, note: String },
+    Renote {
+        message: MessageId,
+        note: String,
+    },
 }
 
 impl Change {

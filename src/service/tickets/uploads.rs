@@ -186,7 +186,13 @@ mod tests {
         let token = encode(&key, "visit-a", 1000, &upload);
         let back = decode(&key, "visit-a", 1000 + 60, &token).expect("same visit");
         assert_eq!((back.filename, back.size), (upload.filename.clone(), 42));
-        assert!(decode(&key, "visit-b", 1060, &token).is_none(), "another visit");
-        assert!(decode(&key, "visit-a", 1000 + 3601, &token).is_none(), "expired");
+        assert!(
+            decode(&key, "visit-b", 1060, &token).is_none(),
+            "another visit"
+        );
+        assert!(
+            decode(&key, "visit-a", 1000 + 3601, &token).is_none(),
+            "expired"
+        );
     }
 }

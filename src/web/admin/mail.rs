@@ -344,7 +344,12 @@ async fn attention(
         .into_iter()
         .map(|b| {
             let when = page.fmt.datetime(b.at);
-            (b.address, b.blocked_by_name.unwrap_or_default(), b.reason, when)
+            (
+                b.address,
+                b.blocked_by_name.unwrap_or_default(),
+                b.reason,
+                when,
+            )
         })
         .collect();
     Ok(AttentionPage {

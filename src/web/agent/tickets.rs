@@ -233,7 +233,11 @@ fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -
                             let tries = page.tn("delivery-attempts", "n", i64::from(d.attempts));
                             state = format!("{state} · {tries}");
                         }
-                        (d.address.clone(), state, d.error.clone().unwrap_or_default())
+                        (
+                            d.address.clone(),
+                            state,
+                            d.error.clone().unwrap_or_default(),
+                        )
                     })
                     .collect(),
                 files: chips_of(&m.files.0, &page.fmt),
@@ -820,7 +824,10 @@ async fn mail_frame(
     Ok((
         [
             (header::CONTENT_TYPE, "text/html; charset=utf-8"),
-            (header::CONTENT_SECURITY_POLICY, crate::web::mail_html::FRAME_POLICY),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                crate::web::mail_html::FRAME_POLICY,
+            ),
             (header::X_FRAME_OPTIONS, "SAMEORIGIN"),
             (header::REFERRER_POLICY, "no-referrer"),
         ],
