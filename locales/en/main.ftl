@@ -104,6 +104,12 @@ status-pending = Waiting on customer
 status-resolved = Resolved
 status-closed = Closed
 
+# Statuses as the customer reads them (agents see status-*).
+customer-status-open = Open
+customer-status-pending = Waiting for your reply
+customer-status-resolved = Solved
+customer-status-closed = Closed
+
 ## Areas
 
 portal-title = My tickets

@@ -109,6 +109,12 @@ status-pending = Ждёт ответа клиента
 status-resolved = Решено
 status-closed = Закрыто
 
+# Statuses as the customer reads them (agents see status-*).
+customer-status-open = Открыто
+customer-status-pending = Ждёт вашего ответа
+customer-status-resolved = Решено
+customer-status-closed = Закрыто
+
 ## Areas
 
 portal-title = Мои обращения

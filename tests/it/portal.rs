@@ -1009,3 +1009,38 @@ async fn message_text_is_escaped(db: PgPool) {
     assert!(!html.contains("<img src=x"));
     assert!(html.contains("&lt;script&gt;"));
 }
+
+#[sqlx::test]
+async fn customers_read_statuses_in_their_own_words(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let anna = customer(&app, "anna@example.com").await;
+    let n = open(&anna, "Mail bounces", "b", &[]).await;
+    let id = ticket_id(&db, n).await;
+    fixtures::set_status(&db, id, Status::Pending, time::Duration::ZERO).await;
+    let page = anna
+        .get(&format!("/portal/tickets/{n}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert_eq!(
+        texts(&page, ".pill.status-pending"),
+        ["Waiting for your reply"]
+    );
+    let list = anna.get("/portal").await.text().await.expect("list");
+    assert_eq!(
+        texts(&list, ".pill.status-pending"),
+        ["Waiting for your reply"]
+    );
+    anna.post_form("/locale", &[("lang", "ru"), ("back", "/portal")])
+        .await;
+    let page = anna
+        .get(&format!("/portal/tickets/{n}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert_eq!(texts(&page, ".pill.status-pending"), ["Ждёт вашего ответа"]);
+    assert!(!page.contains("Ждёт ответа клиента"), "the agents' word");
+}

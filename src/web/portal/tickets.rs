@@ -425,7 +425,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
         number: t.number.to_string(),
         subject: t.subject.clone(),
         status: t.status.as_str(),
-        status_label: page.t(&format!("status-{}", t.status.as_str())),
+        status_label: page.t(&format!("customer-status-{}", t.status.as_str())),
         department: t.department_name.clone(),
         product: t.product_name.clone(),
         answers: t.answers(),
