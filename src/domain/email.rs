@@ -1,18 +1,27 @@
 //! Email addresses as Bilet stores them: trimmed and lower-cased, so that
 //! equality in SQL is plain equality.
 
-/// The stored form of an address, or `None` when it is not one.
+/// The stored form of an address, or `None` when it is not one. The one
+/// parser for forms and mail alike.
 ///
-/// Deliberately permissive (mail servers decide what exists); it only rejects
-/// what can never be delivered: no `@`, an empty side, spaces, control
-/// characters, or more than 254 bytes (RFC 5321 §4.5.3.1.3).
+/// Deliberately permissive about the local part (mail servers decide what
+/// exists); it rejects what can never be delivered: no `@` or a second one,
+/// an empty side, spaces, control characters, a domain that is not a
+/// dotted name of non-empty labels (`x@y`, `a@b..c`, `a@-b.c`), or more
+/// than 254 bytes (RFC 5321 §4.5.3.1.3).
 pub fn normalize(input: &str) -> Option<String> {
     let address = input.trim().to_lowercase();
-    let (local, domain) = address.rsplit_once('@')?;
+    let (local, domain) = address.split_once('@')?;
+    let label_ok = |l: &str| {
+        !l.is_empty()
+            && l.len() <= 63
+            && !l.starts_with('-')
+            && !l.ends_with('-')
+            && l.chars().all(|c| c.is_alphanumeric() || c == '-')
+    };
     let ok = !local.is_empty()
-        && !domain.is_empty()
-        && !domain.starts_with('.')
-        && !domain.ends_with('.')
+        && domain.contains('.')
+        && domain.split('.').all(label_ok)
         && address.len() <= 254
         && !address
             .chars()
@@ -34,6 +43,10 @@ mod tests {
             normalize("ПОДДЕРЖКА@пример.рф"),
             Some("поддержка@пример.рф".into())
         );
+        assert_eq!(
+            normalize("o'brien+tag@mail-1.example.co.uk").as_deref(),
+            Some("o'brien+tag@mail-1.example.co.uk")
+        );
     }
 
     #[test]
@@ -47,6 +60,12 @@ mod tests {
             "a@.x",
             "a@x.",
             "<a@x.org>",
+            "olga@@client.org",
+            "olga@@client",
+            "x@y",
+            "a@b..c",
+            "a@-b.c",
+            "a@b_c.org",
         ] {
             assert_eq!(normalize(bad), None, "{bad:?}");
         }

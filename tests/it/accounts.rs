@@ -58,6 +58,13 @@ async fn registration_errors_keep_what_was_typed(db: PgPool) {
         .await
         .expect("count");
     assert_eq!(users, 0);
+    // The mail path's parser decides: what it could never deliver to is refused.
+    for bad in ["olga@@client", "olga@@client.ru", "x@y"] {
+        let res = app.register(bad, "Ольга", PASSWORD).await;
+        assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY, "{bad}");
+        let html = res.text().await.expect("body");
+        assert_eq!(attr(&html, "input#email", "value").as_deref(), Some(bad));
+    }
 }
 
 #[sqlx::test]
