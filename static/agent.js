@@ -247,9 +247,12 @@
     var tag = (e.target.tagName || "").toLowerCase();
     if (tag === "input" || tag === "textarea" || tag === "select" || e.ctrlKey || e.metaKey || e.altKey) { return; }
     var dialog = document.getElementById("shortcuts");
-    if (e.key === "j") { select(current + 1); e.preventDefault(); }
-    else if (e.key === "k") { select(current - 1); e.preventDefault(); }
-    else if (e.key === "/") {
+    // The physical key as well as the letter: with a Russian layout J types
+    // "о", and the shortcuts must work all day for those agents too.
+    var is = function (letter) { return e.key === letter || e.code === "Key" + letter.toUpperCase(); };
+    if (is("j")) { select(current + 1); e.preventDefault(); }
+    else if (is("k")) { select(current - 1); e.preventDefault(); }
+    else if (e.key === "/" || (e.code === "Slash" && !e.shiftKey)) {
       var q = document.getElementById("q");
       if (q) {
         var box = q.closest("details");
@@ -258,12 +261,15 @@
         e.preventDefault();
       }
     }
-    else if (e.key === "r") {
+    else if (is("r")) {
       var tabReply = document.getElementById("tab-reply");
       if (tabReply && replyBody) { tabReply.checked = true; replyBody.focus(); e.preventDefault(); }
-    } else if (e.key === "n") {
+    } else if (is("n")) {
       var tabNote = document.getElementById("tab-note"), note = document.getElementById("note-body");
       if (tabNote && note) { tabNote.checked = true; note.focus(); e.preventDefault(); }
-    } else if (e.key === "?" && dialog && dialog.showModal) { dialog.showModal(); e.preventDefault(); }
+    } else if (is("a")) {
+      var take = document.getElementById("take-ticket");
+      if (take) { take.click(); e.preventDefault(); }
+    } else if ((e.key === "?" || (e.code === "Slash" && e.shiftKey)) && dialog && dialog.showModal) { dialog.showModal(); e.preventDefault(); }
   });
 })();

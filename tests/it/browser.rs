@@ -633,3 +633,80 @@ async fn with_javascript_a_live_page_updates_as_a_whole_or_refuses_a_stale_edit(
     }
     stop.cancel();
 }
+
+/// A key pressed with the Russian layout: the letter it types, the
+/// physical key it is.
+async fn press_russian(c: &Client, key: &str, code: &str) {
+    c.execute(
+        "document.activeElement.blur(); document.dispatchEvent(new KeyboardEvent('keydown', \
+         {key: arguments[0], code: arguments[1], bubbles: true, cancelable: true}))",
+        vec![key.into(), code.into()],
+    )
+    .await
+    .expect("key");
+}
+
+#[sqlx::test]
+async fn shortcuts_work_with_the_russian_keyboard_layout(db: PgPool) {
+    use bilet::domain::access::AccessLevel::Reply;
+    use bilet::domain::users::Role;
+
+    let app = TestApp::spawn(db.clone()).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let pw = app
+        .create_account("ana@support.test", Role::Agent, &[("tech", Reply)])
+        .await;
+    app.another_browser()
+        .login_and_set_password("ana@support.test", &pw, "correct horse battery")
+        .await;
+    let customer = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    for subject in ["Диск заполнен", "Сайт не открывается"] {
+        fixtures::ticket(&db, tech, customer, subject).await;
+    }
+    let base = app.url("");
+    let c = browser(1280, 900, false).await;
+    sign_in(&c, &base, "ana@support.test").await;
+    c.goto(&format!("{base}/agent?ws=unassigned"))
+        .await
+        .expect("goto");
+    // о is J, л is K: the first row, then the second.
+    press_russian(&c, "о", "KeyJ").await;
+    press_russian(&c, "о", "KeyJ").await;
+    wait_until(&c, "j moved down twice", async |c| {
+        c.find_all(Locator::Css(".queue-row.selected"))
+            .await
+            .map(|v| v.len())
+            .unwrap_or(0)
+            == 1
+            && text(c, ".queue-row.selected .subject a").await
+                == text(c, "tbody .queue-row:nth-child(2) .subject a").await
+    })
+    .await;
+    // ф is A: assign to me, on the ticket page.
+    let (_, number) = fixtures::ticket(&db, tech, customer, "Почта не уходит").await;
+    c.goto(&format!("{base}/agent/tickets/{number}"))
+        .await
+        .expect("goto");
+    press_russian(&c, "ф", "KeyA").await;
+    wait_for_path(&c, |p| p.contains("notice=")).await;
+    let assignee: Option<String> = sqlx::query_scalar(
+        "select e.email from tickets t join user_emails e on e.user_id = t.assignee_id where t.number = $1",
+    )
+    .bind(number)
+    .fetch_one(&db)
+    .await
+    .expect("assignee");
+    assert_eq!(assignee.as_deref(), Some("ana@support.test"));
+    // ? opens the list, which names the new key.
+    press_russian(&c, "?", "Digit7").await;
+    wait_until(&c, "the shortcut list is open", async |c| {
+        prop(c, "#shortcuts", "open").await == "true"
+    })
+    .await;
+    assert!(
+        text(&c, "#shortcuts")
+            .await
+            .contains("Assign the ticket to me")
+    );
+    c.close().await.expect("close");
+}
