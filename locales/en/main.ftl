@@ -44,6 +44,7 @@ error-go-home = Go to the start page
 error-login-failed = The email address or password is wrong.
 error-account-disabled = This account is disabled. Contact the helpdesk team.
 error-email-invalid = Enter an email address like name@example.com.
+error-placeholder-unknown = { $name } is not a placeholder. Use agent.name, department.name, ticket.number or customer.name, each in double braces.
 error-email-taken = There is already an account with this address. Sign in instead.
 error-name-required = Enter your name.
 error-name-too-long = The name is too long: use at most 200 characters.

@@ -43,6 +43,7 @@ error-go-home = На главную
 error-login-failed = Неверный адрес электронной почты или пароль.
 error-account-disabled = Эта учётная запись отключена. Обратитесь в службу поддержки.
 error-email-invalid = Введите адрес электронной почты, например name@example.com.
+error-placeholder-unknown = { $name } — неизвестная подстановка. Используйте agent.name, department.name, ticket.number или customer.name в двойных фигурных скобках.
 error-email-taken = Учётная запись с этим адресом уже есть. Войдите с ним.
 error-name-required = Введите ваше имя.
 error-name-too-long = Имя слишком длинное: не более 200 символов.

@@ -1,7 +1,8 @@
 //! Placeholders in signatures and canned responses:
 //! `{{agent.name}}`, `{{department.name}}`, `{{ticket.number}}`,
-//! `{{customer.name}}`. Unknown placeholders stay as written, so a typo is
-//! visible in the preview rather than silently dropped.
+//! `{{customer.name}}`. Saving a text with any other is refused
+//! ([`first_unknown`]); one that is already stored stays as written when
+//! rendered, never silently dropped.
 
 /// The values placeholders stand for.
 #[derive(Debug, Clone, Default)]
@@ -50,6 +51,22 @@ pub fn render(template: &str, values: &Values<'_>) -> String {
     out
 }
 
+/// The first placeholder in `template` that is not one of [`KNOWN`], as
+/// written: saving it would send `{{custmer.name}}` to customers.
+pub fn first_unknown(template: &str) -> Option<String> {
+    let mut rest = template;
+    while let Some(start) = rest.find("{{") {
+        let after = &rest[start + 2..];
+        let end = after.find("}}")?;
+        let name = after[..end].trim();
+        if !KNOWN.iter().any(|k| k[2..k.len() - 2] == *name) {
+            return Some(format!("{{{{{name}}}}}"));
+        }
+        rest = &after[end + 2..];
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -73,5 +90,18 @@ mod tests {
             render("{{agent.nmae}} and {{unclosed", &v),
             "{{agent.nmae}} and {{unclosed"
         );
+    }
+
+    #[test]
+    fn unknown_placeholders_are_found() {
+        assert_eq!(
+            first_unknown("Hi {{ customer.name }}, {{agent.name}}"),
+            None
+        );
+        assert_eq!(
+            first_unknown("Hi {{unknown.placeholder}} and {{x}}").as_deref(),
+            Some("{{unknown.placeholder}}")
+        );
+        assert_eq!(first_unknown("no braces"), None);
     }
 }

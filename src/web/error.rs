@@ -61,7 +61,7 @@ impl IntoResponse for WebError {
         let (status, message_key) = match &self {
             WebError::NotFound => (StatusCode::NOT_FOUND, "error-not-found"),
             WebError::Forbidden => (StatusCode::FORBIDDEN, "error-forbidden"),
-            WebError::Conflict(_) => (StatusCode::CONFLICT, "error-conflict"),
+            WebError::Conflict(what) => (StatusCode::CONFLICT, conflict_message(what)),
             WebError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "error-throttled"),
             WebError::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
             WebError::Internal(err) => {
@@ -81,6 +81,23 @@ impl IntoResponse for WebError {
             message_key,
         });
         response
+    }
+}
+
+/// The message of a conflict: its own where it has one ("You cannot
+/// disable your own account"), else "someone changed this".
+fn conflict_message(what: &str) -> &'static str {
+    match what {
+        "own-account" => "notice-own-account",
+        "already-closed" => "notice-already-closed",
+        "not-resolved" => "notice-not-resolved",
+        "rating-fixed" => "notice-rating-fixed",
+        "split-last-message" => "notice-split-last-message",
+        "merged-away" => "notice-merged-away",
+        "reopen-window-passed" => "notice-reopen-window-passed",
+        "mail-done" => "notice-mail-done",
+        "nothing-changed" => "notice-nothing-changed",
+        _ => "error-conflict",
     }
 }
 

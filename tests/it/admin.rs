@@ -266,11 +266,14 @@ async fn staff_get_grants_can_be_disabled_and_reset(db: PgPool) {
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert_eq!(
-        root.post_form(&format!("/admin/staff/{root_id}/disable"), &[])
-            .await
-            .status(),
-        StatusCode::CONFLICT
+    let res = root
+        .post_form(&format!("/admin/staff/{root_id}/disable"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::CONFLICT);
+    let page = res.text().await.expect("page");
+    assert!(
+        page.contains("You cannot disable your own account."),
+        "says why, not \"someone changed this\": {page}"
     );
 }
 
@@ -353,6 +356,38 @@ async fn topics_products_and_canned_responses_reach_the_portal_and_agents(db: Pg
     assert_eq!(canned, 1);
     let res = root
         .post_form("/admin/canned", &[("title", ""), ("body", "x")])
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A placeholder Bilet does not know would reach customers as typed.
+    let typo = "Здравствуйте, {{custmer.name}}!";
+    let res = root
+        .post_form(
+            "/admin/canned",
+            &[("title", "Опечатка"), ("body", typo), ("department", "")],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("page");
+    let summary = texts(&html, ".error-summary li").join(" ");
+    assert!(summary.contains("{{custmer.name}}"), "{summary}");
+    assert!(
+        summary.contains("customer.name"),
+        "lists the valid ones: {summary}"
+    );
+    assert!(
+        html.contains("Здравствуйте, {{custmer.name}}!"),
+        "the text is kept"
+    );
+    let res = root
+        .post_form(
+            "/admin/departments",
+            &[
+                ("slug", "sales"),
+                ("name", "Sales"),
+                ("addresses", "sales@example.com"),
+                ("signature", "-- {{agent.nmae}}"),
+            ],
+        )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
 }

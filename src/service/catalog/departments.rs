@@ -46,6 +46,9 @@ pub async fn create(
     if addresses.iter().any(Option::is_none) {
         errors.add("addresses", "error-email-invalid");
     }
+    if let Some(unknown) = crate::domain::placeholders::first_unknown(&new.signature) {
+        errors.add_named("signature", "error-placeholder-unknown", &unknown, None);
+    }
     errors.into_result()?;
     let addresses: Vec<String> = addresses.into_iter().flatten().collect();
 
@@ -119,6 +122,9 @@ pub async fn update(
     let addresses: Vec<Option<String>> = d.addresses.iter().map(|a| email::normalize(a)).collect();
     if addresses.iter().any(Option::is_none) {
         errors.add("addresses", "error-email-invalid");
+    }
+    if let Some(unknown) = crate::domain::placeholders::first_unknown(&d.signature) {
+        errors.add_named("signature", "error-placeholder-unknown", &unknown, None);
     }
     if let Some(m) = d.manager_id
         && !store::users::find(db, m)

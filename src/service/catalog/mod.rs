@@ -216,6 +216,9 @@ fn check_canned(input: &CannedInput) -> Result<()> {
     if input.body.trim().is_empty() {
         errors.add("body", "error-body-required");
     }
+    if let Some(unknown) = crate::domain::placeholders::first_unknown(&input.body) {
+        errors.add_named("body", "error-placeholder-unknown", &unknown, None);
+    }
     errors.into_result()
 }
 
