@@ -21,6 +21,7 @@ mod mail_fuzz;
 mod mailkit;
 mod nodes;
 mod pages;
+mod palette;
 mod portal;
 mod statements;
 mod tickets;
