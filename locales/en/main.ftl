@@ -173,6 +173,8 @@ stars-n = { $n ->
 }
 rating-title = How did we do?
 rating-question = Your rating
+rating-hint = One click on a star rates the answer; a comment is welcome but optional.
+rating-save-comment = Save comment
 rating-given = You rated this ticket { $n } out of 5.
 stars-label-1 = 1 — Poor
 stars-label-2 = 2 — Fair
@@ -180,8 +182,6 @@ stars-label-3 = 3 — Good
 stars-label-4 = 4 — Very good
 stars-label-5 = 5 — Excellent
 field-comment = Comment
-rating-submit = Send rating
-rating-change = Change rating
 reply-title = Reply
 portal-reply-reopens = This ticket is resolved. Replying reopens it.
 portal-reply-new-ticket = This ticket was closed long ago. Your reply will open a new ticket linked to this one.

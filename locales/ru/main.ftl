@@ -179,6 +179,8 @@ stars-n = { $n ->
 }
 rating-title = Как мы справились?
 rating-question = Ваша оценка
+rating-hint = Оценка ставится одним нажатием на звезду; комментарий — по желанию.
+rating-save-comment = Сохранить комментарий
 rating-given = Вы оценили это обращение на { $n } из 5.
 stars-label-1 = 1 — плохо
 stars-label-2 = 2 — так себе
@@ -186,8 +188,6 @@ stars-label-3 = 3 — хорошо
 stars-label-4 = 4 — очень хорошо
 stars-label-5 = 5 — отлично
 field-comment = Комментарий
-rating-submit = Отправить оценку
-rating-change = Изменить оценку
 reply-title = Ответ
 portal-reply-reopens = Обращение решено. Ваш ответ снова откроет его.
 portal-reply-new-ticket = Обращение закрыто давно. Ваш ответ создаст новое обращение, связанное с этим.

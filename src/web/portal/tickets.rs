@@ -450,10 +450,15 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
 }
 
 impl TicketPage {
-    fn rated(&self, stars: impl crate::web::context::Count) -> bool {
+    /// Whether star `stars` shows filled: it is at or below the rating.
+    fn lit(&self, stars: impl crate::web::context::Count) -> bool {
         self.rating
             .as_ref()
-            .is_some_and(|(given, _)| *given == stars.count())
+            .is_some_and(|(given, _)| stars.count() <= *given)
+    }
+
+    fn given(&self) -> i64 {
+        self.rating.as_ref().map_or(0, |(given, _)| *given)
     }
 }
 
