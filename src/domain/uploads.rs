@@ -83,6 +83,30 @@ impl Sniffer {
         }
     }
 
+    /// What a refused file's content is, as a locale key, for the message.
+    pub fn refused_content(&self) -> &'static str {
+        let h = &self.head;
+        if h.starts_with(b"\x7fELF")
+            || h.starts_with(b"MZ")
+            || h.starts_with(&[0xcf, 0xfa, 0xed, 0xfe])
+            || h.starts_with(&[0xca, 0xfe, 0xba, 0xbe])
+        {
+            "content-program"
+        } else if h.starts_with(b"PK\x03\x04")
+            || h.starts_with(&[0x1f, 0x8b])
+            || h.starts_with(b"7z\xbc\xaf")
+            || h.starts_with(b"Rar!")
+            || h.starts_with(b"BZh")
+            || h.starts_with(&[0xfd, b'7', b'z', b'X', b'Z'])
+        {
+            "content-archive"
+        } else if self.len == 0 {
+            "content-empty"
+        } else {
+            "content-binary"
+        }
+    }
+
     /// The verdict: `None` when the content is none of the accepted kinds.
     pub fn finish(self) -> Option<Kind> {
         let h = &self.head;
@@ -114,6 +138,20 @@ pub fn classify(bytes: &[u8]) -> Option<Kind> {
     s.finish()
 }
 
+/// What a file name claims to be, as a locale key ("a PNG image"), when
+/// its extension is one of the accepted kinds.
+pub fn claimed_by(name: &str) -> Option<&'static str> {
+    let ext = name.rsplit_once('.')?.1.to_ascii_lowercase();
+    Some(match ext.as_str() {
+        "png" => "claimed-png",
+        "gif" => "claimed-gif",
+        "jpg" | "jpeg" => "claimed-jpeg",
+        "pdf" => "claimed-pdf",
+        "txt" | "log" | "csv" => "claimed-text",
+        _ => return None,
+    })
+}
+
 /// A file name safe to store and to put in a Content-Disposition header:
 /// no path, no control characters, not empty, at most 200 characters.
 pub fn clean_filename(name: &str) -> String {
@@ -134,6 +172,19 @@ pub fn clean_filename(name: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn refused_files_say_what_they_are() {
+        let mut s = Sniffer::new();
+        s.update(b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0");
+        assert_eq!(s.refused_content(), "content-program");
+        let mut s = Sniffer::new();
+        s.update(b"PK\x03\x04\x14\0\0\0\x08\0");
+        assert_eq!(s.refused_content(), "content-archive");
+        assert_eq!(claimed_by("screenshot.PNG"), Some("claimed-png"));
+        assert_eq!(claimed_by("notes"), None);
+        assert_eq!(claimed_by("setup.exe"), None);
+    }
 
     #[test]
     fn images_and_pdf_are_known_by_their_magic_bytes() {

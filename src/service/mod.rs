@@ -94,6 +94,8 @@ pub struct FieldError {
     pub n: Option<i64>,
     /// A name the message mentions (a file name).
     pub name: Option<String>,
+    /// Further arguments whose text is itself a message: (argument, key).
+    pub terms: Vec<(&'static str, &'static str)>,
 }
 
 /// The errors of one form submission.
@@ -121,6 +123,26 @@ impl FieldErrors {
         self.push(field, key, n, Some(name.to_string()));
     }
 
+    /// A file refused for being other than its name says: "screenshot.png
+    /// is not a PNG image: it is a program".
+    pub fn add_file_refused(
+        &mut self,
+        field: &'static str,
+        name: &str,
+        claimed: &'static str,
+        actual: &'static str,
+    ) {
+        self.push(
+            field,
+            "error-file-not-claimed",
+            None,
+            Some(name.to_string()),
+        );
+        if let Some(last) = self.0.last_mut() {
+            last.terms = vec![("claimed", claimed), ("actual", actual)];
+        }
+    }
+
     fn push(
         &mut self,
         field: &'static str,
@@ -133,6 +155,7 @@ impl FieldErrors {
             key,
             n,
             name,
+            terms: Vec::new(),
         });
     }
 

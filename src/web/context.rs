@@ -182,6 +182,9 @@ impl PageCtx {
         if let Some(name) = &e.name {
             args.push(("name", Arg::Str(name.clone())));
         }
+        for (arg, key) in &e.terms {
+            args.push((arg, Arg::Str(self.locale.t(key))));
+        }
         self.locale.t_with(e.key, &args)
     }
 

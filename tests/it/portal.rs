@@ -1044,3 +1044,71 @@ async fn customers_read_statuses_in_their_own_words(db: PgPool) {
     assert_eq!(texts(&page, ".pill.status-pending"), ["Ждёт вашего ответа"]);
     assert!(!page.contains("Ждёт ответа клиента"), "the agents' word");
 }
+
+#[sqlx::test]
+async fn a_refused_file_says_what_it_is_and_kept_files_can_be_left_out(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let anna = customer(&app, "anna@example.com").await;
+    let topic = topic(&anna).await;
+    let form = Form::new()
+        .text("topic", &topic)
+        .text("subject", "")
+        .text("body", "Скриншот и лог")
+        .file("files", "boot.log", b"kernel: panic\n")
+        .file(
+            "files",
+            "screenshot.png",
+            b"\x7fELF\x02\x01\x01\0\0\0\0\0\0\0\0\0\x02\0>\0",
+        );
+    let res = anna.post_multipart("/portal/tickets", form).await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    let summary = texts(&html, ".error-summary li").join(" | ");
+    assert!(
+        summary.contains("screenshot.png is not a PNG image: it is a program."),
+        "{summary}"
+    );
+    // The kept file is a ticked box: sent again without it, it is left out.
+    assert_eq!(
+        attr(&html, "input[type=checkbox][name=staged]", "checked").as_deref(),
+        Some("")
+    );
+    let form = Form::new()
+        .text("topic", &topic)
+        .text("subject", "Скриншот")
+        .text("body", "Скриншот и лог")
+        .text("confirm_new", "1");
+    let res = anna.post_multipart("/portal/tickets", form).await;
+    let number = number_in(&TestApp::location(&res));
+    let page = anna
+        .get(&format!("/portal/tickets/{number}"))
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert!(
+        texts(&page, ".chip").is_empty(),
+        "the unticked file is not attached"
+    );
+    // The same refusal in Russian.
+    anna.post_form("/locale", &[("lang", "ru"), ("back", "/portal")])
+        .await;
+    let form = Form::new()
+        .text("topic", &topic)
+        .text("subject", "s")
+        .text("body", "b")
+        .file("files", "shot.png", b"PK\x03\x04\x14\0\0\0\x08\0");
+    let html = anna
+        .post_multipart("/portal/tickets", form)
+        .await
+        .text()
+        .await
+        .expect("body");
+    assert!(
+        texts(&html, ".error-summary li")
+            .join(" ")
+            .contains("shot.png — не изображение PNG: это архив."),
+        "{html}"
+    );
+}

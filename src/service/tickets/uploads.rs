@@ -75,10 +75,20 @@ impl<'a> Receiver<'a> {
             }
             Err(err) => return Err(err.into()),
         };
-        let Some(kind) = self.classify(&stored.sha256).await? else {
-            self.errors
-                .add_named("attachments", "error-file-type", &name, None);
-            return Ok(());
+        let kind = match self.classify(&stored.sha256).await? {
+            Ok(kind) => kind,
+            Err(actual) => {
+                match crate::domain::uploads::claimed_by(&name) {
+                    Some(claimed) => {
+                        self.errors
+                            .add_file_refused("attachments", &name, claimed, actual)
+                    }
+                    None => self
+                        .errors
+                        .add_named("attachments", "error-file-type", &name, None),
+                }
+                return Ok(());
+            }
         };
         self.used += stored.size;
         self.uploads.push(Upload {
@@ -103,7 +113,11 @@ impl<'a> Receiver<'a> {
         }
     }
 
-    async fn classify(&self, sha256: &str) -> anyhow::Result<Option<crate::domain::uploads::Kind>> {
+    /// The file's kind, or (when refused) what its content is instead.
+    async fn classify(
+        &self,
+        sha256: &str,
+    ) -> anyhow::Result<Result<crate::domain::uploads::Kind, &'static str>> {
         let mut reader = self.app.blobs.open(sha256).await?;
         let mut sniffer = Sniffer::new();
         let mut buf = vec![0u8; 64 * 1024];
@@ -114,7 +128,8 @@ impl<'a> Receiver<'a> {
             }
             sniffer.update(&buf[..n]);
         }
-        Ok(sniffer.finish())
+        let refused = sniffer.refused_content();
+        Ok(sniffer.finish().ok_or(refused))
     }
 }
 
