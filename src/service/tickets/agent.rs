@@ -300,14 +300,8 @@ pub async fn split(
             },
         )
         .await?;
-    new.apply(
-        &mut tx,
-        Change::Link {
-            other: t.id,
-            kind: "split",
-        },
-    )
-    .await?;
+    // One link row, old → new: each side reads its own direction from it
+    // ("Split into" here, "Split from" there).
     source.commit(&mut tx).await?;
     new.commit(&mut tx).await?;
     tx.commit().await?;
