@@ -545,6 +545,12 @@ admin-what = What
 admin-details = Details
 create = Create
 delete = Delete
+cancel = Cancel
+confirm-delete-title = Delete for good?
+confirm-delete-topic = The help topic is deleted for good; tickets filed under it keep their answers.
+confirm-delete-canned = The canned response is deleted for good, for every agent.
+confirm-merge-title = Merge the tickets?
+confirm-merge-question = The whole conversation of #{ $from } moves into #{ $into }, and #{ $from } closes for good. This cannot be undone.
 yes = Yes
 no = No
 

@@ -553,6 +553,12 @@ admin-what = Что
 admin-details = Подробности
 create = Создать
 delete = Удалить
+cancel = Отмена
+confirm-delete-title = Удалить насовсем?
+confirm-delete-topic = Тема обращений удаляется насовсем; обращения по ней сохраняют ответы.
+confirm-delete-canned = Шаблон ответа удаляется насовсем, для всех агентов.
+confirm-merge-title = Объединить обращения?
+confirm-merge-question = Вся переписка #{ $from } переходит в #{ $into }, а #{ $from } закрывается насовсем. Это нельзя отменить.
 yes = Да
 no = Нет
 

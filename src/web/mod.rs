@@ -8,6 +8,7 @@ pub mod assets;
 pub mod attachments;
 pub mod auth;
 pub mod client_ip;
+pub mod confirm;
 pub mod context;
 pub mod csrf;
 pub mod error;

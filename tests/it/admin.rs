@@ -390,6 +390,45 @@ async fn topics_products_and_canned_responses_reach_the_portal_and_agents(db: Pg
         )
         .await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+
+    // Deleting asks first, on a page of its own; only the second step acts.
+    let id: String = sqlx::query_scalar("select id::text from canned_responses limit 1")
+        .fetch_one(&db)
+        .await
+        .expect("canned");
+    let canned = |db: PgPool| async move {
+        sqlx::query_scalar::<_, i64>("select count(*) from canned_responses")
+            .fetch_one(&db)
+            .await
+            .expect("count")
+    };
+    let before = canned(db.clone()).await;
+    let res = root
+        .post_form(&format!("/admin/canned/{id}/delete"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert!(res.text().await.expect("page").contains("deleted for good"));
+    assert_eq!(canned(db.clone()).await, before);
+    let res = root
+        .post_form(&format!("/admin/canned/{id}/delete"), &[("confirm", "1")])
+        .await;
+    assert_redirect(&res, "/admin/canned");
+    assert_eq!(canned(db.clone()).await, before - 1);
+    let topic: String = sqlx::query_scalar("select id::text from help_topics limit 1")
+        .fetch_one(&db)
+        .await
+        .expect("topic");
+    let res = root
+        .post_form(&format!("/admin/topics/{topic}/delete"), &[])
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = root
+        .post_form(
+            &format!("/admin/topics/{topic}/delete"),
+            &[("confirm", "1")],
+        )
+        .await;
+    assert_redirect(&res, "/admin/topics");
 }
 
 #[sqlx::test]

@@ -634,10 +634,29 @@ async fn merge_moves_the_conversation_and_keeps_both_numbers_working(db: PgPool)
     let admin = agent(&d.app, "root@support.test", Role::Admin, &[]).await;
     let (from, into) = (d.billing_ticket, d.tech_ticket);
     let v = version(&db, from).await;
+    // First a confirmation, a page of its own: nothing is merged yet.
     let res = admin
         .post_form(
             &format!("/agent/tickets/{from}/merge"),
             &[("version", &v), ("value", &format!("#{into}"))],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = res.text().await.expect("confirm");
+    assert!(page.contains("cannot be undone"), "{page}");
+    assert_eq!(
+        attr(&page, "input[name=confirm]", "value").as_deref(),
+        Some("1")
+    );
+    assert_eq!(ticket_status(&db, from).await, Status::Open);
+    let res = admin
+        .post_form(
+            &format!("/agent/tickets/{from}/merge"),
+            &[
+                ("version", &v),
+                ("value", &into.to_string()),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert_redirect(&res, &format!("/agent/tickets/{into}"));
@@ -667,7 +686,11 @@ async fn merge_moves_the_conversation_and_keeps_both_numbers_working(db: PgPool)
     let res = admin
         .post_form(
             &format!("/agent/tickets/{into}/merge"),
-            &[("version", &v), ("value", &from.to_string())],
+            &[
+                ("version", &v),
+                ("value", &from.to_string()),
+                ("confirm", "1"),
+            ],
         )
         .await;
     assert!(TestApp::location(&res).contains("notice=merge-target"));

@@ -3,6 +3,8 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
+
+use crate::web::confirm::{ConfirmPage, confirmed};
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -205,10 +207,40 @@ async fn update_topic(
 async fn delete_topic(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
+    page: PageCtx,
     Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
-    catalog::delete_topic(&app.db, admin.user.id, parse(&id)?).await?;
+    let topic = parse(&id)?;
+    if !confirmed(f.confirm.as_deref()) {
+        return Ok(confirm_delete(
+            page,
+            "confirm-delete-topic",
+            &format!("/admin/topics/{id}/delete"),
+            "/admin/topics",
+        ));
+    }
+    catalog::delete_topic(&app.db, admin.user.id, topic).await?;
     Ok(saved("/admin/topics").into_response())
+}
+
+#[derive(serde::Deserialize)]
+pub struct ConfirmForm {
+    confirm: Option<String>,
+}
+
+/// The second step of a deletion.
+fn confirm_delete(page: PageCtx, question: &str, action: &str, cancel: &str) -> Response {
+    ConfirmPage {
+        title: page.t("confirm-delete-title"),
+        question: page.t(question),
+        action: action.to_string(),
+        fields: Vec::new(),
+        confirm_label: page.t("delete"),
+        cancel: cancel.to_string(),
+        page,
+    }
+    .into_response()
 }
 
 /// templates/admin/products.html
@@ -403,8 +435,19 @@ async fn update_canned(
 async fn delete_canned(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
+    page: PageCtx,
     Path(id): Path<String>,
+    Form(f): Form<ConfirmForm>,
 ) -> Result<Response, WebError> {
-    catalog::delete_canned(&app.db, admin.user.id, parse(&id)?).await?;
+    let canned = parse(&id)?;
+    if !confirmed(f.confirm.as_deref()) {
+        return Ok(confirm_delete(
+            page,
+            "confirm-delete-canned",
+            &format!("/admin/canned/{id}/delete"),
+            "/admin/canned",
+        ));
+    }
+    catalog::delete_canned(&app.db, admin.user.id, canned).await?;
     Ok(saved("/admin/canned").into_response())
 }

@@ -570,6 +570,15 @@ fn back(
 }
 
 #[derive(Deserialize)]
+pub struct MergeForm {
+    #[serde(default)]
+    version: i32,
+    #[serde(default)]
+    value: String,
+    confirm: Option<String>,
+}
+
+#[derive(Deserialize)]
 pub struct PropertyForm {
     #[serde(default)]
     version: i32,
@@ -676,8 +685,9 @@ async fn split(
 async fn merge(
     State(app): State<AppState>,
     StaffUser(v): StaffUser,
+    page: PageCtx,
     Path(n): Path<String>,
-    Form(f): Form<PropertyForm>,
+    Form(f): Form<MergeForm>,
 ) -> Result<Response, WebError> {
     let number = ticket_number(&n)?;
     let into: TicketNumber = f
@@ -686,6 +696,28 @@ async fn merge(
         .trim_start_matches('#')
         .parse()
         .map_err(|_| WebError::Invalid)?;
+    if !crate::web::confirm::confirmed(f.confirm.as_deref()) {
+        let question = page.locale.t_with(
+            "confirm-merge-question",
+            &[
+                ("from", crate::i18n::Arg::Str(number.to_string())),
+                ("into", crate::i18n::Arg::Str(into.to_string())),
+            ],
+        );
+        return Ok(crate::web::confirm::ConfirmPage {
+            title: page.t("confirm-merge-title"),
+            question,
+            action: format!("/agent/tickets/{number}/merge"),
+            fields: vec![
+                ("version", f.version.to_string()),
+                ("value", into.to_string()),
+            ],
+            confirm_label: page.t("merge"),
+            cancel: format!("/agent/tickets/{number}"),
+            page,
+        }
+        .into_response());
+    }
     match work::merge(&app, &v.user, number, f.version, into).await {
         Ok(()) => Ok(Redirect::to(&format!(
             "/agent/tickets/{into}?notice=merged&from={number}"
