@@ -148,6 +148,7 @@ field-product = Which product or service is it about?
 product-none = Not related to a product
 field-subject = Subject
 subject-hint = One line that names the problem, for example “Site example.com shows error 502 since 10:00”.
+subject-limit = At most { $n } characters.
 field-description = Description
 description-hint = What exactly happens, since when, what changed just before, and what you already tried.
 field-attachments = Attachments

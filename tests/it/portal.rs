@@ -1112,3 +1112,42 @@ async fn a_refused_file_says_what_it_is_and_kept_files_can_be_left_out(db: PgPoo
         "{html}"
     );
 }
+
+#[sqlx::test]
+async fn a_pasted_long_subject_is_refused_and_kept_not_cut(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let anna = customer(&app, "anna@example.com").await;
+    let form = anna
+        .get("/portal/tickets/new")
+        .await
+        .text()
+        .await
+        .expect("form");
+    assert!(
+        attr(&form, "input#subject", "maxlength").is_none(),
+        "no silent cut"
+    );
+    assert!(
+        texts(&form, "#subject-hint")
+            .join(" ")
+            .contains("At most 200 characters")
+    );
+    let long = "сервер не отвечает ".repeat(600);
+    let res = anna
+        .post_multipart(
+            "/portal/tickets",
+            Form::new()
+                .text("topic", &topic(&anna).await)
+                .text("subject", &long)
+                .text("body", "b"),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("page");
+    assert!(texts(&html, ".error-summary li").join(" ").contains("200"));
+    assert_eq!(
+        attr(&html, "input#subject", "value").as_deref(),
+        Some(long.as_str())
+    );
+}
