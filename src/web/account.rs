@@ -36,6 +36,8 @@ pub struct SessionView {
     created: String,
     address: String,
     device: String,
+    /// The raw User-Agent, shown on hover.
+    user_agent: String,
 }
 
 /// templates/account/show.html
@@ -69,7 +71,18 @@ async fn account_page(
             last_seen_exact: page.fmt.datetime(s.last_seen_at),
             created: page.fmt.datetime(s.created_at),
             address: s.ip.map(|ip| ip.ip().to_string()).unwrap_or_default(),
-            device: s.user_agent.unwrap_or_default(),
+            device: match s.user_agent.as_deref().and_then(crate::web::format::device) {
+                Some((browser, "")) => browser.to_string(),
+                Some((browser, system)) => page.locale.t_with(
+                    "session-device",
+                    &[
+                        ("browser", crate::i18n::Arg::Str(browser.into())),
+                        ("system", crate::i18n::Arg::Str(system.into())),
+                    ],
+                ),
+                None => page.t("session-device-unknown"),
+            },
+            user_agent: s.user_agent.unwrap_or_default(),
         })
         .collect();
     let (name, locale, time_zone) = form.unwrap_or_else(|| {

@@ -119,3 +119,70 @@ mod tests {
         assert!(!linkify("\"><script>x</script>https://a.example").contains("<script>"));
     }
 }
+
+/// The browser and system a User-Agent names ("Chrome", "Linux"), for the
+/// list of sessions; `None` for what it does not recognise. Proper names,
+/// not translated.
+pub fn device(user_agent: &str) -> Option<(&'static str, &'static str)> {
+    const BROWSERS: [(&str, &str); 9] = [
+        ("Edg/", "Edge"),
+        ("OPR/", "Opera"),
+        ("YaBrowser/", "Yandex Browser"),
+        ("Firefox/", "Firefox"),
+        ("FxiOS/", "Firefox"),
+        ("CriOS/", "Chrome"),
+        ("Chrome/", "Chrome"),
+        ("Safari/", "Safari"),
+        ("curl/", "curl"),
+    ];
+    const SYSTEMS: [(&str, &str); 7] = [
+        ("Windows", "Windows"),
+        ("Android", "Android"),
+        ("iPhone", "iOS"),
+        ("iPad", "iPadOS"),
+        ("Mac OS X", "macOS"),
+        ("CrOS", "ChromeOS"),
+        ("Linux", "Linux"),
+    ];
+    let browser = BROWSERS.iter().find(|(m, _)| user_agent.contains(m))?.1;
+    let system = SYSTEMS
+        .iter()
+        .find(|(m, _)| user_agent.contains(m))
+        .map_or("", |(_, s)| *s);
+    Some((browser, system))
+}
+
+#[cfg(test)]
+mod device_tests {
+    use super::device;
+
+    #[test]
+    fn user_agents_read_as_browser_and_system() {
+        let cases = [
+            (
+                "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36",
+                ("Chrome", "Linux"),
+            ),
+            (
+                "Mozilla/5.0 (Windows NT 10.0; Win64; x64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36 Edg/131.0.0.0",
+                ("Edge", "Windows"),
+            ),
+            (
+                "Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1",
+                ("Safari", "iOS"),
+            ),
+            (
+                "Mozilla/5.0 (Macintosh; Intel Mac OS X 14.5; rv:133.0) Gecko/20100101 Firefox/133.0",
+                ("Firefox", "macOS"),
+            ),
+            (
+                "Mozilla/5.0 (Linux; Android 14) AppleWebKit/537.36 (KHTML, like Gecko) YaBrowser/24.10 Mobile Safari/537.36",
+                ("Yandex Browser", "Android"),
+            ),
+        ];
+        for (ua, want) in cases {
+            assert_eq!(device(ua), Some(want), "{ua}");
+        }
+        assert_eq!(device("reqwest"), None);
+    }
+}
