@@ -194,7 +194,7 @@
   // ---- Canned responses: insert in place, at the cursor. ----
   var cannedData = document.getElementById("canned-data");
   var cannedSelect = document.getElementById("canned");
-  var replyBody = document.getElementById("reply-body");
+  var replyBody = document.getElementById("body");
   if (cannedData && cannedSelect && replyBody) {
     var canned = JSON.parse(cannedData.textContent || "[]");
     var insertButton = document.querySelector(".canned-picker button[value=insert]");

@@ -377,9 +377,18 @@ async fn canned_responses_are_filled_in_and_inserted_without_sending(db: PgPool)
     assert_eq!(res.status(), StatusCode::OK);
     let html = res.text().await.expect("page");
     assert_eq!(
-        texts(&html, "#reply-body"),
+        texts(&html, "#body"),
         [format!("Hi!\n\nWe restarted it (ticket {n}).")]
     );
+    // An empty reply: the summary's link lands on the reply box.
+    let res = ana
+        .post_multipart(
+            &format!("/agent/tickets/{n}/reply"),
+            Form::new().text("version", &v).text("body", "  "),
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    crate::harness::assert_summary_links_land(&res.text().await.expect("page"));
     let agent_messages: i64 =
         sqlx::query_scalar("select count(*) from messages where kind = 'agent'")
             .fetch_one(&db)
@@ -418,7 +427,7 @@ async fn a_stale_page_cannot_overwrite_newer_work(db: PgPool) {
             .contains("changed while you were writing")
     );
     assert_eq!(
-        texts(&html, "#reply-body"),
+        texts(&html, "#body"),
         ["Fixed, I think"],
         "the text is kept"
     );

@@ -354,7 +354,7 @@ async fn an_agent_works_a_ticket_and_a_colleague_sees_it_live(db: PgPool) {
         .await
         .expect("choose");
     click(&ana, ".canned-picker button[value=insert]").await;
-    let body = ana.find(Locator::Id("reply-body")).await.expect("textarea");
+    let body = ana.find(Locator::Id("body")).await.expect("textarea");
     assert_eq!(
         body.prop("value").await.expect("value").unwrap_or_default(),
         "Hello anna@example.com, we restarted your server."

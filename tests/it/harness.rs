@@ -240,6 +240,23 @@ pub fn assert_redirect(res: &Response, to: &str) {
 }
 
 /// The text of every element matching `selector`.
+/// Every link of a form's error summary lands on an element of the page.
+pub fn assert_summary_links_land(html: &str) {
+    let doc = scraper::Html::parse_document(html);
+    let links = scraper::Selector::parse(".error-summary a[href^='#']").expect("selector");
+    let mut seen = 0;
+    for a in doc.select(&links) {
+        let id = &a.value().attr("href").unwrap_or("#")[1..];
+        let target = scraper::Selector::parse(&format!("[id='{id}']")).expect("id selector");
+        assert!(
+            doc.select(&target).next().is_some(),
+            "the summary links to #{id}, which is not on the page"
+        );
+        seen += 1;
+    }
+    assert!(seen > 0, "no error summary link");
+}
+
 pub fn texts(html: &str, selector: &str) -> Vec<String> {
     let doc = Html::parse_document(html);
     let sel = Selector::parse(selector).expect("selector");

@@ -394,11 +394,13 @@ async fn help_topics_ask_their_questions_and_agents_get_the_answers(db: PgPool) 
         .text("body", "b");
     let res = anna.post_multipart("/portal/tickets", form).await;
     assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(
-        res.text()
-            .await
-            .expect("body")
-            .contains("Answer “Server name”")
+    let page = res.text().await.expect("body");
+    assert!(page.contains("Answer “Server name”"));
+    // The summary lands on the questions; the message is beside the one left out.
+    crate::harness::assert_summary_links_land(&page);
+    assert_eq!(
+        texts(&page, "#prompt-server-error"),
+        ["Answer “Server name”."]
     );
 
     let product = attr(&html, "#product option:nth-child(2)", "value").expect("product option");
