@@ -18,6 +18,7 @@ pub mod history;
 pub mod journal;
 pub mod login_attempts;
 pub mod mail;
+pub mod mail_texts;
 pub mod mailboxes;
 pub mod messages;
 pub mod notices;

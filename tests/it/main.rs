@@ -17,6 +17,7 @@ mod hardening_mail;
 mod harness;
 mod invariants;
 mod mail;
+mod mail_texts;
 mod mail_fuzz;
 mod mailkit;
 mod nodes;

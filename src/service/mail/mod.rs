@@ -11,6 +11,7 @@ pub mod outbox;
 pub mod raw;
 mod routing;
 mod storing;
+pub mod texts;
 mod threading;
 
 pub use intake::{Envelope, Report, content_hash, ingest, retry, retry_due};

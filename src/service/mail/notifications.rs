@@ -1,5 +1,7 @@
 //! Mails Bilet writes to the outbox: rendered here, in the recipient's
 //! language, fixed at insert; the sender only builds MIME and delivers.
+//! The acknowledgement and the claim mail take their text from
+//! `texts` (the department's own, else the shipped one).
 
 use askama::Template;
 use serde_json::json;
@@ -9,6 +11,7 @@ use time::OffsetDateTime;
 use crate::domain::ids::{MessageId, TicketId, TicketNumber};
 use crate::i18n::{Arg, Locale};
 use crate::service::accounts::links::{self, TicketLink};
+use crate::service::mail::texts::{self, MailKind};
 use crate::state::AppState;
 use crate::store;
 use crate::store::users::UserRow;
@@ -26,28 +29,6 @@ impl MailLocale {
     pub fn code(&self) -> String {
         self.0.code()
     }
-}
-
-#[derive(Template)]
-#[template(path = "email/ack.txt", escape = "none")]
-struct AckText<'a> {
-    l: &'a MailLocale,
-    name: &'a str,
-    number: TicketNumber,
-    subject: &'a str,
-    department: &'a str,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/ack.html")]
-struct AckHtml<'a> {
-    l: &'a MailLocale,
-    name: &'a str,
-    number: TicketNumber,
-    subject: &'a str,
-    department: &'a str,
-    link: &'a str,
 }
 
 /// The language mail to `user` is written in.
@@ -114,30 +95,25 @@ pub struct Ack<'a> {
     pub requester: &'a UserRow,
 }
 
-/// Queues the acknowledgement of a new ticket to its requester.
+/// Queues the acknowledgement of a new ticket to its requester, in the
+/// text of the ticket's department and the requester's language.
 pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> anyhow::Result<()> {
-    let l = MailLocale(locale_of(app, ack.requester));
+    let locale = locale_of(app, ack.requester);
     let link = ticket_link(app, ack.requester, ack.number);
-    let name = ack.requester.name.as_str();
-    let (number, subject, department) = (ack.number, ack.subject, ack.department_name);
-    let text = AckText {
-        l: &l,
-        name,
-        number,
-        subject,
-        department,
-        link: &link,
-    }
-    .render()?;
-    let html = AckHtml {
-        l: &l,
-        name,
-        number,
-        subject,
-        department,
-        link: &link,
-    }
-    .render()?;
+    let number = ack.number.to_string();
+    let text = texts::for_ticket(&mut *db, ack.ticket, MailKind::Acknowledgement, &locale).await?;
+    let mail = texts::render(
+        &text,
+        &texts::Fill {
+            customer_name: &ack.requester.name,
+            department_name: ack.department_name,
+            ticket_number: &number,
+            ticket_subject: ack.subject,
+            ticket_link: Some(&link),
+            claim_link: None,
+        },
+        &locale,
+    );
     let message_id = crate::mail::message_id::generate(
         &app.secrets.message_id_key,
         ack.number,
@@ -156,9 +132,9 @@ pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> a
             mail_message_id: &message_id,
             in_reply_to: None,
             references: &[],
-            subject: &tagged_subject(app, ack.number, ack.subject),
-            body_text: &text,
-            body_html: Some(&html),
+            subject: &tagged_subject(app, ack.number, &mail.subject),
+            body_text: &mail.text,
+            body_html: Some(&mail.html),
             // RFC 3834: an automatic answer; other robots must not answer it.
             headers: json!({ "Auto-Submitted": "auto-replied" }),
             to: std::slice::from_ref(&ack.requester.email),
@@ -169,22 +145,6 @@ pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> a
     Ok(())
 }
 
-#[derive(Template)]
-#[template(path = "email/claim.txt", escape = "none")]
-struct ClaimText<'a> {
-    l: &'a MailLocale,
-    name: &'a str,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/claim.html")]
-struct ClaimHtml<'a> {
-    l: &'a MailLocale,
-    name: &'a str,
-    link: &'a str,
-}
-
 /// Queues the mail with a link that lets `user` set a password for the
 /// address they have written from.
 pub async fn queue_claim(
@@ -192,7 +152,7 @@ pub async fn queue_claim(
     app: &AppState,
     user: &UserRow,
 ) -> anyhow::Result<()> {
-    let l = MailLocale(locale_of(app, user));
+    let locale = locale_of(app, user);
     let expires = OffsetDateTime::now_utc() + time::Duration::days(1);
     let token = links::issue_claim(
         &app.secrets.session_key,
@@ -204,18 +164,19 @@ pub async fn queue_claim(
         },
     );
     let link = format!("{}claim/{token}", app.config.http.public_url);
-    let text = ClaimText {
-        l: &l,
-        name: &user.name,
-        link: &link,
-    }
-    .render()?;
-    let html = ClaimHtml {
-        l: &l,
-        name: &user.name,
-        link: &link,
-    }
-    .render()?;
+    let (text, department) =
+        texts::for_customer(&mut *db, user.id, MailKind::Claim, &locale).await?;
+    let helpdesk = app.settings.get().helpdesk_name.clone();
+    let mail = texts::render(
+        &text,
+        &texts::Fill {
+            customer_name: &user.name,
+            department_name: department.as_deref().unwrap_or(&helpdesk),
+            claim_link: Some(&link),
+            ..texts::Fill::default()
+        },
+        &locale,
+    );
     let message_id = format!(
         "claim.{}@{}",
         uuid::Uuid::new_v4().simple(),
@@ -233,9 +194,9 @@ pub async fn queue_claim(
             mail_message_id: &message_id,
             in_reply_to: None,
             references: &[],
-            subject: &l.t("mail-claim-subject"),
-            body_text: &text,
-            body_html: Some(&html),
+            subject: &mail.subject,
+            body_text: &mail.text,
+            body_html: Some(&mail.html),
             headers: json!({ "Auto-Submitted": "auto-generated" }),
             to: std::slice::from_ref(&user.email),
             attachments: &[],

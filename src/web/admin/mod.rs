@@ -5,6 +5,7 @@
 pub mod catalog;
 pub mod departments;
 pub mod mail;
+pub mod mail_texts;
 pub mod settings;
 pub mod staff;
 
@@ -24,6 +25,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin", get(home))
         .merge(departments::routes())
+        .merge(mail_texts::routes())
         .merge(staff::routes())
         .merge(catalog::routes())
         .merge(settings::routes())
