@@ -6,6 +6,7 @@ mod access_cases;
 mod accounts;
 mod admin;
 mod agent;
+mod audit_log;
 mod browser;
 mod cluster;
 mod csrf;

@@ -2,6 +2,7 @@
 //! products, canned responses, settings, and the audit log. Admins only;
 //! every change goes through a service function that records it.
 
+pub mod audit;
 pub mod catalog;
 pub mod departments;
 pub mod mail;
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(staff::routes())
         .merge(catalog::routes())
         .merge(settings::routes())
+        .merge(audit::routes())
         .merge(mail::routes())
 }
 

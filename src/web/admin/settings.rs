@@ -1,8 +1,8 @@
-//! Admin: helpdesk-wide settings and the audit log.
+//! Admin: helpdesk-wide settings.
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -13,15 +13,12 @@ use super::saved;
 use crate::service::catalog::settings::Settings;
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
-use crate::store;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
 
 pub fn routes() -> Router<AppState> {
-    Router::new()
-        .route("/admin/settings", get(show).post(update))
-        .route("/admin/audit", get(audit))
+    Router::new().route("/admin/settings", get(show).post(update))
 }
 
 const MB: u64 = 1024 * 1024;
@@ -136,58 +133,4 @@ async fn update(
             .into_response()),
         Err(other) => Err(other.into()),
     }
-}
-
-/// One audit entry, formatted.
-pub struct AuditView {
-    at: String,
-    actor: String,
-    kind: String,
-    ticket: Option<String>,
-    data: String,
-}
-
-/// templates/admin/audit.html
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/audit.html")]
-pub struct AuditPage {
-    page: PageCtx,
-    entries: Vec<AuditView>,
-    next: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-pub struct AuditQuery {
-    before: Option<i64>,
-}
-
-/// GET /admin/audit: who did what, when; newest first.
-async fn audit(
-    State(app): State<AppState>,
-    AdminUser(_): AdminUser,
-    page: PageCtx,
-    Query(q): Query<AuditQuery>,
-) -> Result<AuditPage, WebError> {
-    let rows = store::audit::page(&app.db, q.before, 101).await?;
-    let next = (rows.len() > 100).then(|| format!("/admin/audit?before={}", rows[99].id));
-    let entries = rows
-        .into_iter()
-        .take(100)
-        .map(|r| AuditView {
-            at: page.fmt.datetime(r.at),
-            actor: r.actor_name.unwrap_or_else(|| page.t("system")),
-            kind: r.kind,
-            ticket: r.ticket_number.map(|n| n.to_string()),
-            data: if r.data.as_object().is_some_and(|o| o.is_empty()) {
-                String::new()
-            } else {
-                r.data.to_string()
-            },
-        })
-        .collect();
-    Ok(AuditPage {
-        page,
-        entries,
-        next,
-    })
 }
