@@ -5,11 +5,12 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUST_MIN := 1.95
 
-.PHONY: help run test bench build lint deps-rust deps-run deps-test
+.PHONY: help run test bench screenshots build lint deps-rust deps-run deps-test
 
 help:
 	@echo "make run    build and start Bilet on http://127.0.0.1:8080 with its embedded database"
 	@echo "make test   install test services, run fmt, clippy and the whole test suite"
+	@echo "make screenshots  every main page, both languages, 1280 and 390 px, light and dark, into test-artifacts/"
 	@echo "make bench  time the hot queries on a seeded database (BENCH_TICKETS=1000000 for a million), and memory under a sign-in flood"
 
 deps-rust:
@@ -29,8 +30,8 @@ deps-run:
 	 fi
 
 # What the tests need besides PostgreSQL: Dovecot (IMAP, LMTP), Python's
-# venv (for the aiosmtpd SMTP server), headless Chromium and chromedriver.
-TEST_PACKAGES := chromium chromium-driver dovecot-imapd dovecot-lmtpd python3-venv
+# venv (for the aiosmtpd SMTP server), headless Chromium and chromedriver,
+# and npm for axe-core, the accessibility check the browser tests inject.
 deps-test: deps-run
 	@missing=""; \
 	 command -v chromium >/dev/null 2>&1 || missing="$$missing chromium"; \
@@ -38,10 +39,12 @@ deps-test: deps-run
 	 [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	 [ -d /usr/lib/dovecot ] && ls /usr/lib/dovecot/lmtp >/dev/null 2>&1 || missing="$$missing dovecot-lmtpd"; \
 	 python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	 command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	 if [ -n "$$missing" ]; then \
 	   echo "Installing test services:$$missing"; \
 	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	 fi
+	@[ -f tests/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
 
 build: deps-rust
 	cargo build --release --locked
@@ -58,3 +61,7 @@ test: deps-rust deps-test lint
 
 bench: deps-rust deps-test
 	tests/env/with-services cargo bench --locked --bench queue --bench signin
+
+screenshots: deps-rust deps-test
+	tests/env/with-services cargo test --locked --test it walk::
+	@echo "screenshots in test-artifacts/walk-*.png"

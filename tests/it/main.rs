@@ -27,3 +27,4 @@ mod palette;
 mod portal;
 mod statements;
 mod tickets;
+mod walk;
