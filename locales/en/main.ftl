@@ -787,3 +787,43 @@ audit-kind-ticket-transferred = Ticket moved to another department
 audit-kind-topic-created = Help topic created
 audit-kind-topic-deleted = Help topic deleted
 audit-kind-topic-updated = Help topic edited
+
+## Mailbox connection check and failing outgoing mail (admin)
+mail-problem-host-not-found = The server name { $name } was not found. Check the spelling.
+mail-problem-refused = { $name } refused the connection. Check the port, and that the server takes connections on it.
+mail-problem-timeout = { $name } did not answer in time. Check the server name and the port, and that no firewall is in the way.
+mail-problem-tls = No secure connection to { $name } could be set up. Check that the encryption setting fits the port (IMAP: TLS on 993, STARTTLS on 143; SMTP: TLS on 465, STARTTLS on 587).
+mail-problem-login-refused = { $name } refused the user name or password.
+mail-problem-folder-missing = This mailbox has no folder “{ $name }”. Check the spelling; INBOX is the usual one.
+mail-problem-not-configured = No mail server is set up to send this: add a mailbox for its department, or set mail.smtp in the configuration.
+mail-problem-rejected = { $name } refused this mail.
+mail-problem-other = Talking to { $name } failed; the technical details say why.
+error-department-from-address = No department has any of these addresses. Choose the department.
+admin-department-from-address = — from the mailbox's address —
+admin-department-from-address-hint = Left on "from the mailbox's address", the department whose address this mailbox receives is chosen.
+admin-mailbox-check-hint = Before saving, Bilet signs in to the IMAP server to check the settings (for at most 10 seconds).
+admin-mailbox-unreachable = Bilet could not sign in to this mailbox, so it is not saved yet. Correct the settings and check again, or save it anyway: every check of the mailbox then tries again, and the list shows what goes wrong.
+admin-mailbox-check-again = Check and create
+admin-mailbox-save-anyway = Save anyway
+admin-mailbox-save-anyway-hint = "Save anyway" saves the mailbox as typed, without a working connection. Once the server is reachable, use "Test connection" in the list.
+admin-password-kept = The password you typed is kept. Type it again only to change it.
+admin-error-detail = Technical details
+admin-test-imap-ok = Signed in; the folder { $name } holds { $n ->
+    [one] one message
+   *[other] { $n } messages
+}.
+admin-test-smtp-ok = The server answered.
+admin-incoming-title = Incoming mail
+admin-outgoing-title = Outgoing mail that is failing
+admin-outgoing-lead = Replies and notices the mail server has not taken yet (tried again with growing pauses), or that were given up. Fix the cause, then retry.
+admin-outgoing-empty = All outgoing mail is going out.
+admin-outgoing-more = The newest { $shown } of { $total }.
+admin-outgoing-ticket = Ticket
+admin-outgoing-to = To
+admin-outgoing-attempts = Attempts
+admin-outgoing-next = Next try
+admin-outgoing-error = Last error
+admin-outgoing-given-up = Given up
+admin-outgoing-retry = Retry now
+admin-outgoing-no-error = Waiting for its next try.
+notice-outgoing-retry = The mail is due again; it goes out at the sender's next round.

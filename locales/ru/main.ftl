@@ -799,3 +799,44 @@ audit-kind-ticket-transferred = Передача в другой отдел
 audit-kind-topic-created = Создание темы обращения
 audit-kind-topic-deleted = Удаление темы обращения
 audit-kind-topic-updated = Изменение темы обращения
+
+## Mailbox connection check and failing outgoing mail (admin)
+mail-problem-host-not-found = Сервер с именем { $name } не найден. Проверьте, нет ли опечатки.
+mail-problem-refused = { $name } отклонил подключение. Проверьте порт и то, что сервер принимает на нём подключения.
+mail-problem-timeout = { $name } не ответил вовремя. Проверьте имя сервера и порт, а также не мешает ли брандмауэр.
+mail-problem-tls = Не удалось установить защищённое соединение с { $name }. Проверьте, подходит ли способ шифрования к порту (IMAP: TLS на 993, STARTTLS на 143; SMTP: TLS на 465, STARTTLS на 587).
+mail-problem-login-refused = { $name } не принял имя пользователя или пароль.
+mail-problem-folder-missing = В этом ящике нет папки «{ $name }». Проверьте написание; обычно это INBOX.
+mail-problem-not-configured = Для отправки не настроен почтовый сервер: добавьте почтовый ящик для отдела этого обращения или задайте mail.smtp в конфигурации.
+mail-problem-rejected = { $name } не принял это письмо.
+mail-problem-other = Не удалось связаться с { $name }; причина — в технических подробностях.
+error-department-from-address = Ни у одного отдела нет этих адресов. Выберите отдел.
+admin-department-from-address = — по адресу ящика —
+admin-department-from-address-hint = Если оставить «по адресу ящика», выбирается отдел, чей адрес получает этот ящик.
+admin-mailbox-check-hint = Перед сохранением Bilet входит на IMAP-сервер, чтобы проверить настройки (не дольше 10 секунд).
+admin-mailbox-unreachable = Bilet не смог войти в этот ящик, поэтому он ещё не сохранён. Исправьте настройки и проверьте снова или сохраните всё равно: тогда каждая проверка ящика будет пробовать снова, а в списке будет видно, что не так.
+admin-mailbox-check-again = Проверить и создать
+admin-mailbox-save-anyway = Всё равно сохранить
+admin-mailbox-save-anyway-hint = «Всё равно сохранить» сохраняет ящик как введено, без работающего подключения. Когда сервер станет доступен, нажмите «Проверить подключение» в списке.
+admin-password-kept = Введённый пароль сохранён в форме. Вводите его заново, только чтобы изменить.
+admin-error-detail = Технические подробности
+admin-test-imap-ok = Вход выполнен; в папке { $name } { $n ->
+    [one] { $n } письмо
+    [few] { $n } письма
+   *[other] { $n } писем
+}.
+admin-test-smtp-ok = Сервер ответил.
+admin-incoming-title = Входящая почта
+admin-outgoing-title = Исходящие письма, которые не уходят
+admin-outgoing-lead = Ответы и уведомления, которые почтовый сервер ещё не принял (попытки повторяются со всё большими паузами) или отправку которых Bilet прекратил. Устраните причину и повторите.
+admin-outgoing-empty = Вся исходящая почта уходит.
+admin-outgoing-more = Показаны последние { $shown } из { $total }.
+admin-outgoing-ticket = Обращение
+admin-outgoing-to = Кому
+admin-outgoing-attempts = Попытки
+admin-outgoing-next = Следующая попытка
+admin-outgoing-error = Последняя ошибка
+admin-outgoing-given-up = Отправка прекращена
+admin-outgoing-retry = Повторить сейчас
+admin-outgoing-no-error = Ждёт следующей попытки.
+notice-outgoing-retry = Письмо снова в очереди; оно уйдёт при следующем проходе отправки.

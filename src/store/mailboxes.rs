@@ -77,6 +77,22 @@ pub async fn default_department(
         .await
 }
 
+/// The department one of these addresses belongs to, preferring the
+/// earliest address in the list (a new mailbox's department "from the
+/// address").
+pub async fn department_by_address(
+    db: impl PgExecutor<'_>,
+    addresses: &[String],
+) -> sqlx::Result<Option<DepartmentId>> {
+    sqlx::query_scalar(
+        "select d.department_id from department_addresses d where d.email = any($1) \
+         order by array_position($1, d.email) limit 1",
+    )
+    .bind(addresses)
+    .fetch_optional(db)
+    .await
+}
+
 /// A mailbox to create.
 pub struct NewMailbox<'a> {
     pub name: &'a str,

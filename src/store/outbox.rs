@@ -7,7 +7,7 @@ use sqlx::PgConnection;
 use sqlx::PgExecutor;
 use uuid::Uuid;
 
-use crate::domain::ids::{MessageId, TicketId};
+use crate::domain::ids::{MessageId, TicketId, TicketNumber};
 
 /// A mail to send.
 pub struct NewOutbound<'a> {
@@ -222,4 +222,82 @@ pub async fn deliveries(
     .bind(ticket)
     .fetch_all(db)
     .await
+}
+
+/// An outgoing mail that is failing: tried and kept for a retry, or given
+/// up. For the admin's list of mail needing attention.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct FailingRow {
+    pub id: Uuid,
+    pub kind: String,
+    /// `retrying` or `failed`.
+    pub state: String,
+    pub ticket_number: Option<TicketNumber>,
+    pub subject: String,
+    pub attempts: i32,
+    pub next_attempt_at: time::OffsetDateTime,
+    pub created_at: time::OffsetDateTime,
+    pub last_error: Option<String>,
+    /// The recipients not reached yet.
+    pub recipients: Vec<String>,
+    /// The SMTP server it goes through as far as the database knows: its
+    /// mailbox's, else its department's (none: the configured `mail.smtp`).
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<i32>,
+}
+
+/// The newest `limit` failing mails, newest first (index `outbox_failing`).
+pub async fn failing(db: impl PgExecutor<'_>, limit: i64) -> sqlx::Result<Vec<FailingRow>> {
+    // The server lookup mirrors the sender's: the mail's own mailbox, else
+    // the one serving the ticket's department (`mailboxes::for_department`).
+    sqlx::query_as(
+        "select o.id, o.kind, o.state::text as state, t.number as ticket_number, o.subject, o.attempts, \
+                o.next_attempt_at, o.created_at, o.last_error, \
+                array(select r.address from outbox_recipients r where r.outbox_id = o.id \
+                      and r.state in ('pending', 'retrying', 'failed') order by r.address) as recipients, \
+                s.smtp_host, s.smtp_port \
+         from outbox o \
+         left join tickets t on t.id = o.ticket_id \
+         left join lateral ( \
+             select m.smtp_host, m.smtp_port from mailboxes m \
+             where m.id = o.mailbox_id or (o.mailbox_id is null and m.enabled and ( \
+                 m.default_department_id = t.department_id or exists ( \
+                     select 1 from mailbox_addresses a join department_addresses d on d.email = a.email \
+                     where a.mailbox_id = m.id and d.department_id = t.department_id))) \
+             order by (m.id = o.mailbox_id) desc, (m.default_department_id = t.department_id) desc, m.name \
+             limit 1) s on true \
+         where o.state in ('retrying', 'failed') \
+         order by o.created_at desc, o.id desc limit $1",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// How many mails are failing.
+pub async fn failing_count(db: impl PgExecutor<'_>) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from outbox where state in ('retrying', 'failed')")
+        .fetch_one(db)
+        .await
+}
+
+/// Makes a failing mail due now, a given-up one included (its unreached
+/// recipients too); false when it is not failing (sent meanwhile, or gone).
+/// The attempts count stays: it is the mail's history.
+pub async fn retry_now(db: &mut PgConnection, id: Uuid) -> sqlx::Result<bool> {
+    let done = sqlx::query(
+        "update outbox set state = 'retrying', next_attempt_at = now(), locked_until = null \
+         where id = $1 and state in ('retrying', 'failed')",
+    )
+    .bind(id)
+    .execute(&mut *db)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Ok(false);
+    }
+    sqlx::query("update outbox_recipients set state = 'retrying', updated_at = now() where outbox_id = $1 and state = 'failed'")
+        .bind(id)
+        .execute(db)
+        .await?;
+    Ok(true)
 }

@@ -20,6 +20,7 @@ mod invariants;
 mod mail;
 mod mail_texts;
 mod mail_fuzz;
+mod mailbox_check;
 mod mailkit;
 mod nodes;
 mod pages;

@@ -6,10 +6,11 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use super::connection::{self, ConnectionProblem};
 use super::intake::{self as inbound, Envelope};
 use crate::config::TlsMode;
 use crate::domain::email;
-use crate::domain::ids::UserId;
+use crate::domain::ids::{DepartmentId, UserId};
 use crate::mail::{imap, smtp};
 use crate::service::{Error, FieldErrors, Result};
 use crate::state::AppState;
@@ -39,8 +40,57 @@ pub struct MailboxInput {
     pub use_idle: bool,
 }
 
-/// Adds a mailbox.
+/// Adds a mailbox without connecting to it (the CLI; `bilet mailbox test`
+/// checks it).
 pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> Result<Uuid> {
+    let valid = validate(app, &input).await?;
+    insert(app, actor, &input, valid, None).await
+}
+
+/// What saving a mailbox from the admin form came to.
+#[derive(Debug)]
+pub enum Added {
+    Saved(Uuid),
+    /// Not saved: signing in to its IMAP side failed. The admin corrects
+    /// the form or saves it anyway.
+    Unreachable(ConnectionProblem),
+}
+
+/// Adds a mailbox once its IMAP side answers: connects, logs in and selects
+/// the folder (within [`connection::CHECK_TIMEOUT`]) before saving. With
+/// `save_anyway` (the admin confirmed after a failed check) it saves
+/// without connecting; the poller reports the error until it is fixed.
+pub async fn add_checked(
+    app: &AppState,
+    actor: Option<UserId>,
+    input: MailboxInput,
+    save_anyway: bool,
+) -> Result<Added> {
+    let valid = validate(app, &input).await?;
+    if !save_anyway {
+        let target = connection::ImapTarget {
+            host: input.imap_host.trim(),
+            port: input.imap_port,
+            tls: input.imap_tls,
+            user: input.imap_user.trim(),
+            password: &input.imap_password,
+            folder: input.folder.trim(),
+        };
+        if let Err(problem) = connection::check_imap(target, connection::CHECK_TIMEOUT).await {
+            return Ok(Added::Unreachable(problem));
+        }
+    }
+    let id = insert(app, actor, &input, valid, Some(!save_anyway)).await?;
+    Ok(Added::Saved(id))
+}
+
+/// A mailbox input that passed the checks without I/O.
+struct Valid {
+    addresses: Vec<String>,
+    department: DepartmentId,
+}
+
+async fn validate(app: &AppState, input: &MailboxInput) -> Result<Valid> {
     let mut errors = FieldErrors::default();
     for (field, value) in [
         ("name", &input.name),
@@ -63,19 +113,50 @@ pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> 
     if addresses.is_empty() || addresses.iter().any(Option::is_none) {
         errors.add("addresses", "error-email-invalid");
     }
-    let department = store::departments::find_by_slug(&app.db, &input.department).await?;
-    if department.is_none() {
-        errors.add("department", "error-department-unknown");
-    }
+    let department = if input.department.trim().is_empty() {
+        // "From the address": the department one of its addresses belongs to.
+        let known: Vec<String> = addresses.iter().flatten().cloned().collect();
+        let found = match store::mailboxes::department_by_address(&app.db, &known).await? {
+            Some(id) => store::departments::find(&app.db, id).await?,
+            None => None,
+        };
+        if found.is_none() && !known.is_empty() {
+            errors.add("department", "error-department-from-address");
+        }
+        found
+    } else {
+        let found = store::departments::find_by_slug(&app.db, &input.department).await?;
+        if found.is_none() {
+            errors.add("department", "error-department-unknown");
+        }
+        found
+    };
     errors.into_result()?;
-    let department = department.ok_or(Error::NotFound)?;
+    Ok(Valid {
+        addresses: addresses.into_iter().flatten().collect(),
+        department: department.ok_or(Error::NotFound)?.id,
+    })
+}
+
+/// Stores a validated mailbox; `checked` says whether its connection was
+/// tested first (the admin form) or not (None: the CLI).
+async fn insert(
+    app: &AppState,
+    actor: Option<UserId>,
+    input: &MailboxInput,
+    valid: Valid,
+    checked: Option<bool>,
+) -> Result<Uuid> {
+    let Valid {
+        addresses,
+        department,
+    } = valid;
     let key = &app.secrets.mailbox_key;
     let imap_password = key.encrypt(input.imap_password.as_bytes())?;
     let smtp_password = match &input.smtp_password {
         Some(p) if !p.is_empty() => Some(key.encrypt(p.as_bytes())?),
         _ => None,
     };
-    let addresses: Vec<String> = addresses.into_iter().flatten().collect();
     let mut tx = app.db.begin().await?;
     let id = store::mailboxes::insert(
         &mut tx,
@@ -101,7 +182,7 @@ pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> 
                 .map(str::trim)
                 .filter(|u| !u.is_empty()),
             smtp_password: smtp_password.as_deref(),
-            default_department: department.id,
+            default_department: department,
             use_idle: input.use_idle,
             import_existing: input.import_existing,
             addresses: &addresses,
@@ -120,7 +201,12 @@ pub async fn add(app: &AppState, actor: Option<UserId>, input: MailboxInput) -> 
             kind: "mailbox.created",
             ticket: None,
             subject: Some(id),
-            data: json!({ "name": input.name.trim(), "imap": format!("{}@{}:{}", input.imap_user, input.imap_host, input.imap_port), "addresses": addresses }),
+            data: json!({
+                "name": input.name.trim(),
+                "imap": format!("{}@{}:{}", input.imap_user, input.imap_host, input.imap_port),
+                "addresses": addresses,
+                "connection_checked": checked,
+            }),
             ip: None,
         },
     )
@@ -134,12 +220,17 @@ pub async fn list(db: &PgPool) -> Result<Vec<MailboxRow>> {
     Ok(store::mailboxes::list(db).await?)
 }
 
-/// How a connection test went: the exact error when it failed.
+/// How a connection test went: the exact error when it failed (`imap`,
+/// `smtp`: one line each, for the CLI), and the same classified for pages.
 #[derive(Debug, Clone)]
 pub struct TestResult {
     pub imap: String,
     pub smtp: String,
     pub ok: bool,
+    /// How many messages the folder holds, when IMAP worked.
+    pub imap_messages: Option<u32>,
+    pub imap_problem: Option<ConnectionProblem>,
+    pub smtp_problem: Option<ConnectionProblem>,
 }
 
 /// The SMTP server of a mailbox, password decrypted.
@@ -171,29 +262,89 @@ async fn connect(app: &AppState, mb: &MailboxRow) -> anyhow::Result<imap::ImapSe
 
 /// Tries both connections of a mailbox.
 pub async fn test(app: &AppState, mb: &MailboxRow) -> TestResult {
-    let imap = match connect(app, mb).await {
-        Ok(mut session) => match session.select(imap::folder(&mb.imap_folder)).await {
-            Ok(m) => {
-                let _ = session.logout().await;
-                format!(
-                    "OK: folder {} holds {} message(s)",
-                    mb.imap_folder, m.exists
-                )
-            }
-            Err(e) => format!("error: {e}"),
-        },
-        Err(e) => format!("error: {e:#}"),
+    let imap_port = u16::try_from(mb.imap_port).unwrap_or(993);
+    let imap = match String::from_utf8(
+        app.secrets
+            .mailbox_key
+            .decrypt(&mb.imap_password)
+            .unwrap_or_default(),
+    ) {
+        Ok(password) => {
+            let target = connection::ImapTarget {
+                host: &mb.imap_host,
+                port: imap_port,
+                tls: mb.imap_tls,
+                user: &mb.imap_user,
+                password: &password,
+                folder: &mb.imap_folder,
+            };
+            connection::check_imap(target, connection::CHECK_TIMEOUT).await
+        }
+        Err(e) => Err(ConnectionProblem::new(
+            &mb.imap_host,
+            imap_port,
+            e.to_string(),
+        )),
     };
+    let smtp_port = u16::try_from(mb.smtp_port).unwrap_or(587);
     let smtp = match smtp_server(app, mb).and_then(|s| smtp::transport(&s)) {
         Ok(t) => match t.test_connection().await {
-            Ok(true) => "OK".to_string(),
-            Ok(false) => "error: the server did not answer".to_string(),
-            Err(e) => format!("error: {e}"),
+            Ok(true) => Ok(()),
+            Ok(false) => Err("the server did not answer".to_string()),
+            Err(e) => Err(e.to_string()),
         },
-        Err(e) => format!("error: {e:#}"),
-    };
-    let ok = imap.starts_with("OK") && smtp == "OK";
-    TestResult { imap, smtp, ok }
+        Err(e) => Err(format!("{e:#}")),
+    }
+    .map_err(|e| ConnectionProblem::new(&mb.smtp_host, smtp_port, e));
+    TestResult {
+        imap: match &imap {
+            Ok(n) => format!("OK: folder {} holds {n} message(s)", mb.imap_folder),
+            Err(p) => format!("error: {}", p.detail),
+        },
+        smtp: match &smtp {
+            Ok(()) => "OK".to_string(),
+            Err(p) => format!("error: {}", p.detail),
+        },
+        ok: imap.is_ok() && smtp.is_ok(),
+        imap_messages: imap.as_ref().ok().copied(),
+        imap_problem: imap.err(),
+        smtp_problem: smtp.err(),
+    }
+}
+
+/// The last poll's error of a mailbox, classified (it is stored as the
+/// raw text).
+pub fn poll_problem(mb: &MailboxRow) -> Option<ConnectionProblem> {
+    let detail = mb.last_error.as_deref().filter(|e| !e.is_empty())?;
+    Some(ConnectionProblem::new(
+        &mb.imap_host,
+        u16::try_from(mb.imap_port).unwrap_or(993),
+        detail,
+    ))
+}
+
+/// A password typed into the form, sealed with the mailbox key so that the
+/// form shown again (after an error) can carry it without showing it.
+pub fn seal_typed(app: &AppState, password: &str) -> String {
+    use base64::Engine;
+    if password.is_empty() {
+        return String::new();
+    }
+    app.secrets
+        .mailbox_key
+        .encrypt(password.as_bytes())
+        .map(|sealed| base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(sealed))
+        .unwrap_or_default()
+}
+
+/// What [`seal_typed`] sealed; None when empty or tampered with.
+pub fn unseal_typed(app: &AppState, sealed: &str) -> Option<String> {
+    use base64::Engine;
+    let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(sealed.trim())
+        .ok()?;
+    let plain = app.secrets.mailbox_key.decrypt(&bytes).ok()?;
+    String::from_utf8(plain).ok().filter(|p| !p.is_empty())
 }
 
 /// Tests the mailbox with this name.

@@ -4,6 +4,8 @@
 //! who may download a raw mail.
 
 mod authres;
+pub mod connection;
+pub mod delivery;
 pub mod intake;
 pub mod mailboxes;
 pub mod notifications;

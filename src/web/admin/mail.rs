@@ -1,6 +1,7 @@
-//! Admin: mailboxes (add, test the connections), routing rules, and the
-//! mail that needs an operator: quarantined (with its error) or held as
-//! spam, to retry, release or download.
+//! Admin: mailboxes (add after a connection check, test the connections),
+//! routing rules, and the mail that needs an operator: incoming mail
+//! quarantined (with its error) or held as spam, to retry, release or
+//! download, and outgoing mail that is failing, to retry now.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -15,10 +16,13 @@ use tokio_util::io::ReaderStream;
 use uuid::Uuid;
 
 use super::saved;
-use crate::service::mail::mailboxes;
+use crate::i18n::Arg;
+use crate::service::mail::connection::ConnectionProblem;
+use crate::service::mail::{delivery, mailboxes};
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
 use crate::store;
+use crate::web::confirm::confirmed;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
@@ -33,6 +37,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/mail/{id}/retry", post(retry))
         .route("/admin/mail/{id}/release", post(release))
         .route("/admin/mail/{id}/raw", get(raw))
+        .route("/admin/outbox/{id}/retry", post(retry_outgoing))
         .route("/admin/blocked/unblock", post(unblock))
 }
 
@@ -43,7 +48,23 @@ pub struct MailboxView {
     imap: String,
     addresses: String,
     polled: String,
-    error: String,
+    /// The last poll's error: the sentence, and the raw text for details.
+    error: Option<(String, String)>,
+}
+
+/// One side (IMAP or SMTP) of a connection test.
+pub struct TestLine {
+    ok: bool,
+    text: String,
+    /// The raw error, for the details.
+    detail: String,
+}
+
+/// A connection test's result.
+pub struct TestView {
+    name: String,
+    /// ("IMAP", …) and ("SMTP", …).
+    lines: Vec<(&'static str, TestLine)>,
 }
 
 /// One routing rule.
@@ -64,7 +85,9 @@ pub struct MailboxesPage {
     departments: Vec<(String, String)>,
     form: MailboxForm,
     errors: FieldErrors,
-    test: Option<(String, String, String)>,
+    /// The failed check of the submitted form: offers "Save anyway".
+    problem: Option<ConnectionProblem>,
+    test: Option<TestView>,
 }
 
 #[derive(Deserialize, Default, Clone)]
@@ -101,6 +124,15 @@ pub struct MailboxForm {
     department: String,
     #[serde(default)]
     existing: String,
+    /// The passwords typed before the form was shown again, sealed
+    /// (`mailboxes::seal_typed`): kept without being shown.
+    #[serde(default)]
+    imap_password_kept: String,
+    #[serde(default)]
+    smtp_password_kept: String,
+    /// `1`: save although the connection check failed.
+    #[serde(default)]
+    confirm: String,
 }
 
 async fn page_data(app: &AppState, page: PageCtx) -> Result<MailboxesPage, WebError> {
@@ -130,7 +162,7 @@ async fn page_data(app: &AppState, page: PageCtx) -> Result<MailboxesPage, WebEr
                 .last_polled_at
                 .map(|t| page.fmt.datetime(t))
                 .unwrap_or_default(),
-            error: m.last_error.unwrap_or_default(),
+            error: mailboxes::poll_problem(&m).map(|p| explain(&page, &p)),
             name: m.name,
         })
         .collect();
@@ -158,11 +190,19 @@ async fn page_data(app: &AppState, page: PageCtx) -> Result<MailboxesPage, WebEr
             smtp_port: "587".into(),
             smtp_tls: "starttls".into(),
             folder: "INBOX".into(),
+            // "From the address" (`""`) until the admin picks one.
+            department: String::new(),
             ..MailboxForm::default()
         },
         errors: FieldErrors::default(),
+        problem: None,
         test: None,
     })
+}
+
+/// A connection problem in the reader's language, and the raw error.
+fn explain(page: &PageCtx, problem: &ConnectionProblem) -> (String, String) {
+    (page.error(&problem.field_error("")), problem.detail.clone())
 }
 
 /// GET /admin/mailboxes
@@ -174,20 +214,31 @@ async fn index(
     page_data(&app, page).await
 }
 
-/// POST /admin/mailboxes
+/// POST /admin/mailboxes: checks the IMAP connection first; with
+/// `confirm=1` ("Save anyway") saves without it.
 async fn create(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     page: PageCtx,
     Form(form): Form<MailboxForm>,
 ) -> Result<Response, WebError> {
+    // A password typed again replaces the one kept from the last attempt.
+    let typed = |now: &str, kept: &str| {
+        if now.is_empty() {
+            mailboxes::unseal_typed(&app, kept).unwrap_or_default()
+        } else {
+            now.to_string()
+        }
+    };
+    let imap_password = typed(&form.imap_password, &form.imap_password_kept);
+    let smtp_password = typed(&form.smtp_password, &form.smtp_password_kept);
     let input = mailboxes::MailboxInput {
         name: form.name.clone(),
         imap_host: form.imap_host.clone(),
         imap_port: form.imap_port.trim().parse().unwrap_or(993),
         imap_tls: form.imap_tls.parse().unwrap_or(crate::config::TlsMode::Tls),
         imap_user: form.imap_user.clone(),
-        imap_password: form.imap_password.clone(),
+        imap_password: imap_password.clone(),
         folder: if form.folder.trim().is_empty() {
             "INBOX".into()
         } else {
@@ -201,7 +252,7 @@ async fn create(
             .parse()
             .unwrap_or(crate::config::TlsMode::Starttls),
         smtp_user: Some(form.smtp_user.clone()).filter(|u| !u.trim().is_empty()),
-        smtp_password: Some(form.smtp_password.clone()).filter(|p| !p.is_empty()),
+        smtp_password: Some(smtp_password.clone()).filter(|p| !p.is_empty()),
         addresses: form
             .addresses
             .split([',', '\n'])
@@ -213,24 +264,39 @@ async fn create(
         import_existing: form.existing == "import",
         use_idle: true,
     };
-    match mailboxes::add(&app, Some(admin.user.id), input).await {
-        Ok(_) => Ok(saved("/admin/mailboxes").into_response()),
-        Err(service::Error::Invalid(errors)) => {
-            let mut again = page_data(&app, page).await?;
-            // Passwords are never sent back to the browser.
-            again.form = MailboxForm {
-                imap_password: String::new(),
-                smtp_password: String::new(),
-                ..form
-            };
-            again.errors = errors;
-            Ok((StatusCode::UNPROCESSABLE_ENTITY, again).into_response())
-        }
-        Err(other) => Err(other.into()),
-    }
+    let save_anyway = confirmed(Some(form.confirm.as_str()));
+    let (errors, problem) =
+        match mailboxes::add_checked(&app, Some(admin.user.id), input, save_anyway).await {
+            Ok(mailboxes::Added::Saved(_)) => {
+                return Ok(saved("/admin/mailboxes").into_response());
+            }
+            Ok(mailboxes::Added::Unreachable(problem)) => {
+                let mut errors = FieldErrors::default();
+                errors
+                    .0
+                    .push(problem.field_error(problem.kind.imap_field()));
+                (errors, Some(problem))
+            }
+            Err(service::Error::Invalid(errors)) => (errors, None),
+            Err(other) => return Err(other.into()),
+        };
+    let mut again = page_data(&app, page).await?;
+    // Passwords are never sent back in the clear: sealed, they stay in the
+    // form so that "Save anyway" or a correction need not retype them.
+    again.form = MailboxForm {
+        imap_password: String::new(),
+        smtp_password: String::new(),
+        imap_password_kept: mailboxes::seal_typed(&app, &imap_password),
+        smtp_password_kept: mailboxes::seal_typed(&app, &smtp_password),
+        confirm: String::new(),
+        ..form
+    };
+    again.errors = errors;
+    again.problem = problem;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, again).into_response())
 }
 
-/// POST /admin/mailboxes/{id}/test: the exact IMAP and SMTP errors, if any.
+/// POST /admin/mailboxes/{id}/test: both connections, each problem explained.
 async fn test(
     State(app): State<AppState>,
     AdminUser(_): AdminUser,
@@ -242,8 +308,40 @@ async fn test(
         .await?
         .ok_or(WebError::NotFound)?;
     let result = mailboxes::test(&app, &mb).await;
+    let line = |ok: String, problem: &Option<ConnectionProblem>| match problem {
+        None => TestLine {
+            ok: true,
+            text: ok,
+            detail: String::new(),
+        },
+        Some(p) => {
+            let (text, detail) = explain(&page, p);
+            TestLine {
+                ok: false,
+                text,
+                detail,
+            }
+        }
+    };
+    let imap_ok = page.locale.t_with(
+        "admin-test-imap-ok",
+        &[
+            ("name", Arg::Str(mb.imap_folder.clone())),
+            ("n", Arg::Num(i64::from(result.imap_messages.unwrap_or(0)))),
+        ],
+    );
+    let view = TestView {
+        lines: vec![
+            ("IMAP", line(imap_ok, &result.imap_problem)),
+            (
+                "SMTP",
+                line(page.t("admin-test-smtp-ok"), &result.smtp_problem),
+            ),
+        ],
+        name: mb.name,
+    };
     let mut again = page_data(&app, page).await?;
-    again.test = Some((mb.name, result.imap, result.smtp));
+    again.test = Some(view);
     Ok(again)
 }
 
@@ -295,12 +393,31 @@ pub struct RawView {
     attempts: i32,
 }
 
+/// One failing outgoing mail.
+pub struct OutgoingView {
+    id: String,
+    /// The ticket number, for the link.
+    ticket: Option<String>,
+    subject: String,
+    recipients: String,
+    attempts: i32,
+    /// When it is tried next; empty when given up.
+    next: String,
+    given_up: bool,
+    /// The last error as a sentence, and its raw text.
+    error: (String, String),
+}
+
 /// templates/admin/mail.html
 #[derive(Template, WebTemplate)]
 #[template(path = "admin/mail.html")]
 pub struct AttentionPage {
     page: PageCtx,
     mails: Vec<RawView>,
+    /// Outgoing mail that is failing, newest first.
+    outgoing: Vec<OutgoingView>,
+    /// How many are failing in all (more than listed when over the limit).
+    outgoing_total: i64,
     /// (address, blocked by, reason, when)
     blocked: Vec<(String, String, String, String)>,
 }
@@ -352,11 +469,51 @@ async fn attention(
             )
         })
         .collect();
+    let failing = delivery::failing(&app).await?;
+    let outgoing = failing
+        .mails
+        .iter()
+        .map(|m| OutgoingView {
+            id: m.id.to_string(),
+            ticket: m.ticket.map(|n| n.to_string()),
+            subject: m.subject.clone(),
+            recipients: m.recipients.join(", "),
+            attempts: m.attempts,
+            next: m
+                .next_attempt_at
+                .map(|t| page.fmt.datetime(t))
+                .unwrap_or_default(),
+            given_up: m.given_up,
+            error: explain_outgoing(&page, &m.problem),
+        })
+        .collect();
     Ok(AttentionPage {
         page,
         mails,
+        outgoing,
+        outgoing_total: failing.total,
         blocked,
     })
+}
+
+/// An outgoing mail's last error as a sentence; a mail not tried yet (or
+/// without a stored error) says only that it is waiting.
+fn explain_outgoing(page: &PageCtx, problem: &ConnectionProblem) -> (String, String) {
+    if problem.detail.is_empty() {
+        return (page.t("admin-outgoing-no-error"), String::new());
+    }
+    explain(page, problem)
+}
+
+/// POST /admin/outbox/{id}/retry: a failing outgoing mail is due at once.
+async fn retry_outgoing(
+    State(app): State<AppState>,
+    AdminUser(_): AdminUser,
+    Path(id): Path<String>,
+) -> Result<Response, WebError> {
+    let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
+    delivery::retry_now(&app, id).await?;
+    Ok(Redirect::to("/admin/mail?notice=outgoing-retry").into_response())
 }
 
 /// POST /admin/mail/{id}/retry
