@@ -195,6 +195,14 @@ impl Formatter {
         )
     }
 
+    /// The date and time with the reader's zone named, for titles:
+    /// "25 нояб. 2026 г., 00:05 · Europe/Moscow (UTC+03:00)".
+    pub fn exact(&self, at: OffsetDateTime) -> String {
+        let z = self.zoned(at);
+        let zone = self.tz.iana_name().unwrap_or("UTC");
+        format!("{} · {zone} (UTC{})", self.datetime(at), z.strftime("%:z"))
+    }
+
     /// "just now", "5 minutes ago", "3 дня назад"; older than a week: the date.
     pub fn relative(&self, at: OffsetDateTime, now: OffsetDateTime) -> String {
         let secs = (now - at).whole_seconds();
@@ -305,6 +313,16 @@ mod tests {
         let moscow = jiff::tz::TimeZone::get("Europe/Moscow").expect("tz");
         let ru = Formatter::new(Locale::parse("ru").expect("ru"), moscow);
         assert_eq!(ru.datetime(at), "26 нояб. 2026 г., 00:05");
+    }
+
+    #[test]
+    fn exact_times_name_the_readers_zone() {
+        let at = datetime!(2026-11-25 21:05 UTC);
+        let zone = jiff::tz::TimeZone::get("Europe/Moscow").expect("zone");
+        let ru = Formatter::new(Locale::parse("ru").expect("ru"), zone);
+        let exact = ru.exact(at);
+        assert!(exact.contains("00:05"), "{exact}");
+        assert!(exact.ends_with("Europe/Moscow (UTC+03:00)"), "{exact}");
     }
 
     #[test]

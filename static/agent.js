@@ -124,9 +124,14 @@
           var side = document.querySelector(".ticket-side");
           var busy = side && side.contains(document.activeElement) && document.activeElement !== document.body;
           if (busy) { markStale(); return; }
+          // The panel's folds stay as the agent left them.
+          var folds = Array.prototype.map.call(document.querySelectorAll(".ticket-side details"), function (d) { return d.open; });
           [".ticket-head", "#timeline", ".ticket-side", ".links"].forEach(function (sel) {
             var now = document.querySelector(sel), next = fresh.querySelector(sel);
             if (now && next) { now.replaceWith(next); }
+          });
+          Array.prototype.forEach.call(document.querySelectorAll(".ticket-side details"), function (d, i) {
+            if (i < folds.length) { d.open = folds[i]; }
           });
           var version = freshLayout.getAttribute("data-version");
           layout.setAttribute("data-version", version);
@@ -191,40 +196,64 @@
     });
   }
 
-  // ---- Canned responses: insert in place, at the cursor. ----
+  // ---- Canned responses: one box; picking a title inserts it at the cursor. ----
   var cannedData = document.getElementById("canned-data");
-  var cannedSelect = document.getElementById("canned");
+  var cannedBox = document.getElementById("canned");
   var replyBody = document.getElementById("body");
-  if (cannedData && cannedSelect && replyBody) {
+  if (cannedData && cannedBox && replyBody) {
     var canned = JSON.parse(cannedData.textContent || "[]");
-    var insertButton = document.querySelector(".canned-picker button[value=insert]");
-    var filter = document.createElement("input");
-    filter.type = "search";
-    filter.id = "canned-filter";
-    filter.setAttribute("aria-label", cannedSelect.labels && cannedSelect.labels[0] ? cannedSelect.labels[0].textContent : "Canned");
-    filter.setAttribute("list", "canned-titles");
-    var titles = document.createElement("datalist");
-    titles.id = "canned-titles";
-    canned.forEach(function (c) { var o = document.createElement("option"); o.value = c.title; titles.appendChild(o); });
-    cannedSelect.parentNode.insertBefore(filter, cannedSelect);
-    cannedSelect.parentNode.appendChild(titles);
-    filter.addEventListener("input", function () {
-      var q = filter.value.toLowerCase();
-      Array.prototype.forEach.call(cannedSelect.options, function (o) { o.hidden = q && o.text.toLowerCase().indexOf(q) < 0; });
-      var hit = canned.filter(function (c) { return c.title.toLowerCase() === q; })[0];
-      if (hit) { cannedSelect.value = hit.id; }
+    var insertButton = document.querySelector(".canned-picker .canned-insert");
+    if (insertButton) { insertButton.hidden = true; }
+    var cursor = { start: replyBody.value.length, end: replyBody.value.length };
+    replyBody.addEventListener("blur", function () { cursor = { start: replyBody.selectionStart, end: replyBody.selectionEnd }; });
+    var insert = function (hit) {
+      var text = replyBody.value;
+      replyBody.value = text.slice(0, cursor.start) + hit.body + text.slice(cursor.end);
+      replyBody.focus();
+      replyBody.selectionStart = replyBody.selectionEnd = cursor.start + hit.body.length;
+      cannedBox.value = "";
+    };
+    var pick = function () {
+      var q = cannedBox.value.trim().toLowerCase();
+      return canned.filter(function (c) { return c.title.toLowerCase() === q; })[0];
+    };
+    cannedBox.addEventListener("input", function () { var hit = pick(); if (hit) { insert(hit); } });
+    cannedBox.addEventListener("keydown", function (e) {
+      if (e.key !== "Enter") { return; }
+      e.preventDefault();
+      var q = cannedBox.value.trim().toLowerCase();
+      var hit = pick() || canned.filter(function (c) { return q && c.title.toLowerCase().indexOf(q) >= 0; })[0];
+      if (hit) { insert(hit); }
     });
-    if (insertButton) {
-      insertButton.addEventListener("click", function (e) {
-        var hit = canned.filter(function (c) { return c.id === cannedSelect.value; })[0];
-        if (!hit) { return; }
-        e.preventDefault();
-        var start = replyBody.selectionStart, end = replyBody.selectionEnd, text = replyBody.value;
-        replyBody.value = text.slice(0, start) + hit.body + text.slice(end);
-        replyBody.focus();
-        replyBody.selectionStart = replyBody.selectionEnd = start + hit.body.length;
-      });
-    }
+  }
+
+  // ---- Properties panel: each change is saved as it is made. ----
+  // Delegated: live updates replace the panel with a fresh one.
+  document.documentElement.classList.add("js");
+  document.addEventListener("change", function (e) {
+    var form = e.target.closest && e.target.closest("form[data-autosave]");
+    if (!form) { return; }
+    // A transfer waits for its optional note and the button.
+    if (e.target.name === "department" || e.target.tagName === "TEXTAREA") { form.classList.add("dirty"); return; }
+    if (e.target.tagName === "SELECT") { if (form.requestSubmit) { form.requestSubmit(); } else { form.submit(); } }
+  });
+
+  // ---- The ticket page's sidebar: counts arrive after the ticket. ----
+  if (document.querySelector(".ticket-sidebar .count[data-key]")) {
+    fetch("/agent/counts", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (counts) {
+        document.querySelectorAll(".ticket-sidebar .count[data-key]").forEach(function (el) {
+          var n = counts[el.getAttribute("data-key")];
+          if (n !== undefined) { el.textContent = n; }
+        });
+      })
+      .catch(function () {});
+  }
+
+  // ---- Folding on narrow screens: the sidebar and the properties start folded. ----
+  if (window.matchMedia && window.matchMedia("(max-width: 900px)").matches) {
+    Array.prototype.forEach.call(document.querySelectorAll("details.fold-narrow"), function (d) { d.open = false; });
   }
 
   // ---- Keyboard. ----

@@ -70,6 +70,8 @@ pub struct HistoryRow {
     pub to_department_name: Option<String>,
     pub from_priority: Option<Priority>,
     pub to_priority: Option<Priority>,
+    /// An assignment the actor made to themselves.
+    pub self_assigned: bool,
 }
 
 /// The ticket's history, oldest first, names resolved in one query.
@@ -77,7 +79,8 @@ pub async fn for_ticket(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<V
     sqlx::query_as(
         "select h.change::text as change, h.at, a.name as actor_name, h.from_status, h.to_status, \
                 fu.name as from_user_name, tu.name as to_user_name, \
-                fd.name as from_department_name, td.name as to_department_name, h.from_priority, h.to_priority \
+                fd.name as from_department_name, td.name as to_department_name, h.from_priority, h.to_priority, \
+                coalesce(h.actor_id = h.to_user_id, false) as self_assigned \
          from ticket_history h \
          left join users a on a.id = h.actor_id \
          left join users fu on fu.id = h.from_user_id left join users tu on tu.id = h.to_user_id \

@@ -48,7 +48,7 @@ pub struct AccountPage {
     name: String,
     locale: String,
     time_zone: String,
-    time_zones: Vec<String>,
+    time_zones: Vec<(String, Vec<(String, String)>)>,
     errors: FieldErrors,
     sessions: Vec<SessionView>,
 }
@@ -68,7 +68,7 @@ async fn account_page(
             id: s.id.to_string(),
             current: s.id == visitor.session_id,
             last_seen: page.fmt.relative(s.last_seen_at, now),
-            last_seen_exact: page.fmt.datetime(s.last_seen_at),
+            last_seen_exact: page.fmt.exact(s.last_seen_at),
             created: page.fmt.datetime(s.created_at),
             address: s.ip.map(|ip| ip.ip().to_string()).unwrap_or_default(),
             device: match s.user_agent.as_deref().and_then(crate::web::format::device) {
@@ -92,8 +92,7 @@ async fn account_page(
             visitor.user.time_zone.clone().unwrap_or_default(),
         )
     });
-    let mut time_zones: Vec<String> = jiff::tz::db().available().map(|n| n.to_string()).collect();
-    time_zones.sort();
+    let time_zones = super::format::time_zone_groups(&time_zone);
     Ok(AccountPage {
         page,
         name,

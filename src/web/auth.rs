@@ -224,6 +224,9 @@ pub struct RegisterForm {
     name: String,
     #[serde(default)]
     password: String,
+    /// Filled in by static/zone.js from the browser.
+    #[serde(default)]
+    time_zone: String,
 }
 
 /// POST /register
@@ -242,6 +245,7 @@ async fn register(
         name: form.name.clone(),
         password: form.password,
         locale: Some(page.lang.clone()),
+        time_zone: Some(form.time_zone.clone()).filter(|z| !z.is_empty()),
     };
     match accounts::register(&app, ctx.ip, input).await {
         Ok(user) => sign_in(&app, &ctx, &headers, user, "/portal?notice=welcome").await,

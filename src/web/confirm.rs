@@ -18,8 +18,18 @@ pub struct ConfirmPage {
     pub action: String,
     /// Fields the first form sent, sent again.
     pub fields: Vec<(&'static str, String)>,
+    /// One thing the second step asks for (the subject of a split), if any.
+    pub text: Option<TextField>,
     pub confirm_label: String,
     pub cancel: String,
+}
+
+/// A text field on the confirmation page, prefilled and editable.
+pub struct TextField {
+    pub name: &'static str,
+    pub label: String,
+    pub value: String,
+    pub error: Option<String>,
 }
 
 /// Whether a form's `confirm` field says the person confirmed.

@@ -313,6 +313,39 @@ fn is_unsafe(method: &Method) -> bool {
 }
 
 // Paths a user with a one-time password may still use.
+/// The GET address of the page being shown, where the language switch
+/// returns. A page answering a POST (a form shown again with its errors)
+/// has none of its own: the page the form was sent from, if it was ours.
+fn page_address(parts: &Parts) -> String {
+    let own = || {
+        parts
+            .uri
+            .path_and_query()
+            .map_or("/".into(), |p| p.as_str().to_string())
+    };
+    if parts.method == Method::GET || parts.method == Method::HEAD {
+        return own();
+    }
+    let host = parts
+        .headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok());
+    parts
+        .headers
+        .get(header::REFERER)
+        .and_then(|r| r.to_str().ok())
+        .and_then(|r| url::Url::parse(r).ok())
+        .filter(|r| host.is_some_and(|h| r.authority() == h))
+        .map(|r| match r.query() {
+            Some(q) => format!("{}?{q}", r.path()),
+            None => r.path().to_string(),
+        })
+        .unwrap_or_else(|| match parts.uri.path().rsplit_once('/') {
+            Some((parent, _)) if !parent.is_empty() => parent.to_string(),
+            _ => "/".to_string(),
+        })
+}
+
 fn allowed_before_password_change(path: &str) -> bool {
     path == "/account/password"
         || path == "/logout"
@@ -383,10 +416,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         ),
         tz: jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC),
         csrf_token: csrf::token(key, binding),
-        path: parts
-            .uri
-            .path_and_query()
-            .map_or("/".into(), |p| p.as_str().to_string()),
+        path: page_address(&parts),
         request_id: parts
             .headers
             .get("x-request-id")

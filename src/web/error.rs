@@ -24,6 +24,9 @@ pub enum WebError {
     Throttled { retry_after: u64 },
     #[error("invalid input")]
     Invalid,
+    /// A GET (a reload, a bookmark) of an address that only takes forms.
+    #[error("method not allowed")]
+    MethodNotAllowed,
     #[error(transparent)]
     Internal(#[from] anyhow::Error),
 }
@@ -64,6 +67,7 @@ impl IntoResponse for WebError {
             WebError::Conflict(what) => (StatusCode::CONFLICT, conflict_message(what)),
             WebError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "error-throttled"),
             WebError::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
+            WebError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "error-form-only"),
             WebError::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
                 (StatusCode::INTERNAL_SERVER_ERROR, "error-internal")

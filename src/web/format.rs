@@ -186,3 +186,88 @@ mod device_tests {
         assert_eq!(device("reqwest"), None);
     }
 }
+
+/// The time zones grouped by region ("Europe"), each as (IANA name, label
+/// "Moscow — UTC+03:00"), sorted by label within its region. Legacy names
+/// ("Etc/GMT+3", "US/Pacific", bare "UTC") are left out of the list; a saved
+/// one still shows, at the end, as "Other".
+pub fn time_zone_groups(saved: &str) -> Vec<(String, Vec<(String, String)>)> {
+    const REGIONS: [&str; 10] = [
+        "Africa",
+        "America",
+        "Antarctica",
+        "Arctic",
+        "Asia",
+        "Atlantic",
+        "Australia",
+        "Europe",
+        "Indian",
+        "Pacific",
+    ];
+    let now = jiff::Timestamp::now();
+    let label = |name: &str| {
+        let offset = jiff::tz::TimeZone::get(name)
+            .map(|tz| tz.to_offset(now).to_string())
+            .unwrap_or_default();
+        let place = name
+            .split_once('/')
+            .map_or(name, |(_, p)| p)
+            .replace('_', " ");
+        format!("{} — UTC{offset}", place.replace('/', " / "))
+    };
+    let mut groups: Vec<(String, Vec<(String, String)>)> = REGIONS
+        .iter()
+        .map(|r| (r.to_string(), Vec::new()))
+        .collect();
+    let mut other = Vec::new();
+    for name in jiff::tz::db().available() {
+        let name = name.to_string();
+        match name
+            .split_once('/')
+            .and_then(|(region, _)| groups.iter_mut().find(|(r, _)| r == region))
+        {
+            Some((_, zones)) => zones.push((name.clone(), label(&name))),
+            None if name == saved || name == "UTC" => other.push((name.clone(), label(&name))),
+            None => {}
+        }
+    }
+    for (_, zones) in &mut groups {
+        zones.sort_by(|a, b| a.1.cmp(&b.1));
+    }
+    groups.retain(|(_, zones)| !zones.is_empty());
+    if !other.is_empty() {
+        groups.push(("Other".to_string(), other));
+    }
+    groups
+}
+
+#[cfg(test)]
+mod zone_tests {
+    #[test]
+    fn zones_are_grouped_by_region_with_their_offset() {
+        let groups = super::time_zone_groups("");
+        let europe = &groups
+            .iter()
+            .find(|(r, _)| r == "Europe")
+            .expect("Europe")
+            .1;
+        let moscow = europe
+            .iter()
+            .find(|(n, _)| n == "Europe/Moscow")
+            .expect("Moscow");
+        assert_eq!(moscow.1, "Moscow — UTC+03");
+        assert!(
+            groups
+                .iter()
+                .all(|(_, z)| z.iter().all(|(n, _)| !n.starts_with("Etc/")))
+        );
+        let kept = super::time_zone_groups("Etc/GMT-3");
+        assert!(
+            kept.last()
+                .expect("other")
+                .1
+                .iter()
+                .any(|(n, _)| n == "Etc/GMT-3")
+        );
+    }
+}

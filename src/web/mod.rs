@@ -53,6 +53,7 @@ pub fn router(state: AppState) -> Router {
         .merge(admin::routes())
         .merge(attachments::routes())
         .fallback(not_found)
+        .method_not_allowed_fallback(form_only)
         .layer(middleware::from_fn_with_state(state.clone(), context::middleware))
         .merge(assets::routes())
         .merge(health::routes())
@@ -81,6 +82,12 @@ async fn root(visitor: Option<axum::Extension<Visitor>>) -> Redirect {
         Some(axum::Extension(v)) => Redirect::to(v.user.role.home()),
         None => Redirect::to("/login"),
     }
+}
+
+/// Bilet's own page for a GET of a form's address, never the browser's
+/// bare "HTTP ERROR 405".
+async fn form_only() -> Response {
+    WebError::MethodNotAllowed.into_response()
 }
 
 async fn not_found() -> Response {

@@ -28,6 +28,7 @@ const POST_ROUTES: &[&str] = &[
     "/agent/tickets/1001/assign",
     "/agent/tickets/1001/transfer",
     "/agent/tickets/1001/split",
+    "/agent/tickets/1001/properties",
     "/agent/tickets/1001/merge",
     "/agent/tickets/1001/presence",
     "/agent/preferences",

@@ -436,7 +436,7 @@ async fn every_kind_of_change_writes_history_journal_counts_and_event(db: PgPool
     .await
     .expect("message");
     let t = traces(&db, a_id).await;
-    let split = tickets::agent::split(&app, &agent, a, second)
+    let split = tickets::agent::split(&app, &agent, a, second, "Split off")
         .await
         .expect("split");
     check(

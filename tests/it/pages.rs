@@ -174,3 +174,107 @@ async fn static_files_are_served_from_the_binary(db: PgPool) {
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test]
+async fn a_get_of_a_form_address_gets_our_page_and_the_switch_returns_to_a_real_page(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    // A reload of a page that answered a POST: Bilet's page, not the
+    // browser's bare "HTTP ERROR 405", in the reader's language.
+    let res = app
+        .client
+        .get(app.url("/register"))
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::OK);
+    let res = app
+        .client
+        .get(app.url("/portal/tickets/1001/reply"))
+        .header("accept-language", "ru")
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(res.status(), StatusCode::METHOD_NOT_ALLOWED);
+    let html = res.text().await.expect("body");
+    assert!(
+        texts(&html, "main p")
+            .join(" ")
+            .contains("только принимает формы"),
+        "{html}"
+    );
+    // A form shown again with its errors: the language switch goes back
+    // to the page the form came from, never to the POST-only address.
+    let csrf = app.csrf().await;
+    let res = app
+        .client
+        .post(app.url("/register"))
+        .header("referer", app.url("/register"))
+        .form(&[
+            ("email", "not an address"),
+            ("name", ""),
+            ("password", ""),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(res.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let html = res.text().await.expect("body");
+    assert_eq!(
+        attr(&html, ".lang-switch input[name=back]", "value").as_deref(),
+        Some("/register")
+    );
+    // Without a Referer: the address's parent page.
+    let res = app
+        .client
+        .post(app.url("/register"))
+        .form(&[
+            ("email", "x"),
+            ("name", ""),
+            ("password", ""),
+            ("csrf", &csrf),
+        ])
+        .send()
+        .await
+        .expect("POST");
+    let html = res.text().await.expect("body");
+    assert_eq!(
+        attr(&html, ".lang-switch input[name=back]", "value").as_deref(),
+        Some("/")
+    );
+}
+
+#[sqlx::test]
+async fn a_new_account_takes_a_known_browser_zone_and_times_name_it(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    for (email, zone) in [
+        ("anna@example.com", "Europe/Moscow"),
+        ("bo@example.com", "Mars/Olympus"),
+    ] {
+        let visitor = app.another_browser();
+        let res = visitor
+            .post_form(
+                "/register",
+                &[
+                    ("email", email),
+                    ("name", "Anna"),
+                    ("password", "correct horse battery"),
+                    ("time_zone", zone),
+                ],
+            )
+            .await;
+        assert!(res.status().is_redirection(), "{}", res.status());
+        if zone == "Europe/Moscow" {
+            // Exact times in titles name the zone.
+            let html = visitor.get("/account").await.text().await.expect("account");
+            assert!(html.contains("Europe/Moscow (UTC+03"), "{html}");
+        }
+    }
+    let zones: Vec<Option<String>> = sqlx::query_scalar(
+        "select u.time_zone from users u join user_emails e on e.user_id = u.id order by e.email",
+    )
+    .fetch_all(&db)
+    .await
+    .expect("zones");
+    assert_eq!(zones, [Some("Europe/Moscow".to_string()), None]);
+}

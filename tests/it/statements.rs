@@ -136,8 +136,10 @@ async fn pages_send_few_statements(db: PgPool) {
     assert!(res.status().is_redirection(), "{}", res.status());
     println!("statements: queue {queue}, ticket {ticket}, portal {portal}, reply {reply}");
     // The ceilings are 5 and 6; these are today's figures (README).
+    // The ticket page's sidebar adds one (the saved workspaces' names; their
+    // counts are fetched by the page afterwards).
     assert!(queue <= 5, "queue page: {queue} statements");
-    assert!(ticket <= 5, "agent ticket page: {ticket} statements");
+    assert!(ticket <= 6, "agent ticket page: {ticket} statements");
     assert!(portal <= 4, "portal ticket page: {portal} statements");
     assert!(reply <= 14, "agent reply: {reply} statements");
 }

@@ -33,6 +33,8 @@ pub struct Registration {
     pub name: String,
     pub password: String,
     pub locale: Option<String>,
+    /// The zone the browser reported; ignored unless it is a known one.
+    pub time_zone: Option<String>,
 }
 
 fn check_password(errors: &mut FieldErrors, field: &'static str, password: &str, min: usize) {
@@ -104,6 +106,22 @@ pub async fn register(
             Some("user_emails_email_key") => FieldErrors::one("email", "error-email-taken"),
             _ => err.into(),
         });
+    }
+    // Times read right from the first page: the browser's own zone.
+    let zone = input
+        .time_zone
+        .as_deref()
+        .map(str::trim)
+        .filter(|z| z.len() <= 64 && jiff::tz::TimeZone::get(z).is_ok());
+    if zone.is_some() {
+        store::users::set_preferences(
+            &mut *tx,
+            id,
+            input.name.trim(),
+            input.locale.as_deref(),
+            zone,
+        )
+        .await?;
     }
     store::audit::record(
         &mut *tx,

@@ -173,6 +173,68 @@ pub async fn change(
     Ok(())
 }
 
+/// The properties panel: status, priority, assignee and department as the
+/// agent left them. Only what differs from the ticket is applied, all in one
+/// write (one version bump, one event), so saving the panel after changing
+/// one select changes that one property.
+pub struct Properties<'a> {
+    pub status: Status,
+    pub priority: Priority,
+    pub assignee: Option<UserId>,
+    pub department: DepartmentId,
+    /// An internal note for the receiving department, with a transfer.
+    pub note: &'a str,
+}
+
+pub async fn properties(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    version: i32,
+    p: Properties<'_>,
+) -> Result<Vec<&'static str>> {
+    let mut tx = app.db.begin().await?;
+    let mut w = open(
+        app,
+        &mut tx,
+        agent,
+        number,
+        AccessLevel::Manage,
+        Some(version),
+    )
+    .await?;
+    let t = w.ticket().clone();
+    let mut changes = Vec::new();
+    if p.status != t.status {
+        changes.push(("status", Change::Status(p.status)));
+    }
+    if p.priority != t.priority {
+        changes.push(("priority", Change::Priority(p.priority)));
+    }
+    if p.assignee != t.assignee_id {
+        changes.push(("assignee", Change::Assign(p.assignee)));
+    }
+    // The department last: a transfer may take the ticket out of reach.
+    if p.department != t.department_id {
+        changes.push(("department", Change::Transfer(p.department)));
+        if !p.note.trim().is_empty() {
+            let post = Post::web(Kind::Note, agent.id, p.note.trim(), &[]);
+            changes.push(("note", Change::message(post)));
+        }
+    }
+    if changes.is_empty() {
+        return Err(Error::Conflict(Conflict::Unchanged));
+    }
+    let mut done = Vec::new();
+    for (what, change) in changes {
+        w.apply(&mut tx, change).await?;
+        done.push(what);
+    }
+    w.commit(&mut tx).await?;
+    tx.commit().await?;
+    Ok(done)
+}
+
 /// Sets the status directly.
 pub async fn set_status(
     app: &AppState,
@@ -240,24 +302,51 @@ pub async fn transfer(
 
 /// Moves one message into a new ticket of the same requester and
 /// department, linked both ways. Returns the new number.
+/// The subject a split proposes: the message's own (from its mail), else
+/// the ticket's.
+pub async fn split_subject(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    message: MessageId,
+) -> Result<String> {
+    let mut tx = app.db.begin().await?;
+    let source = open(app, &mut tx, agent, number, AccessLevel::Manage, None).await?;
+    let (subject, _) = store::messages::subject_and_kind(&mut *tx, source.id(), message)
+        .await?
+        .ok_or(Error::NotFound)?;
+    Ok(subject
+        .filter(|s| !s.trim().is_empty())
+        .unwrap_or_else(|| source.ticket().subject.clone()))
+}
+
+/// Moves one message into a new ticket with `subject`.
 pub async fn split(
     app: &AppState,
     agent: &UserRow,
     number: TicketNumber,
     message: MessageId,
+    subject: &str,
 ) -> Result<TicketNumber> {
+    let subject = subject.trim();
+    if subject.chars().count() > crate::domain::messages::MAX_SUBJECT {
+        let mut errors = FieldErrors::default();
+        errors.add_n(
+            "subject",
+            "error-subject-too-long",
+            crate::domain::messages::MAX_SUBJECT as i64,
+        );
+        return Err(Error::Invalid(errors));
+    }
     let mut tx = app.db.begin().await?;
     let mut source = open(app, &mut tx, agent, number, AccessLevel::Manage, None).await?;
-    let (subject, kind) = store::messages::subject_and_kind(&mut *tx, source.id(), message)
+    let (_, kind) = store::messages::subject_and_kind(&mut *tx, source.id(), message)
         .await?
         .ok_or(Error::NotFound)?;
     if store::messages::count_for_ticket(&mut *tx, source.id()).await? < 2 {
         return Err(Error::Conflict(Conflict::SplitLastMessage));
     }
     let t = source.ticket().clone();
-    let subject = subject
-        .filter(|s| !s.trim().is_empty())
-        .unwrap_or_else(|| t.subject.clone());
     let mut new = TicketWrite::create(
         app,
         &mut tx,
@@ -266,7 +355,7 @@ pub async fn split(
             organisation: t.organisation_id,
             via: "agent",
             split_from: Some(t.id),
-            ..NewTicket::basic(&subject, t.department_id, t.requester_id)
+            ..NewTicket::basic(subject, t.department_id, t.requester_id)
         },
     )
     .await?;

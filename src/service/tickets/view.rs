@@ -66,6 +66,16 @@ impl TicketView {
         self.links("reopened_as", false)
     }
 
+    /// The ticket this one was split off from (one link row, old → new).
+    pub fn split_from(&self) -> Option<TicketNumber> {
+        self.links("split", false).into_iter().next()
+    }
+
+    /// The tickets split off this one.
+    pub fn split_into(&self) -> Vec<TicketNumber> {
+        self.links("split", true)
+    }
+
     fn links(&self, kind: &str, outgoing: bool) -> Vec<TicketNumber> {
         self.ticket
             .links

@@ -35,13 +35,9 @@ impl Workspace {
     }
 }
 
-/// The agent's workspaces with their counts, the built-ins first, then
-/// their own and shared saved searches in their order: two statements,
-/// however many there are. Tabs of status, assignee and department come
-/// from the maintained counts; the others are index-backed counts capped
-/// at [`COUNT_CAP`].
-pub async fn list(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
-    let s = scope(&agent.viewer(), AccessLevel::Read);
+/// The workspaces without their counts (one statement: the saved ones),
+/// for the ticket page's sidebar, whose counts arrive from /agent/counts.
+pub async fn names(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
     let mut out: Vec<Workspace> = Builtin::ALL
         .into_iter()
         .map(|b| Workspace {
@@ -65,6 +61,17 @@ pub async fn list(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
             shared: saved.owner_id != agent.id,
         });
     }
+    Ok(out)
+}
+
+/// The agent's workspaces with their counts, the built-ins first, then
+/// their own and shared saved searches in their order: two statements,
+/// however many there are. Tabs of status, assignee and department come
+/// from the maintained counts; the others are index-backed counts capped
+/// at [`COUNT_CAP`].
+pub async fn list(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
+    let s = scope(&agent.viewer(), AccessLevel::Read);
+    let mut out = names(db, agent).await?;
     let of: Vec<CountOf<'_>> = out
         .iter()
         .map(|w| {

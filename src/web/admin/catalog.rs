@@ -236,6 +236,7 @@ fn confirm_delete(page: PageCtx, question: &str, action: &str, cancel: &str) -> 
         question: page.t(question),
         action: action.to_string(),
         fields: Vec::new(),
+        text: None,
         confirm_label: page.t("delete"),
         cancel: cancel.to_string(),
         page,

@@ -254,6 +254,7 @@ async fn reset(
             ),
             action: format!("{}/{kind_code}/{lang}/reset", list_path(&slug)),
             fields: Vec::new(),
+            text: None,
             confirm_label: page.t("admin-mail-text-reset"),
             cancel: format!("{}/{kind_code}/{lang}", list_path(&slug)),
             page,

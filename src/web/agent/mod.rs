@@ -2,7 +2,8 @@
 //! with counts, a filterable queue with keyset pagination and bulk actions.
 
 pub mod live;
-pub mod tickets;
+mod panel;
+mod tickets;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -35,6 +36,7 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/workspaces/{id}/move", post(move_workspace))
         .route("/agent/bulk", post(bulk))
         .merge(tickets::routes())
+        .merge(panel::routes())
         .merge(live::routes())
 }
 
@@ -173,6 +175,7 @@ pub struct RowView {
     department: String,
     status: &'static str,
     status_label: String,
+    status_short: String,
     priority: &'static str,
     priority_label: String,
     assignee: String,
@@ -203,12 +206,13 @@ fn row_view(page: &PageCtx, r: QueueRow, now: time::OffsetDateTime) -> RowView {
         department: r.department_name,
         status: r.status.as_str(),
         status_label: page.t(&format!("status-{}", r.status.as_str())),
+        status_short: page.t(&format!("status-short-{}", r.status.as_str())),
         priority: r.priority.as_str(),
         priority_label: page.t(&format!("priority-{}", r.priority.as_str())),
         initials: initials(&assignee),
         assignee,
         updated: page.fmt.relative(r.last_activity_at, now),
-        updated_exact: page.fmt.datetime(r.last_activity_at),
+        updated_exact: page.fmt.exact(r.last_activity_at),
         awaiting: r.last_message_kind == Some(Kind::Customer),
         last_by: match r.last_message_kind {
             Some(Kind::Customer) => page.t("last-by-customer"),
@@ -254,6 +258,7 @@ pub struct AgentHomePage {
     title: String,
     rows: Vec<RowView>,
     next: Option<String>,
+    empty_text: String,
     query: String,
     adhoc: bool,
     q: QueueQuery,
@@ -271,6 +276,7 @@ pub struct QueueFragment {
     page: PageCtx,
     rows: Vec<RowView>,
     next: Option<String>,
+    empty_text: String,
 }
 
 struct Queue {
@@ -278,6 +284,7 @@ struct Queue {
     title: String,
     rows: Vec<RowView>,
     next: Option<String>,
+    empty_text: String,
     query: String,
     adhoc: bool,
 }
@@ -321,7 +328,29 @@ async fn load_queue(
     } else {
         format!("ws={}", selected.clone().unwrap_or_default())
     };
-    let tabs = workspaces
+    let tabs = tab_views(page, &workspaces, selected.as_deref());
+    // Each workspace says what to do when it is empty.
+    let empty_text = page.t(match selected.as_deref().and_then(Builtin::from_slug) {
+        Some(Builtin::MineOpen) => "queue-empty-mine",
+        Some(Builtin::Unassigned) => "queue-empty-unassigned",
+        Some(Builtin::Waiting) => "queue-empty-waiting",
+        Some(Builtin::RecentlyClosed) => "queue-empty-closed",
+        None if adhoc => "queue-empty-search",
+        None => "queue-empty-saved",
+    });
+    Ok(Queue {
+        tabs,
+        title,
+        empty_text,
+        rows: rows.into_iter().map(|r| row_view(page, r, now)).collect(),
+        next: next.map(|c| format!("/agent?{query}&after={}", encode_cursor(&c))),
+        query,
+        adhoc,
+    })
+}
+
+fn tab_views(page: &PageCtx, workspaces: &[Workspace], selected: Option<&str>) -> Vec<TabView> {
+    workspaces
         .iter()
         .map(|w| TabView {
             key: w.key.clone(),
@@ -331,19 +360,27 @@ async fn load_queue(
                 w.name.clone()
             },
             count: count_label(page, w),
-            active: selected.as_deref() == Some(w.key.as_str()),
+            active: selected == Some(w.key.as_str()),
             own: !w.builtin && !w.shared,
             shared: w.shared,
         })
-        .collect();
-    Ok(Queue {
-        tabs,
-        title,
-        rows: rows.into_iter().map(|r| row_view(page, r, now)).collect(),
-        next: next.map(|c| format!("/agent?{query}&after={}", encode_cursor(&c))),
-        query,
-        adhoc,
-    })
+        .collect()
+}
+
+/// The workspace tabs for the sidebar the ticket page keeps.
+async fn sidebar_tabs(
+    app: &AppState,
+    visitor: &Visitor,
+    page: &PageCtx,
+) -> Result<Vec<TabView>, WebError> {
+    let workspaces = service::tickets::workspaces::names(&app.db, &visitor.user).await?;
+    let mut tabs = tab_views(page, &workspaces, None);
+    // The counts come from /agent/counts once the page is shown, so the
+    // ticket itself is not held up by them.
+    for tab in &mut tabs {
+        tab.count = String::new();
+    }
+    Ok(tabs)
 }
 
 /// GET /agent: a workspace or a search.
@@ -379,6 +416,7 @@ async fn home_page(
         title: queue.title,
         rows: queue.rows,
         next: queue.next,
+        empty_text: queue.empty_text,
         query: queue.query,
         adhoc: queue.adhoc,
         q,
@@ -400,6 +438,7 @@ async fn queue_fragment(
         page,
         rows: queue.rows,
         next: queue.next,
+        empty_text: queue.empty_text,
     })
 }
 

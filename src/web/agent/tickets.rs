@@ -47,7 +47,6 @@ pub fn routes() -> Router<AppState> {
         .route("/agent/tickets/{number}/priority", post(set_priority))
         .route("/agent/tickets/{number}/assign", post(assign))
         .route("/agent/tickets/{number}/transfer", post(transfer))
-        .route("/agent/tickets/{number}/split", post(split))
         .route("/agent/tickets/{number}/merge", post(merge))
         .route("/agent/tickets/{number}/spam", post(spam))
         .route("/agent/raw/{id}", get(raw_mail))
@@ -89,6 +88,7 @@ pub struct CannedView {
 #[template(path = "agent/ticket.html")]
 pub struct AgentTicketPage {
     page: PageCtx,
+    tabs: Vec<super::TabView>,
     number: String,
     subject: String,
     status: &'static str,
@@ -139,7 +139,7 @@ pub struct StagedView {
     size: String,
 }
 
-fn event_text(page: &PageCtx, h: &HistoryRow) -> String {
+fn event_text(page: &PageCtx, h: &HistoryRow, split_from: Option<TicketNumber>) -> String {
     let actor = h.actor_name.clone().unwrap_or_else(|| page.t("someone"));
     let status = |s: Option<Status>| {
         s.map(|s| page.t(&format!("status-{}", s.as_str())))
@@ -153,7 +153,13 @@ fn event_text(page: &PageCtx, h: &HistoryRow) -> String {
     };
     let l = &page.locale;
     match h.change.as_str() {
-        "created" => l.t_with("event-created", &args(&[("actor", actor)])),
+        "created" => match split_from {
+            Some(n) => l.t_with(
+                "event-split-from",
+                &args(&[("actor", actor), ("number", n.to_string())]),
+            ),
+            None => l.t_with("event-created", &args(&[("actor", actor)])),
+        },
         "status" => l.t_with(
             "event-status",
             &args(&[
@@ -163,6 +169,8 @@ fn event_text(page: &PageCtx, h: &HistoryRow) -> String {
             ]),
         ),
         "assignee" => match &h.to_user_name {
+            // "Anna took the ticket", not "Anna assigned it to Anna".
+            Some(_) if h.self_assigned => l.t_with("event-took", &args(&[("actor", actor)])),
             Some(to) => l.t_with(
                 "event-assigned",
                 &args(&[("actor", actor), ("to", to.clone())]),
@@ -193,7 +201,12 @@ fn event_text(page: &PageCtx, h: &HistoryRow) -> String {
     }
 }
 
-fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -> Vec<Entry> {
+fn timeline(
+    page: &PageCtx,
+    messages: Vec<MessageRow>,
+    history: &[HistoryRow],
+    split_from: Option<TicketNumber>,
+) -> Vec<Entry> {
     let now = time::OffsetDateTime::now_utc();
     let iso = |at: time::OffsetDateTime| {
         at.format(&time::format_description::well_known::Rfc3339)
@@ -214,7 +227,7 @@ fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -
                 author: m.author_name.clone().unwrap_or_else(|| page.t("someone")),
                 source: page.t(&format!("source-{}", m.source.as_str())),
                 time: page.fmt.relative(m.created_at, now),
-                time_exact: page.fmt.datetime(m.created_at),
+                time_exact: page.fmt.exact(m.created_at),
                 time_iso: iso(m.created_at),
                 body_html: message_html(&m.body_text, &page.t("show-quoted")),
                 note: m.threading_note.clone().unwrap_or_default(),
@@ -255,11 +268,11 @@ fn timeline(page: &PageCtx, messages: Vec<MessageRow>, history: &[HistoryRow]) -
                 author: String::new(),
                 source: String::new(),
                 time: page.fmt.relative(h.at, now),
-                time_exact: page.fmt.datetime(h.at),
+                time_exact: page.fmt.exact(h.at),
                 time_iso: iso(h.at),
                 body_html: String::new(),
                 files: Vec::new(),
-                text: event_text(page, h),
+                text: event_text(page, h, split_from),
                 note: String::new(),
                 raw: None,
                 html: None,
@@ -281,9 +294,11 @@ async fn ticket_page(
     view: TicketView,
 ) -> Result<AgentTicketPage, WebError> {
     let agent = &visitor.user;
+    let split_from = view.split_from();
     let t = view.ticket;
     let bench = service::tickets::view::workbench(&app.db, t.department_id).await?;
-    let entries = timeline(&page, view.messages, &view.history);
+    let tabs = super::sidebar_tabs(app, visitor, &page).await?;
+    let entries = timeline(&page, view.messages, &view.history, split_from);
     let links = t
         .links
         .0
@@ -332,6 +347,7 @@ async fn ticket_page(
         url::form_urlencoded::byte_serialize(t.requester_email.as_bytes()).collect();
     let answers = t.answers();
     Ok(AgentTicketPage {
+        tabs,
         number: t.number.to_string(),
         subject: t.subject.clone(),
         status: t.status.as_str(),
@@ -418,7 +434,10 @@ async fn timeline_fragment(
     let view = load(&app, &visitor, number).await?;
     let version = view.ticket.version;
     Ok(TimelineFragment {
-        entries: timeline(&page, view.messages, &view.history),
+        entries: {
+            let split_from = view.split_from();
+            timeline(&page, view.messages, &view.history, split_from)
+        },
         page,
         version,
     })
@@ -453,7 +472,19 @@ async fn reply(
     if form.get("action") == "insert" {
         let view = load(&app, &visitor, number).await?;
         let mut again = ticket_page(&app, &visitor, page.clone(), view).await?;
-        if let Some(c) = again.canned.iter().find(|c| c.id == form.get("canned")) {
+        // The box holds a title (typed or picked from the list).
+        let wanted = form.get("canned").trim().to_lowercase();
+        let hit = again
+            .canned
+            .iter()
+            .find(|c| c.title.to_lowercase() == wanted)
+            .or_else(|| {
+                again
+                    .canned
+                    .iter()
+                    .find(|c| !wanted.is_empty() && c.title.to_lowercase().contains(&wanted))
+            });
+        if let Some(c) = hit {
             let sep = if body.trim().is_empty() { "" } else { "\n\n" };
             again.reply_body = format!("{}{sep}{}", body.trim_end(), c.body);
         } else {
@@ -551,7 +582,7 @@ async fn note(
 }
 
 /// Where a property form goes back to, with what happened.
-fn back(
+pub(super) fn back(
     number: TicketNumber,
     result: service::Result<()>,
     done: &str,
@@ -666,21 +697,6 @@ async fn transfer(
     }
 }
 
-/// POST /agent/tickets/{number}/split
-async fn split(
-    State(app): State<AppState>,
-    StaffUser(v): StaffUser,
-    Path(n): Path<String>,
-    Form(f): Form<PropertyForm>,
-) -> Result<Response, WebError> {
-    let number = ticket_number(&n)?;
-    let message: MessageId = f.value.parse().map_err(|_| WebError::Invalid)?;
-    match work::split(&app, &v.user, number, message).await {
-        Ok(new) => Ok(Redirect::to(&format!("/agent/tickets/{new}?notice=split")).into_response()),
-        Err(e) => back(number, Err(e), ""),
-    }
-}
-
 /// POST /agent/tickets/{number}/merge
 async fn merge(
     State(app): State<AppState>,
@@ -712,6 +728,7 @@ async fn merge(
                 ("version", f.version.to_string()),
                 ("value", into.to_string()),
             ],
+            text: None,
             confirm_label: page.t("merge"),
             cancel: format!("/agent/tickets/{number}"),
             page,

@@ -103,7 +103,7 @@ async fn home(
             department: r.department_name,
             status: r.status.as_str(),
             updated: page.fmt.relative(r.last_activity_at, now),
-            updated_exact: page.fmt.datetime(r.last_activity_at),
+            updated_exact: page.fmt.exact(r.last_activity_at),
             support_replied: r.last_message_kind == Some(Kind::Agent),
             done: r.done == 1,
         })

@@ -369,6 +369,11 @@ pub struct TicketPage {
     rate_replies: bool,
     continued_in: Vec<String>,
     continues: Vec<String>,
+    /// Whether a confirmation mail goes out for a new ticket.
+    acknowledges: bool,
+    /// Why the customer has a second ticket: the one it was split from.
+    split_from: Option<String>,
+    split_into: Vec<String>,
     errors: FieldErrors,
     body: String,
     staged: Vec<StagedView>,
@@ -392,7 +397,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
                     name
                 },
                 time: page.fmt.relative(m.created_at, now),
-                time_exact: page.fmt.datetime(m.created_at),
+                time_exact: page.fmt.exact(m.created_at),
                 time_iso: m
                     .created_at
                     .format(&time::format_description::well_known::Rfc3339)
@@ -442,6 +447,9 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
             .map(ToString::to_string)
             .collect(),
         continues: view.continues().iter().map(ToString::to_string).collect(),
+        acknowledges: app.settings.get().notify_ack,
+        split_from: view.split_from().map(|n| n.to_string()),
+        split_into: view.split_into().iter().map(ToString::to_string).collect(),
         errors: FieldErrors::default(),
         body: String::new(),
         staged: Vec::new(),
