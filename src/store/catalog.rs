@@ -1,20 +1,44 @@
 //! What customers choose from in the portal: help topics, products, and
 //! the departments shown to customers.
 
+use std::collections::BTreeMap;
+
 use sqlx::PgExecutor;
+use sqlx::types::Json;
 use uuid::Uuid;
 
 use crate::domain::ids::DepartmentId;
+
+/// Names per language code (`ru` → "Оплата"), beside the default name.
+pub type Names = BTreeMap<String, String>;
+
+/// The name in `lang` where one is set, else `default`: the one place a
+/// topic's or product's name is picked for a reader.
+pub fn name_for<'a>(default: &'a str, names: &'a Names, lang: &str) -> &'a str {
+    names
+        .get(lang)
+        .map(|n| n.trim())
+        .filter(|n| !n.is_empty())
+        .unwrap_or(default)
+}
 
 /// A help topic with its guidance and prompts.
 #[derive(Debug, Clone, sqlx::FromRow)]
 pub struct HelpTopicRow {
     pub id: Uuid,
     pub name: String,
+    pub names: Json<Names>,
     pub department_id: DepartmentId,
     pub guidance: String,
     pub prompts: sqlx::types::Json<Vec<Prompt>>,
     pub suggested_attachments: String,
+}
+
+impl HelpTopicRow {
+    /// Its name in `lang`, else the default name.
+    pub fn name_for(&self, lang: &str) -> &str {
+        name_for(&self.name, &self.names.0, lang)
+    }
 }
 
 /// One structured question of a help topic.
@@ -31,7 +55,7 @@ pub struct Prompt {
 /// Help topics shown to customers, in order.
 pub async fn visible_help_topics(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<HelpTopicRow>> {
     sqlx::query_as(
-        "select h.id, h.name, h.department_id, h.guidance, h.prompts, h.suggested_attachments \
+        "select h.id, h.name, h.names, h.department_id, h.guidance, h.prompts, h.suggested_attachments \
          from help_topics h join departments d on d.id = h.department_id \
          where h.customer_visible order by h.position, h.name",
     )
@@ -69,11 +93,25 @@ pub async fn insert_help_topic(
 pub struct ProductRow {
     pub id: Uuid,
     pub name: String,
+    pub names: Json<Names>,
+}
+
+impl ProductRow {
+    /// Its name in `lang`, else the default name.
+    pub fn name_for(&self, lang: &str) -> &str {
+        name_for(&self.name, &self.names.0, lang)
+    }
+
+    /// The same product with `name` in `lang`, for pages that show one name.
+    pub fn localized(mut self, lang: &str) -> Self {
+        self.name = self.name_for(lang).to_string();
+        self
+    }
 }
 
 /// Active products, in order.
 pub async fn active_products(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ProductRow>> {
-    sqlx::query_as("select id, name from products where active order by position, name")
+    sqlx::query_as("select id, name, names from products where active order by position, name")
         .fetch_all(db)
         .await
 }
@@ -115,7 +153,7 @@ struct TopicWithVisibility {
 /// Every help topic (admin console), with its visibility.
 pub async fn all_help_topics(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(HelpTopicRow, bool)>> {
     let rows: Vec<TopicWithVisibility> = sqlx::query_as(
-        "select id, name, department_id, guidance, prompts, suggested_attachments, customer_visible \
+        "select id, name, names, department_id, guidance, prompts, suggested_attachments, customer_visible \
          from help_topics order by position, name",
     )
     .fetch_all(db)
@@ -177,11 +215,49 @@ pub async fn delete_help_topic(db: impl PgExecutor<'_>, id: Uuid) -> sqlx::Resul
     Ok(done.rows_affected() == 1)
 }
 
-/// Every product (admin console): (row, active).
-pub async fn all_products(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<(Uuid, String, bool)>> {
-    sqlx::query_as("select id, name, active from products order by position, name")
+/// A product in the admin console.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct ProductAdminRow {
+    #[sqlx(flatten)]
+    pub product: ProductRow,
+    pub active: bool,
+}
+
+/// Every product (admin console).
+pub async fn all_products(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<ProductAdminRow>> {
+    sqlx::query_as("select id, name, names, active from products order by position, name")
         .fetch_all(db)
         .await
+}
+
+/// Changes a product's default name and its names per language.
+pub async fn update_product(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    name: &str,
+    names: &Names,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("update products set name = $2, names = $3 where id = $1")
+        .bind(id)
+        .bind(name)
+        .bind(Json(names))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
+}
+
+/// Sets a help topic's names per language.
+pub async fn set_topic_names(
+    db: impl PgExecutor<'_>,
+    id: Uuid,
+    names: &Names,
+) -> sqlx::Result<bool> {
+    let done = sqlx::query("update help_topics set names = $2 where id = $1")
+        .bind(id)
+        .bind(Json(names))
+        .execute(db)
+        .await?;
+    Ok(done.rows_affected() == 1)
 }
 
 /// Shows or hides a product.

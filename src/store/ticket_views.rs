@@ -53,6 +53,8 @@ pub struct DetailRow {
     pub assignee_name: Option<String>,
     pub assignee_email: Option<String>,
     pub product_name: Option<String>,
+    /// The product's names per language (empty without a product).
+    pub product_names: Json<super::catalog::Names>,
     pub prompt_answers: serde_json::Value,
     pub merged_into: Option<TicketNumber>,
     pub created_at: OffsetDateTime,
@@ -68,6 +70,13 @@ pub struct DetailRow {
 }
 
 impl DetailRow {
+    /// The product's name in `lang`, else its default name.
+    pub fn product_name_for(&self, lang: &str) -> Option<String> {
+        self.product_name
+            .as_deref()
+            .map(|name| super::catalog::name_for(name, &self.product_names.0, lang).to_string())
+    }
+
     /// The answers to the help topic's prompts, as (label, value) in the
     /// order asked.
     pub fn answers(&self) -> Vec<(String, String)> {
@@ -96,7 +105,7 @@ pub async fn detail(
         "select t.id, t.number, t.subject, t.status, t.priority, t.department_id, d.slug as department_slug, \
                 d.name as department_name, d.signature, t.requester_id, u.name as requester_name, \
                 re.email as requester_email, t.assignee_id, au.name as assignee_name, ae.email as assignee_email, \
-                p.name as product_name, t.prompt_answers, mt.number as merged_into, t.created_at, \
+                p.name as product_name, coalesce(p.names, '{}') as product_names, t.prompt_answers, mt.number as merged_into, t.created_at, \
                 t.last_activity_at, t.first_response_at, t.resolved_at, t.closed_at, t.version, ",
     );
     super::access::push_level(&mut qb, viewer);

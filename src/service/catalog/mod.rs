@@ -13,7 +13,7 @@ use crate::domain::ids::{DepartmentId, UserId};
 use crate::service::{Error, FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
-use crate::store::catalog::Prompt;
+use crate::store::catalog::{Names, Prompt};
 
 async fn audit(
     db: &PgPool,
@@ -79,10 +79,23 @@ pub fn format_prompts(prompts: &[Prompt]) -> String {
         .join("\n")
 }
 
+/// The names per language as saved: shipped languages only, trimmed, and
+/// an empty one left out (the default name shows instead).
+pub fn clean_names(names: &Names) -> Names {
+    names
+        .iter()
+        .filter(|(lang, _)| crate::i18n::available().contains(lang))
+        .map(|(lang, name)| (lang.clone(), name.trim().to_string()))
+        .filter(|(_, name)| !name.is_empty())
+        .collect()
+}
+
 /// A help topic as the admin form sends it.
 #[derive(Debug, Clone, Default)]
 pub struct TopicInput {
     pub name: String,
+    /// Names per language code; empty ones fall back to `name`.
+    pub names: Names,
     pub department: Option<DepartmentId>,
     pub guidance: String,
     pub prompts: String,
@@ -116,12 +129,14 @@ pub async fn create_topic(db: &PgPool, admin: UserId, input: TopicInput) -> Resu
     )
     .await?;
     store::catalog::set_topic_visible(db, id, input.visible).await?;
+    let names = clean_names(&input.names);
+    store::catalog::set_topic_names(db, id, &names).await?;
     audit(
         db,
         admin,
         "topic.created",
         id,
-        json!({ "name": input.name.trim() }),
+        json!({ "name": input.name.trim(), "names": names }),
     )
     .await?;
     Ok(id)
@@ -145,12 +160,14 @@ pub async fn update_topic(db: &PgPool, admin: UserId, id: Uuid, input: TopicInpu
     {
         return Err(Error::NotFound);
     }
+    let names = clean_names(&input.names);
+    store::catalog::set_topic_names(db, id, &names).await?;
     audit(
         db,
         admin,
         "topic.updated",
         id,
-        json!({ "name": input.name.trim() }),
+        json!({ "name": input.name.trim(), "names": names }),
     )
     .await
 }
@@ -163,21 +180,60 @@ pub async fn delete_topic(db: &PgPool, admin: UserId, id: Uuid) -> Result<()> {
     audit(db, admin, "topic.deleted", id, json!({})).await
 }
 
-/// Adds a product.
-pub async fn add_product(db: &PgPool, admin: UserId, name: &str) -> Result<Uuid> {
-    if name.trim().is_empty() {
+/// A product as the admin form sends it.
+#[derive(Debug, Clone, Default)]
+pub struct ProductInput {
+    pub name: String,
+    /// Names per language code; empty ones fall back to `name`.
+    pub names: Names,
+}
+
+fn check_product(input: &ProductInput) -> Result<()> {
+    if input.name.trim().is_empty() {
         return Err(FieldErrors::one("name", "error-name-required"));
     }
-    let id = store::catalog::insert_product(db, name.trim()).await?;
+    Ok(())
+}
+
+/// Adds a product.
+pub async fn add_product(db: &PgPool, admin: UserId, input: ProductInput) -> Result<Uuid> {
+    check_product(&input)?;
+    let name = input.name.trim();
+    let names = clean_names(&input.names);
+    let id = store::catalog::insert_product(db, name).await?;
+    store::catalog::update_product(db, id, name, &names).await?;
     audit(
         db,
         admin,
         "product.created",
         id,
-        json!({ "name": name.trim() }),
+        json!({ "name": name, "names": names }),
     )
     .await?;
     Ok(id)
+}
+
+/// Changes a product's default name and its names per language.
+pub async fn update_product(
+    db: &PgPool,
+    admin: UserId,
+    id: Uuid,
+    input: ProductInput,
+) -> Result<()> {
+    check_product(&input)?;
+    let name = input.name.trim();
+    let names = clean_names(&input.names);
+    if !store::catalog::update_product(db, id, name, &names).await? {
+        return Err(Error::NotFound);
+    }
+    audit(
+        db,
+        admin,
+        "product.updated",
+        id,
+        json!({ "name": name, "names": names }),
+    )
+    .await
 }
 
 /// Shows or hides a product in the portal form.
@@ -279,6 +335,19 @@ pub async fn delete_canned(db: &PgPool, admin: UserId, id: Uuid) -> Result<()> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn names_keep_shipped_languages_with_text_only() {
+        let typed: Names = [("ru", "  Оплата "), ("en", ""), ("xx", "Nope")]
+            .into_iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        let names = clean_names(&typed);
+        assert_eq!(names.len(), 1);
+        assert_eq!(names["ru"], "Оплата");
+        assert_eq!(store::catalog::name_for("Billing", &names, "ru"), "Оплата");
+        assert_eq!(store::catalog::name_for("Billing", &names, "en"), "Billing");
+    }
 
     #[test]
     fn prompts_round_trip_through_the_admin_text() {

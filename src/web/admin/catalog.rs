@@ -11,14 +11,16 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
+use std::collections::HashMap;
 use uuid::Uuid;
 
 use super::saved;
 use crate::domain::placeholders::KNOWN;
-use crate::service::catalog::{self, CannedInput, TopicInput};
+use crate::service::catalog::{self, CannedInput, ProductInput, TopicInput};
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
 use crate::store;
+use crate::store::catalog::{Names, ProductAdminRow};
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
@@ -29,6 +31,10 @@ pub fn routes() -> Router<AppState> {
         .route("/admin/topics/{id}", get(edit_topic).post(update_topic))
         .route("/admin/topics/{id}/delete", post(delete_topic))
         .route("/admin/products", get(products).post(add_product))
+        .route(
+            "/admin/products/{id}",
+            get(edit_product).post(update_product),
+        )
         .route("/admin/products/{id}/toggle", post(toggle_product))
         .route("/admin/canned", get(canned).post(create_canned))
         .route("/admin/canned/{id}", get(edit_canned).post(update_canned))
@@ -61,12 +67,39 @@ pub struct TopicForm {
     suggested: String,
     #[serde(default)]
     visible: String,
+    /// `name_<lang>`: the name per language (and the CSRF token, unused).
+    #[serde(flatten)]
+    other: HashMap<String, String>,
+}
+
+/// The `name_<lang>` fields of a form, by language code.
+fn names_of(other: &HashMap<String, String>) -> Names {
+    other
+        .iter()
+        .filter_map(|(k, v)| Some((k.strip_prefix("name_")?.to_string(), v.clone())))
+        .collect()
+}
+
+/// The `name_<lang>` fields for a saved set of names.
+fn fields_of(names: &Names) -> HashMap<String, String> {
+    names
+        .iter()
+        .map(|(lang, name)| (format!("name_{lang}"), name.clone()))
+        .collect()
 }
 
 impl TopicForm {
+    /// What the admin typed as the name in `lang` (templates).
+    fn name_in(&self, lang: &str) -> &str {
+        self.other
+            .get(&format!("name_{lang}"))
+            .map_or("", String::as_str)
+    }
+
     fn input(&self) -> TopicInput {
         TopicInput {
             name: self.name.clone(),
+            names: names_of(&self.other),
             department: self.department.parse().ok(),
             guidance: self.guidance.clone(),
             prompts: self.prompts.clone(),
@@ -176,6 +209,7 @@ async fn edit_topic(
         prompts: catalog::format_prompts(&topic.prompts.0),
         suggested: topic.suggested_attachments,
         visible: if visible { "1".into() } else { String::new() },
+        other: fields_of(&topic.names.0),
     };
     again.editing = Some(id.to_string());
     Ok(again)
@@ -249,8 +283,20 @@ fn confirm_delete(page: PageCtx, question: &str, action: &str, cancel: &str) -> 
 #[template(path = "admin/products.html")]
 pub struct ProductsPage {
     page: PageCtx,
-    products: Vec<(Uuid, String, bool)>,
+    products: Vec<ProductAdminRow>,
+    form: ProductForm,
     errors: FieldErrors,
+    editing: Option<String>,
+}
+
+async fn products_page(app: &AppState, page: PageCtx) -> Result<ProductsPage, WebError> {
+    Ok(ProductsPage {
+        page,
+        products: store::catalog::all_products(&app.db).await?,
+        form: ProductForm::default(),
+        errors: FieldErrors::default(),
+        editing: None,
+    })
 }
 
 /// GET /admin/products
@@ -259,17 +305,47 @@ async fn products(
     AdminUser(_): AdminUser,
     page: PageCtx,
 ) -> Result<ProductsPage, WebError> {
-    Ok(ProductsPage {
-        page,
-        products: store::catalog::all_products(&app.db).await?,
-        errors: FieldErrors::default(),
-    })
+    products_page(&app, page).await
 }
 
-#[derive(Deserialize)]
-pub struct NameForm {
+/// A product's default name and its `name_<lang>` names.
+#[derive(Deserialize, Default, Clone)]
+pub struct ProductForm {
     #[serde(default)]
     name: String,
+    #[serde(flatten)]
+    other: HashMap<String, String>,
+}
+
+impl ProductForm {
+    /// What the admin typed as the name in `lang` (templates).
+    fn name_in(&self, lang: &str) -> &str {
+        self.other
+            .get(&format!("name_{lang}"))
+            .map_or("", String::as_str)
+    }
+
+    fn input(&self) -> ProductInput {
+        ProductInput {
+            name: self.name.clone(),
+            names: names_of(&self.other),
+        }
+    }
+}
+
+/// The products page again with what was typed and what is wrong.
+async fn product_form_again(
+    app: &AppState,
+    page: PageCtx,
+    form: ProductForm,
+    errors: FieldErrors,
+    editing: Option<String>,
+) -> Result<Response, WebError> {
+    let mut again = products_page(app, page).await?;
+    again.form = form;
+    again.errors = errors;
+    again.editing = editing;
+    Ok((StatusCode::UNPROCESSABLE_ENTITY, again).into_response())
 }
 
 /// POST /admin/products
@@ -277,21 +353,52 @@ async fn add_product(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     page: PageCtx,
-    Form(form): Form<NameForm>,
+    Form(form): Form<ProductForm>,
 ) -> Result<Response, WebError> {
-    match catalog::add_product(&app.db, admin.user.id, &form.name).await {
+    match catalog::add_product(&app.db, admin.user.id, form.input()).await {
         Ok(_) => Ok(saved("/admin/products").into_response()),
         Err(service::Error::Invalid(errors)) => {
-            let products = store::catalog::all_products(&app.db).await?;
-            Ok((
-                StatusCode::UNPROCESSABLE_ENTITY,
-                ProductsPage {
-                    page,
-                    products,
-                    errors,
-                },
-            )
-                .into_response())
+            product_form_again(&app, page, form, errors, None).await
+        }
+        Err(other) => Err(other.into()),
+    }
+}
+
+/// GET /admin/products/{id}
+async fn edit_product(
+    State(app): State<AppState>,
+    AdminUser(_): AdminUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+) -> Result<ProductsPage, WebError> {
+    let id = parse(&id)?;
+    let mut again = products_page(&app, page).await?;
+    let p = again
+        .products
+        .iter()
+        .find(|p| p.product.id == id)
+        .ok_or(WebError::NotFound)?;
+    again.form = ProductForm {
+        name: p.product.name.clone(),
+        other: fields_of(&p.product.names.0),
+    };
+    again.editing = Some(id.to_string());
+    Ok(again)
+}
+
+/// POST /admin/products/{id}
+async fn update_product(
+    State(app): State<AppState>,
+    AdminUser(admin): AdminUser,
+    page: PageCtx,
+    Path(id): Path<String>,
+    Form(form): Form<ProductForm>,
+) -> Result<Response, WebError> {
+    let id = parse(&id)?;
+    match catalog::update_product(&app.db, admin.user.id, id, form.input()).await {
+        Ok(()) => Ok(saved("/admin/products").into_response()),
+        Err(service::Error::Invalid(errors)) => {
+            product_form_again(&app, page, form, errors, Some(id.to_string())).await
         }
         Err(other) => Err(other.into()),
     }

@@ -367,7 +367,7 @@ async fn ticket_page(
         entries,
         links,
         answers,
-        product: t.product_name.clone(),
+        product: t.product_name_for(&page.lang),
         signature: fill(&t.signature),
         canned,
         canned_json,

@@ -103,14 +103,14 @@ impl NewTicketPage {
     }
 }
 
-async fn topic_choices(app: &AppState) -> Result<Vec<TopicChoice>, WebError> {
+async fn topic_choices(app: &AppState, lang: &str) -> Result<Vec<TopicChoice>, WebError> {
     let topics = crate::store::catalog::visible_help_topics(&app.db).await?;
     if !topics.is_empty() {
         return Ok(topics
             .into_iter()
             .map(|t| TopicChoice {
                 value: format!("t-{}", t.id),
-                name: t.name,
+                name: t.name_for(lang).to_string(),
                 guidance: t.guidance,
             })
             .collect());
@@ -175,7 +175,7 @@ async fn form_for_topic(
         return Ok(None);
     };
     let name = match &resolved.help_topic {
-        Some(h) => h.name.clone(),
+        Some(h) => h.name_for(&page.lang).to_string(),
         None => crate::store::catalog::visible_departments(&app.db)
             .await?
             .into_iter()
@@ -183,7 +183,11 @@ async fn form_for_topic(
             .map(|d| d.name)
             .unwrap_or_default(),
     };
-    let products = crate::store::catalog::active_products(&app.db).await?;
+    let products = crate::store::catalog::active_products(&app.db)
+        .await?
+        .into_iter()
+        .map(|p| p.localized(&page.lang))
+        .collect();
     Ok(Some(empty_form(
         app,
         page,
@@ -201,7 +205,7 @@ async fn new(
     page: PageCtx,
     Query(q): Query<NewQuery>,
 ) -> Result<Response, WebError> {
-    let choices = topic_choices(&app).await?;
+    let choices = topic_choices(&app, &page.lang).await?;
     // With a single choice there is nothing to ask.
     let topic = q
         .topic
@@ -293,7 +297,7 @@ async fn create(
     }
     // Show the form again with everything typed and every accepted file.
     let Some(mut again) = form_for_topic(&app, page.clone(), &input.topic).await? else {
-        let choices = topic_choices(&app).await?;
+        let choices = topic_choices(&app, &page.lang).await?;
         return Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             NewTopicPage {
@@ -432,7 +436,7 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
         status: t.status.as_str(),
         status_label: page.t(&format!("customer-status-{}", t.status.as_str())),
         department: t.department_name.clone(),
-        product: t.product_name.clone(),
+        product: t.product_name_for(&page.lang),
         answers: t.answers(),
         messages,
         reply_hint,
