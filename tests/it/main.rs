@@ -18,6 +18,7 @@ mod hardening;
 mod hardening_mail;
 mod harness;
 mod invariants;
+mod keyboard;
 mod mail;
 mod mail_fuzz;
 mod mail_texts;
