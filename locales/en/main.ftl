@@ -169,6 +169,7 @@ product-none = Not related to a product
 field-subject = Subject
 subject-hint = One line that names the problem, for example “Site example.com shows error 502 since 10:00”.
 subject-limit = At most { $n } characters.
+subject-count = Characters so far: { $n }
 field-description = Description
 description-hint = What exactly happens, since when, what changed just before, and what you already tried.
 field-attachments = Attachments

@@ -174,6 +174,7 @@ product-none = Не относится к продукту
 field-subject = Тема
 subject-hint = Одна строка, которая называет проблему, например: «Сайт example.com с 10:00 отдаёт ошибку 502».
 subject-limit = Не больше { $n } символов.
+subject-count = Набрано символов: { $n }
 field-description = Описание
 description-hint = Что именно происходит, с какого времени, что менялось перед этим и что вы уже попробовали.
 field-attachments = Вложения

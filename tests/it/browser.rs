@@ -157,6 +157,11 @@ async fn a_customer_files_follows_closes_reopens_and_rates_a_ticket(db: PgPool) 
     click(&c, "a.button.primary").await;
     wait_for_path(&c, |p| p.starts_with("/portal/tickets/new")).await;
     fill(&c, "#subject", "Site example.com shows error 502").await;
+    assert_eq!(
+        text(&c, "#subject-count").await,
+        "Characters so far: 32",
+        "a live count beside the subject's limit"
+    );
     fill(
         &c,
         "#body",
