@@ -4,7 +4,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::context::{PageCtx, SESSION_COOKIE, build_cookie};
 use super::error::WebError;
 use super::extract::SignedIn;
+use super::notice;
 use crate::domain::ids::SessionId;
 use crate::service::{self, FieldErrors, accounts};
 use crate::state::AppState;
@@ -143,7 +144,7 @@ async fn update(
     )
     .await;
     match result {
-        Ok(()) => Ok(Redirect::to("/account?notice=saved").into_response()),
+        Ok(()) => Ok(notice::redirect("/account", "saved")),
         Err(service::Error::Invalid(errors)) => {
             let body = account_page(
                 &app,
@@ -211,11 +212,10 @@ async fn change_password(
     )
     .await;
     match result {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "{}?notice=password-changed",
-            visitor.user.role.home()
-        ))
-        .into_response()),
+        Ok(()) => Ok(notice::redirect(
+            visitor.user.role.home(),
+            "password-changed",
+        )),
         Err(service::Error::Invalid(errors)) => {
             let body = PasswordPage {
                 page,
@@ -237,7 +237,7 @@ async fn revoke_session(
 ) -> Result<Response, WebError> {
     let id: SessionId = id.parse().map_err(|_| WebError::NotFound)?;
     accounts::revoke_session(&app.db, visitor.user.id, id).await?;
-    Ok(Redirect::to("/account?notice=session-ended").into_response())
+    Ok(notice::redirect("/account", "session-ended"))
 }
 
 /// POST /account/sign-out-everywhere
@@ -254,7 +254,7 @@ async fn sign_out_everywhere(
     );
     Ok((
         [(header::SET_COOKIE, cookie)],
-        Redirect::to("/login?notice=signed-out-everywhere"),
+        notice::redirect("/login", "signed-out-everywhere"),
     )
         .into_response())
 }

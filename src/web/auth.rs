@@ -12,6 +12,7 @@ use serde::Deserialize;
 use super::context::{LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, Visitor, build_cookie};
 use super::error::WebError;
 use super::extract::safe_next;
+use super::notice;
 use crate::domain::ids::UserId;
 use crate::i18n::Locale;
 use crate::service::{self, FieldErrors, accounts};
@@ -170,7 +171,7 @@ async fn logout(
         Some(0),
         secure,
     );
-    let mut response = Redirect::to("/login?notice=signed-out").into_response();
+    let mut response = notice::redirect("/login", "signed-out");
     response.headers_mut().append(header::SET_COOKIE, cookie);
     response.headers_mut().append(header::SET_COOKIE, link);
     Ok(response)
@@ -248,7 +249,9 @@ async fn register(
         time_zone: Some(form.time_zone.clone()).filter(|z| !z.is_empty()),
     };
     match accounts::register(&app, ctx.ip, input).await {
-        Ok(user) => sign_in(&app, &ctx, &headers, user, "/portal?notice=welcome").await,
+        Ok(user) => sign_in(&app, &ctx, &headers, user, "/portal")
+            .await
+            .map(|r| notice::with(r, "welcome")),
         Err(service::Error::Invalid(errors)) => {
             let body = RegisterPage {
                 page,

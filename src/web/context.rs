@@ -17,6 +17,7 @@ use cookie::{Cookie, SameSite};
 
 use super::csrf;
 use super::error::{ErrorMarker, ErrorPage};
+use super::notice::{self, NOTICE_COOKIE};
 use crate::domain::access::Viewer;
 use crate::domain::ids::SessionId;
 use crate::domain::users::Role;
@@ -60,6 +61,9 @@ pub struct RequestCtx {
     pub path: String,
     pub request_id: Option<String>,
     pub helpdesk_name: String,
+    /// The key of the one-shot notice this page view brings (see
+    /// `web::notice`), not yet checked against the locale.
+    pub notice: Option<String>,
 }
 
 /// Everything a page template needs besides its own data.
@@ -71,7 +75,11 @@ pub struct PageCtx {
     pub csrf: String,
     pub path: String,
     pub user: Option<UserSummary>,
+    /// The one-shot notice's text, in the reader's language.
     pub notice: Option<String>,
+    /// Its key ("created"), for pages that show more than the text; only
+    /// letters, digits and dashes, but not necessarily a known message.
+    pub notice_key: Option<String>,
     pub languages: Vec<(String, String)>,
     pub helpdesk_name: String,
 }
@@ -111,14 +119,13 @@ pub struct UserSummary {
 impl PageCtx {
     pub fn new(ctx: &RequestCtx, visitor: Option<&Visitor>) -> PageCtx {
         let locale = ctx.locale.clone();
-        // Only known notices are shown: the query string cannot inject text.
-        let notice = ctx
-            .path
-            .split_once('?')
-            .and_then(|(_, q)| {
-                url::form_urlencoded::parse(q.as_bytes()).find(|(k, _)| k == "notice")
-            })
-            .map(|(_, v)| format!("notice-{v}"))
+        // Only known notices are shown: the cookie cannot inject text. The
+        // key itself is only compared with literals ("created" has no text
+        // of its own: the ticket page shows a callout instead).
+        let notice_key = ctx.notice.clone();
+        let notice = notice_key
+            .as_ref()
+            .map(|key| format!("notice-{key}"))
             .filter(|key| locale.has(key))
             .map(|key| locale.t(&key));
         let languages = crate::i18n::available()
@@ -137,9 +144,15 @@ impl PageCtx {
                 role: v.user.role,
             }),
             notice,
+            notice_key,
             languages,
             helpdesk_name: ctx.helpdesk_name.clone(),
         }
+    }
+
+    /// Whether this page shows the one-shot notice `key`.
+    pub fn notice_is(&self, key: &str) -> bool {
+        self.notice_key.as_deref() == Some(key)
     }
 
     /// A message in the reader's language.
@@ -250,13 +263,23 @@ pub fn build_cookie(
     max_age_days: Option<i64>,
     secure: bool,
 ) -> HeaderValue {
+    cookie_header(name, value, max_age_days.map(|d| d * 24 * 60 * 60), secure)
+}
+
+/// [`build_cookie`] with its lifetime in seconds.
+pub fn cookie_header(
+    name: &'static str,
+    value: String,
+    max_age_seconds: Option<i64>,
+    secure: bool,
+) -> HeaderValue {
     let mut cookie = Cookie::build((name, value))
         .path("/")
         .http_only(true)
         .same_site(SameSite::Lax)
         .secure(secure);
-    if let Some(days) = max_age_days {
-        cookie = cookie.max_age(cookie::time::Duration::days(days));
+    if let Some(seconds) = max_age_seconds {
+        cookie = cookie.max_age(cookie::time::Duration::seconds(seconds));
     }
     HeaderValue::from_str(&cookie.build().encoded().to_string())
         .unwrap_or(HeaderValue::from_static(""))
@@ -371,6 +394,11 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip());
     let ip = super::client_ip::client_ip(peer, &parts.headers, &app.config.http.trusted_proxies);
     let jar = cookies(&parts.headers);
+    let notice = notice::brought(
+        &parts.method,
+        &parts.headers,
+        cookie_value(&jar, NOTICE_COOKIE),
+    );
 
     let mut visitor = None;
     if let Some(token) = cookie_value(&jar, SESSION_COOKIE) {
@@ -422,6 +450,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
             .get("x-request-id")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string),
+        notice: notice.clone(),
     };
     let path = parts.uri.path().to_string();
 
@@ -499,6 +528,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
             }
         }
     }
+    notice::finish(&mut response, notice.is_some(), app.config.secure_cookies());
     if new_csrf {
         response.headers_mut().append(
             header::SET_COOKIE,

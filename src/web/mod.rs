@@ -17,6 +17,7 @@ pub mod format;
 pub mod health;
 pub mod mail_html;
 pub mod multipart;
+pub mod notice;
 pub mod portal;
 
 use std::time::Duration;

@@ -107,8 +107,9 @@ async fn spam_closes_the_ticket_and_blocks_its_sender_until_an_admin_unblocks(db
             &[("version", &version.to_string())],
         )
         .await;
-    assert!(
-        TestApp::location(&res).contains("notice=spam-blocked"),
+    assert_eq!(
+        TestApp::notice(&res).as_deref(),
+        Some("spam-blocked"),
         "{}",
         TestApp::location(&res)
     );

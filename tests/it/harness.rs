@@ -141,6 +141,13 @@ impl TestApp {
             .find_map(|kv| kv.strip_prefix(&format!("{name}=")).map(str::to_string))
     }
 
+    /// Gives this browser a cookie, as if the server had set it.
+    pub fn set_cookie(&self, name: &str, value: &str) {
+        let url: reqwest::Url = self.url("/").parse().expect("url");
+        self.jar
+            .add_cookie_str(&format!("{name}={value}; Path=/"), &url);
+    }
+
     /// POSTs a form with this browser's CSRF token.
     pub async fn post_form(&self, path: &str, fields: &[(&str, &str)]) -> Response {
         let token = self.csrf().await;
@@ -474,6 +481,18 @@ impl TestApp {
             .send()
             .await
             .expect("POST")
+    }
+
+    /// The key of the one-shot notice a response leaves for the next page
+    /// (its `bilet_notice` cookie), if it leaves one.
+    pub fn notice(res: &Response) -> Option<String> {
+        res.headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok())
+            .filter_map(|c| c.strip_prefix("bilet_notice="))
+            .map(|c| c.split(';').next().unwrap_or("").to_string())
+            .find(|key| !key.is_empty())
     }
 
     /// The path a redirect points to.

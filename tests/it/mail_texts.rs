@@ -284,7 +284,7 @@ async fn reset_asks_first_then_returns_to_the_shipped_text(db: PgPool) {
         ["mail_text.reset", "mail_text.saved"]
     );
     let list = root
-        .get("/admin/departments/tech/mail-texts?notice=mail-text-reset")
+        .get("/admin/departments/tech/mail-texts")
         .await
         .text()
         .await

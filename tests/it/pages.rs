@@ -92,12 +92,7 @@ async fn account_preferences_are_validated_and_kept(db: PgPool) {
         )
         .await;
     assert_redirect(&res, "/account");
-    let html = app
-        .get("/account?notice=saved")
-        .await
-        .text()
-        .await
-        .expect("body");
+    let html = app.get("/account").await.text().await.expect("body");
     assert_eq!(attr(&html, "input#name", "value").as_deref(), Some("Анна"));
     assert_eq!(
         attr(&html, "#time_zone option[selected]", "value").as_deref(),
@@ -109,20 +104,22 @@ async fn account_preferences_are_validated_and_kept(db: PgPool) {
 #[sqlx::test]
 async fn notices_show_only_known_messages(db: PgPool) {
     let app = TestApp::spawn(db).await;
-    let html = app
-        .get("/login?notice=%3Cscript%3Ealert(1)%3C/script%3E")
-        .await
-        .text()
-        .await
-        .expect("body");
-    assert!(texts(&html, ".notice").is_empty());
+    for key in ["%3Cscript%3Ealert(1)%3C/script%3E", "no-such-notice"] {
+        app.set_cookie("bilet_notice", key);
+        let html = app.get("/login").await.text().await.expect("body");
+        assert!(texts(&html, ".notice").is_empty(), "{key}");
+    }
+    app.set_cookie("bilet_notice", "signed-out");
+    let html = app.get("/login").await.text().await.expect("body");
+    assert_eq!(texts(&html, ".notice"), ["You are signed out."]);
+    // The address carries no notice any more: old links show none.
     let html = app
         .get("/login?notice=signed-out")
         .await
         .text()
         .await
         .expect("body");
-    assert_eq!(texts(&html, ".notice"), ["You are signed out."]);
+    assert!(texts(&html, ".notice").is_empty());
 }
 
 #[sqlx::test]
@@ -277,4 +274,39 @@ async fn a_new_account_takes_a_known_browser_zone_and_times_name_it(db: PgPool) 
     .await
     .expect("zones");
     assert_eq!(zones, [Some("Europe/Moscow".to_string()), None]);
+}
+
+#[sqlx::test]
+async fn a_notice_shows_once_after_its_redirect_and_never_in_the_address(db: PgPool) {
+    let app = TestApp::spawn(db).await;
+    app.register("anna@example.com", "Anna", "correct horse battery")
+        .await;
+    let res = app
+        .post_form(
+            "/account",
+            &[("name", "Anna"), ("locale", ""), ("time_zone", "")],
+        )
+        .await;
+    assert_eq!(TestApp::location(&res), "/account", "no notice in the URL");
+    assert_eq!(TestApp::notice(&res).as_deref(), Some("saved"));
+    let page = app.get("/account").await;
+    assert_eq!(page.status(), StatusCode::OK);
+    let html = page.text().await.expect("body");
+    assert_eq!(texts(&html, ".notice"), ["Saved."]);
+    assert!(!html.contains("notice="), "no notice in any link: {html}");
+    // A reload shows it no more.
+    let html = app.get("/account").await.text().await.expect("body");
+    assert!(texts(&html, ".notice").is_empty());
+    // A redirect passes a notice on to the page it leads to.
+    let res = app.post_form("/logout", &[]).await;
+    assert_eq!(TestApp::location(&res), "/login");
+    let html = app.get("/").await;
+    assert!(html.status().is_redirection());
+    let html = app.get("/login").await.text().await.expect("body");
+    assert_eq!(texts(&html, ".notice"), ["You are signed out."]);
+    // An unknown key in the cookie shows nothing, and is cleared as well.
+    app.set_cookie("bilet_notice", "no-such-notice");
+    let html = app.get("/login").await.text().await.expect("body");
+    assert!(texts(&html, ".notice").is_empty());
+    assert_eq!(app.cookie("bilet_notice"), None);
 }

@@ -8,7 +8,7 @@ use askama_web::WebTemplate;
 use axum::body::Body;
 use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -26,6 +26,7 @@ use crate::web::confirm::confirmed;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -435,7 +436,7 @@ async fn unblock(
     Form(form): Form<UnblockForm>,
 ) -> Result<Response, WebError> {
     mailboxes::unblock(&app, &admin.user, &form.address).await?;
-    Ok(Redirect::to("/admin/mail?notice=unblocked").into_response())
+    Ok(notice::redirect("/admin/mail", "unblocked"))
 }
 
 /// GET /admin/mail
@@ -513,7 +514,7 @@ async fn retry_outgoing(
 ) -> Result<Response, WebError> {
     let id: Uuid = id.parse().map_err(|_| WebError::NotFound)?;
     delivery::retry_now(&app, id).await?;
-    Ok(Redirect::to("/admin/mail?notice=outgoing-retry").into_response())
+    Ok(notice::redirect("/admin/mail", "outgoing-retry"))
 }
 
 /// POST /admin/mail/{id}/retry

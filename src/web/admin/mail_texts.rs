@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -21,6 +21,7 @@ use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -262,5 +263,5 @@ async fn reset(
         .into_response());
     }
     texts::reset(&app.db, admin.user.id, &slug, kind, &locale).await?;
-    Ok(Redirect::to(&format!("{}?notice=mail-text-reset", list_path(&slug))).into_response())
+    Ok(notice::redirect(&list_path(&slug), "mail-text-reset"))
 }

@@ -59,6 +59,6 @@ async fn home(
 }
 
 /// Where a form goes after saving, with a notice.
-pub fn saved(path: &str) -> axum::response::Redirect {
-    axum::response::Redirect::to(&format!("{path}?notice=saved"))
+pub fn saved(path: &str) -> axum::response::Response {
+    crate::web::notice::redirect(path, "saved")
 }

@@ -8,7 +8,7 @@ mod tickets;
 use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, Query, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use serde::Deserialize;
 use super::context::{PageCtx, Visitor};
 use super::error::WebError;
 use super::extract::StaffUser;
+use super::notice;
 use crate::domain::ids::{DepartmentId, TicketNumber, UserId};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
@@ -481,14 +482,14 @@ async fn save_workspace(
     match service::tickets::workspaces::save(&app.db, &visitor.user, &form.name, &q.filter(), share)
         .await
     {
-        Ok(id) => {
-            Ok(Redirect::to(&format!("/agent?ws={id}&notice=workspace-saved")).into_response())
-        }
-        Err(service::Error::Invalid(_)) => Ok(Redirect::to(&format!(
-            "/agent?{}&notice=workspace-name-missing",
-            form.query
-        ))
-        .into_response()),
+        Ok(id) => Ok(notice::redirect(
+            &format!("/agent?ws={id}"),
+            "workspace-saved",
+        )),
+        Err(service::Error::Invalid(_)) => Ok(notice::redirect(
+            &format!("/agent?{}", form.query),
+            "workspace-name-missing",
+        )),
         Err(other) => Err(other.into()),
     }
 }
@@ -498,10 +499,10 @@ async fn delete_workspace(
     State(app): State<AppState>,
     StaffUser(visitor): StaffUser,
     Path(id): Path<String>,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     let id = id.parse().map_err(|_| WebError::NotFound)?;
     service::tickets::workspaces::delete(&app.db, &visitor.user, id).await?;
-    Ok(Redirect::to("/agent?notice=workspace-deleted"))
+    Ok(notice::redirect("/agent", "workspace-deleted"))
 }
 
 #[derive(Deserialize)]

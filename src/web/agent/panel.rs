@@ -3,7 +3,7 @@
 //! subject before it acts.
 
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::post;
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -18,6 +18,7 @@ use crate::state::AppState;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::{StaffUser, ticket_number};
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -78,11 +79,10 @@ async fn properties(
                     .await
                     .is_ok();
             Ok(if reachable {
-                Redirect::to(&format!("/agent/tickets/{number}?notice={notice}"))
+                notice::redirect(&format!("/agent/tickets/{number}"), notice)
             } else {
-                Redirect::to("/agent?notice=transferred-away")
-            }
-            .into_response())
+                notice::redirect("/agent", "transferred-away")
+            })
         }
         Err(e) => super::tickets::back(number, Err(e), ""),
     }
@@ -140,7 +140,7 @@ async fn split(
         .into_response());
     }
     match work::split(&app, &v.user, number, message, subject).await {
-        Ok(new) => Ok(Redirect::to(&format!("/agent/tickets/{new}?notice=split")).into_response()),
+        Ok(new) => Ok(notice::redirect(&format!("/agent/tickets/{new}"), "split")),
         Err(e) => super::tickets::back(number, Err(e), ""),
     }
 }

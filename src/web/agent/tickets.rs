@@ -7,7 +7,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Multipart, Path, Query, State};
 use axum::http::{StatusCode, header};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -34,6 +34,7 @@ use crate::web::extract::{StaffUser, ticket_number};
 use crate::web::format::message_html;
 use crate::web::mail_html::block_remote_images;
 use crate::web::multipart;
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -413,10 +414,10 @@ async fn show(
     let number = ticket_number(&number)?;
     let view = load(&app, &visitor, number).await?;
     if let Some(into) = view.ticket.merged_into {
-        return Ok(Redirect::to(&format!(
-            "/agent/tickets/{into}?notice=merged&from={number}"
-        ))
-        .into_response());
+        return Ok(notice::redirect(
+            &format!("/agent/tickets/{into}?from={number}"),
+            "merged",
+        ));
     }
     Ok(ticket_page(&app, &visitor, page, view)
         .await?
@@ -508,10 +509,10 @@ async fn reply(
         );
         match sent.await {
             Ok(()) => {
-                return Ok(
-                    Redirect::to(&format!("/agent/tickets/{number}?notice=reply-sent"))
-                        .into_response(),
-                );
+                return Ok(notice::redirect(
+                    &format!("/agent/tickets/{number}"),
+                    "reply-sent",
+                ));
             }
             Err(service::Error::Conflict(Conflict::Stale)) => conflict = true,
             Err(service::Error::Invalid(e)) => errors = e,
@@ -553,10 +554,10 @@ async fn note(
     if errors.is_empty() {
         match work::note(&app, &visitor.user, number, version, &body, &form.uploads).await {
             Ok(()) => {
-                return Ok(
-                    Redirect::to(&format!("/agent/tickets/{number}?notice=note-added"))
-                        .into_response(),
-                );
+                return Ok(notice::redirect(
+                    &format!("/agent/tickets/{number}"),
+                    "note-added",
+                ));
             }
             Err(service::Error::Conflict(Conflict::Stale)) => conflict = true,
             Err(service::Error::Invalid(e)) => errors = e,
@@ -597,7 +598,10 @@ pub(super) fn back(
         }
         Err(other) => return Err(other.into()),
     };
-    Ok(Redirect::to(&format!("/agent/tickets/{number}?notice={notice}")).into_response())
+    Ok(notice::redirect(
+        &format!("/agent/tickets/{number}"),
+        notice,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -686,11 +690,11 @@ async fn transfer(
             match service::tickets::view::find(&app.db, &v.viewer(), number, AccessLevel::Read)
                 .await
             {
-                Ok(_) => Ok(
-                    Redirect::to(&format!("/agent/tickets/{number}?notice=transferred"))
-                        .into_response(),
-                ),
-                Err(_) => Ok(Redirect::to("/agent?notice=transferred-away").into_response()),
+                Ok(_) => Ok(notice::redirect(
+                    &format!("/agent/tickets/{number}"),
+                    "transferred",
+                )),
+                Err(_) => Ok(notice::redirect("/agent", "transferred-away")),
             }
         }
         other => back(number, other, "transferred"),
@@ -736,10 +740,10 @@ async fn merge(
         .into_response());
     }
     match work::merge(&app, &v.user, number, f.version, into).await {
-        Ok(()) => Ok(Redirect::to(&format!(
-            "/agent/tickets/{into}?notice=merged&from={number}"
-        ))
-        .into_response()),
+        Ok(()) => Ok(notice::redirect(
+            &format!("/agent/tickets/{into}?from={number}"),
+            "merged",
+        )),
         Err(e) => back(number, Err(e), ""),
     }
 }
@@ -834,10 +838,10 @@ async fn create(
     if errors.is_empty() {
         match work::open_for_customer(&app, &v.user, input.clone()).await {
             Ok(n) => {
-                return Ok(
-                    Redirect::to(&format!("/agent/tickets/{n}?notice=opened-for-customer"))
-                        .into_response(),
-                );
+                return Ok(notice::redirect(
+                    &format!("/agent/tickets/{n}"),
+                    "opened-for-customer",
+                ));
             }
             Err(service::Error::Invalid(e)) => errors = e,
             Err(other) => return Err(other.into()),

@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Router};
 use serde::Deserialize;
@@ -16,6 +16,7 @@ use crate::state::AppState;
 use crate::web::auth::sign_in;
 use crate::web::context::{PageCtx, RequestCtx};
 use crate::web::error::WebError;
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -55,7 +56,7 @@ async fn request(
     Form(form): Form<ClaimForm>,
 ) -> Result<Response, WebError> {
     match accounts::request_claim(&app, &form.email, ctx.ip).await {
-        Ok(()) => Ok(Redirect::to("/claim?notice=claim-sent").into_response()),
+        Ok(()) => Ok(notice::redirect("/claim", "claim-sent")),
         Err(service::Error::Invalid(errors)) => Ok((
             StatusCode::UNPROCESSABLE_ENTITY,
             ClaimPage {
@@ -116,7 +117,9 @@ async fn set_password(
     Form(form): Form<PasswordForm>,
 ) -> Result<Response, WebError> {
     match accounts::claim(&app, &token, &form.name, &form.password).await {
-        Ok(user) => sign_in(&app, &ctx, &headers, user.id, "/portal?notice=welcome").await,
+        Ok(user) => sign_in(&app, &ctx, &headers, user.id, "/portal")
+            .await
+            .map(|r| notice::with(r, "welcome")),
         Err(service::Error::Invalid(errors)) => {
             let user = accounts::claimable(&app, &token).await?;
             let body = ClaimPasswordPage {

@@ -29,6 +29,7 @@ use crate::web::error::WebError;
 use crate::web::extract::{CustomerUser, Rejection, ticket_number};
 use crate::web::format::message_html;
 use crate::web::multipart::{self, MultipartForm};
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -272,14 +273,14 @@ async fn create(
             )
             .await?
             {
-                ReplyOutcome::NewTicket(n) => Ok(Redirect::to(&format!(
-                    "/portal/tickets/{n}?notice=continued"
-                ))
-                .into_response()),
-                ReplyOutcome::Added { .. } => Ok(Redirect::to(&format!(
-                    "/portal/tickets/{add_to}?notice=reply-added"
-                ))
-                .into_response()),
+                ReplyOutcome::NewTicket(n) => Ok(notice::redirect(
+                    &format!("/portal/tickets/{n}"),
+                    "continued",
+                )),
+                ReplyOutcome::Added { .. } => Ok(notice::redirect(
+                    &format!("/portal/tickets/{add_to}"),
+                    "reply-added",
+                )),
             };
         }
         if form.get("confirm_new").is_empty() {
@@ -290,9 +291,10 @@ async fn create(
         if similar.is_none() {
             let number =
                 service::tickets::portal::open_by_customer(&app, &visitor.user, input).await?;
-            return Ok(
-                Redirect::to(&format!("/portal/tickets/{number}?notice=created")).into_response(),
-            );
+            return Ok(notice::redirect(
+                &format!("/portal/tickets/{number}"),
+                "created",
+            ));
         }
     }
     // Show the form again with everything typed and every accepted file.
@@ -546,15 +548,16 @@ async fn reply(
         {
             Ok(ReplyOutcome::Added { reopened }) => {
                 let notice = if reopened { "reopened" } else { "reply-added" };
-                return Ok(
-                    Redirect::to(&format!("/portal/tickets/{number}?notice={notice}"))
-                        .into_response(),
-                );
+                return Ok(notice::redirect(
+                    &format!("/portal/tickets/{number}"),
+                    notice,
+                ));
             }
             Ok(ReplyOutcome::NewTicket(n)) => {
-                return Ok(
-                    Redirect::to(&format!("/portal/tickets/{n}?notice=continued")).into_response(),
-                );
+                return Ok(notice::redirect(
+                    &format!("/portal/tickets/{n}"),
+                    "continued",
+                ));
             }
             Err(service::Error::Invalid(more)) => errors = more,
             Err(other) => return Err(other.into()),
@@ -582,9 +585,10 @@ async fn close(
         Err(r) => return Ok(r),
     };
     match service::tickets::portal::customer_close(&app, &customer, number).await {
-        Ok(()) | Err(service::Error::Conflict(_)) => {
-            Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=closed")).into_response())
-        }
+        Ok(()) | Err(service::Error::Conflict(_)) => Ok(notice::redirect(
+            &format!("/portal/tickets/{number}"),
+            "closed",
+        )),
         Err(other) => Err(other.into()),
     }
 }
@@ -618,13 +622,14 @@ async fn rate(
     match service::tickets::portal::rate(&app, &customer, number, message, stars, &form.comment)
         .await
     {
-        Ok(()) => {
-            Ok(Redirect::to(&format!("/portal/tickets/{number}?notice=rated")).into_response())
-        }
-        Err(service::Error::Conflict(_)) => Ok(Redirect::to(&format!(
-            "/portal/tickets/{number}?notice=rating-fixed"
-        ))
-        .into_response()),
+        Ok(()) => Ok(notice::redirect(
+            &format!("/portal/tickets/{number}"),
+            "rated",
+        )),
+        Err(service::Error::Conflict(_)) => Ok(notice::redirect(
+            &format!("/portal/tickets/{number}"),
+            "rating-fixed",
+        )),
         Err(service::Error::Invalid(errors)) => {
             let view = load(&app, &customer, number).await?;
             let mut again = ticket_page(&app, page, view);
@@ -656,6 +661,6 @@ async fn follow_link(
             )
                 .into_response())
         }
-        None => Ok(Redirect::to("/login?notice=link-expired").into_response()),
+        None => Ok(notice::redirect("/login", "link-expired")),
     }
 }

@@ -6,7 +6,7 @@ use askama::Template;
 use askama_web::WebTemplate;
 use axum::Router;
 use axum::extract::{Path, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 
 use crate::service::{self, accounts};
@@ -14,6 +14,7 @@ use crate::state::AppState;
 use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::CustomerUser;
+use crate::web::notice;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -43,9 +44,7 @@ async fn form(
             email: user.email,
         }
         .into_response()),
-        Err(service::Error::NotFound) => {
-            Ok(Redirect::to("/login?notice=verify-expired").into_response())
-        }
+        Err(service::Error::NotFound) => Ok(notice::redirect("/login", "verify-expired")),
         Err(other) => Err(other.into()),
     }
 }
@@ -56,10 +55,8 @@ async fn confirm(
     Path(token): Path<String>,
 ) -> Result<Response, WebError> {
     match accounts::verify(&app, &token).await {
-        Ok(_) => Ok(Redirect::to("/portal?notice=address-confirmed").into_response()),
-        Err(service::Error::NotFound) => {
-            Ok(Redirect::to("/login?notice=verify-expired").into_response())
-        }
+        Ok(_) => Ok(notice::redirect("/portal", "address-confirmed")),
+        Err(service::Error::NotFound) => Ok(notice::redirect("/login", "verify-expired")),
         Err(other) => Err(other.into()),
     }
 }
@@ -69,7 +66,7 @@ async fn resend(
     State(app): State<AppState>,
     CustomerUser(visitor): CustomerUser,
     ctx: crate::web::context::RequestCtx,
-) -> Result<Redirect, WebError> {
+) -> Result<Response, WebError> {
     accounts::resend_verification(&app, &visitor.user, ctx.ip).await?;
-    Ok(Redirect::to("/portal?notice=verify-sent"))
+    Ok(notice::redirect("/portal", "verify-sent"))
 }
