@@ -69,7 +69,10 @@ async fn tab_to(c: &Client, want: &str) {
         press(c, &Key::Tab.to_string()).await;
         let (now, visible) = focused(c).await;
         // The first Tab may only bring the focus into the page.
-        assert!(visible || now == "body", "the focus on {now} is not visible");
+        assert!(
+            visible || now == "body",
+            "the focus on {now} is not visible"
+        );
         if now.starts_with(want) {
             return;
         }
