@@ -154,6 +154,16 @@ pub async fn bump_epoch(db: impl PgExecutor<'_>, id: UserId) -> sqlx::Result<()>
 }
 
 /// Saves the reader preferences (None: follow the browser / the default).
+/// Sets the time zone only when the person has none yet.
+pub async fn adopt_time_zone(db: impl PgExecutor<'_>, id: UserId, zone: &str) -> sqlx::Result<()> {
+    sqlx::query("update users set time_zone = $2 where id = $1 and time_zone is null")
+        .bind(id)
+        .bind(zone)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
 pub async fn set_preferences(
     db: impl PgExecutor<'_>,
     id: UserId,

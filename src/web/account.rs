@@ -190,6 +190,10 @@ pub struct PasswordForm {
     current: String,
     #[serde(default)]
     new: String,
+    /// Filled in by static/zone.js: staff set their password on their
+    /// first sign-in, which is where their zone is first known.
+    #[serde(default)]
+    time_zone: String,
 }
 
 /// POST /account/password: other sessions end.
@@ -211,6 +215,9 @@ async fn change_password(
         &form.new,
     )
     .await;
+    if result.is_ok() && visitor.user.time_zone.is_none() {
+        accounts::adopt_browser_zone(&app.db, visitor.user.id, &form.time_zone).await?;
+    }
     match result {
         Ok(()) => Ok(notice::redirect(
             visitor.user.role.home(),

@@ -310,3 +310,49 @@ async fn a_notice_shows_once_after_its_redirect_and_never_in_the_address(db: PgP
     assert!(texts(&html, ".notice").is_empty());
     assert_eq!(app.cookie("bilet_notice"), None);
 }
+
+#[sqlx::test]
+async fn staff_take_the_browser_zone_when_they_first_set_their_password(db: PgPool) {
+    use bilet::domain::users::Role;
+    let app = TestApp::spawn(db.clone()).await;
+    let one_time = app
+        .create_account("ana@support.test", Role::Agent, &[])
+        .await;
+    let ana = app.another_browser();
+    ana.login("ana@support.test", &one_time).await;
+    let res = ana
+        .post_form(
+            "/account/password",
+            &[
+                ("current", &one_time),
+                ("new", "correct horse battery"),
+                ("time_zone", "Asia/Yekaterinburg"),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let zone: Option<String> = sqlx::query_scalar(
+        "select u.time_zone from users u join user_emails e on e.user_id = u.id where e.email = 'ana@support.test'",
+    )
+    .fetch_one(&db)
+    .await
+    .expect("zone");
+    assert_eq!(zone.as_deref(), Some("Asia/Yekaterinburg"));
+    // A zone chosen in the account is never overwritten by a browser's.
+    bilet::service::accounts::adopt_browser_zone(&db, ana_id(&db).await, "Europe/Moscow")
+        .await
+        .expect("adopt");
+    let zone: Option<String> = sqlx::query_scalar("select time_zone from users where id = $1")
+        .bind(ana_id(&db).await)
+        .fetch_one(&db)
+        .await
+        .expect("zone");
+    assert_eq!(zone.as_deref(), Some("Asia/Yekaterinburg"));
+}
+
+async fn ana_id(db: &PgPool) -> bilet::domain::ids::UserId {
+    sqlx::query_scalar("select user_id from user_emails where email = 'ana@support.test'")
+        .fetch_one(db)
+        .await
+        .expect("ana")
+}

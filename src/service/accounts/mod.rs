@@ -348,6 +348,17 @@ pub async fn customer_for_address(
         .ok_or(Error::NotFound)
 }
 
+/// The zone a browser reported for a person who has none yet (a new
+/// account's first page); an unknown name is ignored.
+pub async fn adopt_browser_zone(db: &PgPool, user: UserId, zone: &str) -> Result<()> {
+    let zone = zone.trim();
+    if zone.is_empty() || zone.len() > 64 || jiff::tz::TimeZone::get(zone).is_err() {
+        return Ok(());
+    }
+    store::users::adopt_time_zone(db, user, zone).await?;
+    Ok(())
+}
+
 /// Saves name, language and time zone.
 pub async fn update_preferences(
     db: &PgPool,
