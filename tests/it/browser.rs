@@ -86,14 +86,22 @@ pub async fn wait_for_notice(client: &Client, want: impl Fn(&str) -> bool) -> St
         n.dataset.seen = '1';
         return n.textContent.trim();";
     let mut seen = Vec::new();
-    for _ in 0..100 {
+    for _ in 0..20 {
+        // Each wait ends when a page shows a banner not yet counted.
+        if client
+            .wait()
+            .for_element(Locator::Css("body > .notice:not([data-seen])"))
+            .await
+            .is_err()
+        {
+            break;
+        }
         if let Ok(serde_json::Value::String(text)) = client.execute(script, vec![]).await {
             if want(&text) {
                 return text;
             }
             seen.push(text);
         }
-        tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let url = client
         .current_url()

@@ -153,22 +153,10 @@ async fn filing_a_ticket_and_answering_it_work_with_the_keyboard_alone(db: PgPoo
     press(&a, "We moved your mail records; it arrives again.").await;
     chord(&a, Key::Control, Key::Enter).await;
     // The page after the send shows the reply.
-    let mut shown = false;
-    for _ in 0..100 {
-        let n = a
-            .execute(
-                "return location.pathname.endsWith('/reply') ? 0 : document.querySelectorAll('#timeline .from-support').length;",
-                vec![],
-            )
-            .await
-            .expect("timeline");
-        if n.as_u64().unwrap_or(0) > 0 {
-            shown = true;
-            break;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
-    assert!(shown, "the reply never showed");
+    a.wait()
+        .for_element(fantoccini::Locator::Css("#timeline .from-support"))
+        .await
+        .expect("the reply never showed");
     let sent: String = sqlx::query_scalar(
         "select m.body_text from messages m join tickets t on t.id = m.ticket_id \
          where t.number = $1 and m.kind = 'agent'",

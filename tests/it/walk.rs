@@ -217,17 +217,10 @@ fn theme(dark: bool) -> &'static str {
 }
 
 async fn wait_for_lang(c: &Client, lang: &str) {
-    for _ in 0..100 {
-        let now = c
-            .execute("return document.documentElement.lang;", vec![])
-            .await
-            .expect("lang");
-        if now.as_str() == Some(lang) {
-            return;
-        }
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    panic!("the page never switched to {lang}");
+    c.wait()
+        .for_element(fantoccini::Locator::Css(&format!("html[lang='{lang}']")))
+        .await
+        .unwrap_or_else(|e| panic!("the page never switched to {lang}: {e}"));
 }
 
 #[sqlx::test]
