@@ -283,7 +283,9 @@ async fn main() -> anyhow::Result<()> {
         println!("kept database {name} (BENCH_KEEP)");
         return Ok(());
     }
-    sqlx::query(&format!("drop database {name}"))
+    // The pool's backends may still be exiting after close(): force
+    // ends them rather than racing them.
+    sqlx::query(&format!("drop database {name} with (force)"))
         .execute(&mut admin)
         .await?;
     Ok(())
