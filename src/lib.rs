@@ -22,6 +22,8 @@ pub mod jobs;
 pub mod mail;
 /// The server's keys.
 pub mod secrets;
+/// Full-text search over tickets and messages.
+pub mod search;
 /// Use cases shared by every entry point.
 pub mod service;
 /// What handlers, services and jobs share.
