@@ -4,7 +4,139 @@
 /// Tokenizers: raw (lower-cased, ё folded) and stemmed (every stemmer of
 /// the word's script).
 pub mod analysis;
+/// A ticket as an index document.
+pub mod document;
+/// Running a parsed query against the index.
+pub mod find;
+/// The index folders and the serving index.
+pub mod index;
+/// The journal reader that feeds the index, and the rebuild.
+pub mod indexer;
 /// The query language of the search box, parsed without I/O.
 pub mod query;
+/// The fields.
+pub mod schema;
 /// A Ukrainian stemmer of our own (Snowball has none).
 pub mod ukrainian;
+
+use std::path::PathBuf;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use sqlx::PgPool;
+use tokio::sync::watch;
+use tokio_util::sync::CancellationToken;
+
+use crate::state::AppState;
+use crate::store::journal::Position;
+use index::Handle;
+use indexer::Progress;
+
+/// A node's search: opened on first use, so that processes which never
+/// search (the CLI, tests' fixtures) never touch the folder.
+pub struct Search {
+    data_dir: PathBuf,
+    handle: OnceLock<Result<Handle, String>>,
+    /// Held while a batch is applied: one writer at a time, and a rebuild's
+    /// swap waits for the batch in flight.
+    pub(crate) applying: tokio::sync::Mutex<()>,
+    applied: watch::Sender<Position>,
+}
+
+impl Search {
+    pub fn new(data_dir: PathBuf) -> Search {
+        Search {
+            data_dir,
+            handle: OnceLock::new(),
+            applying: tokio::sync::Mutex::new(()),
+            applied: watch::Sender::new(Position::default()),
+        }
+    }
+
+    /// The opened index, or why it could not be opened.
+    pub fn handle(&self) -> anyhow::Result<&Handle> {
+        self.handle
+            .get_or_init(|| {
+                let h = Handle::open(&self.data_dir).map_err(|e| format!("{e:#}"));
+                if let Ok(h) = &h {
+                    self.applied.send_replace(h.live().position());
+                }
+                h
+            })
+            .as_ref()
+            .map_err(|e| anyhow::anyhow!("search index: {e}"))
+    }
+
+    pub(crate) fn announce(&self, at: Position) {
+        self.applied.send_replace(at);
+    }
+
+    /// The journal position the serving index has applied.
+    pub fn position(&self) -> Position {
+        *self.applied.borrow()
+    }
+
+    /// Waits until the index has applied `at` (a change's journal
+    /// position); false after `limit`.
+    pub async fn wait_past(&self, at: Position, limit: Duration) -> bool {
+        let mut rx = self.applied.subscribe();
+        tokio::time::timeout(limit, rx.wait_for(|p| *p >= at))
+            .await
+            .is_ok_and(|r| r.is_ok())
+    }
+
+    /// Applies every readable journal entry; `Pruned` when the index fell
+    /// behind the journal's retention and must be rebuilt.
+    pub async fn catch_up(&self, db: &PgPool, node: &str) -> anyhow::Result<Progress> {
+        let _guard = self.applying.lock().await;
+        let live = self.handle()?.live();
+        let mut total = 0;
+        loop {
+            match indexer::apply_batch(db, &live, node).await? {
+                Progress::Applied(0) => break,
+                Progress::Applied(n) => total += n,
+                Progress::Pruned => return Ok(Progress::Pruned),
+            }
+            self.announce(live.position());
+        }
+        self.announce(live.position());
+        Ok(Progress::Applied(total))
+    }
+}
+
+/// Keeps the node's index current: rebuilds it when it is missing,
+/// corrupt or behind the journal's retention, then applies the journal as
+/// changes are announced (and every half second, for entries that became
+/// readable when an older transaction ended).
+pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()> {
+    let search = app.search.clone();
+    let mut events = app.events.subscribe();
+    let mut rebuild = search.handle()?.is_incomplete();
+    loop {
+        if rebuild {
+            let started = std::time::Instant::now();
+            match indexer::rebuild(&search, &app.db, &app.node).await {
+                Ok(n) => {
+                    tracing::info!(
+                        tickets = n,
+                        ms = started.elapsed().as_millis() as u64,
+                        "search index rebuilt"
+                    );
+                    rebuild = false;
+                }
+                Err(err) => tracing::error!(error = ?err, "search rebuild failed"),
+            }
+        }
+        match search.catch_up(&app.db, &app.node).await {
+            Ok(Progress::Pruned) => rebuild = true,
+            Ok(Progress::Applied(_)) => {}
+            Err(err) => tracing::warn!(error = ?err, "search indexing failed; retrying"),
+        }
+        tokio::select! {
+            _ = stop.cancelled() => break,
+            _ = events.recv() => {}
+            _ = tokio::time::sleep(Duration::from_millis(500)) => {}
+        }
+    }
+    Ok(())
+}

@@ -34,6 +34,8 @@ pub struct AppState {
     pub node: Arc<str>,
     /// The bounded pool every password hash runs in.
     pub hasher: Hasher,
+    /// This node's search index.
+    pub search: Arc<crate::search::Search>,
 }
 
 impl AppState {
@@ -46,6 +48,7 @@ impl AppState {
         let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
         let settings = SettingsCache::new(Settings::defaults(&config));
         let node = config.node_name();
+        let search = Arc::new(crate::search::Search::new(config.data_dir.clone()));
         let hasher = Hasher::new(
             config.accounts.hash_pool,
             std::time::Duration::from_millis(config.accounts.hash_wait_ms),
@@ -60,6 +63,7 @@ impl AppState {
             shutdown,
             node: node.into(),
             hasher,
+            search,
         })
     }
 }

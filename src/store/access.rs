@@ -61,6 +61,62 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
     }
 }
 
+/// The search index's twin of [`push_scope`]: the index holds per-ticket
+/// keys only (department, requester, portal participants, organisation,
+/// mail authors), and what can change without a ticket changing (an
+/// agent's grants, whether an organisation shares its tickets) is read
+/// here, when the query runs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchKeys {
+    All,
+    Departments(Vec<DepartmentId>),
+    Customer {
+        user: UserId,
+        /// The customer's organisation, only while it shares its tickets.
+        organisation: Option<crate::domain::ids::OrganisationId>,
+        mail_proven: bool,
+    },
+    Nothing,
+}
+
+/// The keys `scope` may search.
+pub async fn search_keys(db: impl sqlx::PgExecutor<'_>, scope: Scope) -> sqlx::Result<SearchKeys> {
+    Ok(match scope {
+        Scope::All => SearchKeys::All,
+        Scope::Nothing => SearchKeys::Nothing,
+        Scope::Departments { agent, at_least } => SearchKeys::Departments(
+            sqlx::query_scalar(
+                "select ad.department_id from agent_departments ad where ad.user_id = $1 and ad.level >= $2",
+            )
+            .bind(agent)
+            .bind(at_least)
+            .fetch_all(db)
+            .await?,
+        ),
+        Scope::Customer {
+            user,
+            organisation,
+            mail_proven,
+        } => {
+            let shared = match organisation {
+                Some(org) => sqlx::query_scalar::<_, bool>(
+                    "select shared_tickets from organisations where id = $1",
+                )
+                .bind(org)
+                .fetch_optional(db)
+                .await?
+                .unwrap_or(false),
+                None => false,
+            };
+            SearchKeys::Customer {
+                user,
+                organisation: organisation.filter(|_| shared),
+                mail_proven,
+            }
+        }
+    })
+}
+
 /// Appends ` and <the department in column `department` is within scope>`:
 /// the twin of [`push_scope`] for rows kept by department (the maintained
 /// counts). Customers' scope is by ticket, never by department: nothing.

@@ -26,6 +26,7 @@ pub mod outbox;
 pub mod queue;
 pub mod ratings;
 pub mod saved_searches;
+pub mod search_docs;
 pub mod sessions;
 pub mod settings;
 pub mod ticket_views;
