@@ -75,6 +75,9 @@ pub enum Problem {
     CannotExclude(&'static str),
     /// after: is not before before:, so nothing can match (both are kept).
     EmptyDateRange,
+    /// No department is named by dept:. Never made by `parse`, which does
+    /// no I/O: the search service adds it after looking the names up.
+    UnknownDepartment(String),
 }
 
 impl Parsed {
@@ -121,64 +124,44 @@ enum Op {
 }
 
 impl Op {
-    /// The canonical name, used by render and in problems.
+    /// The canonical name (the first of the table), used by render and in
+    /// problems.
     fn name(self) -> &'static str {
-        match self {
-            Op::From => "from",
-            Op::Agent => "agent",
-            Op::Dept => "dept",
-            Op::Subject => "subject",
-            Op::Status => "status",
-            Op::Priority => "priority",
-            Op::After => "after",
-            Op::Before => "before",
-            Op::Has => "has",
-        }
+        OPERATORS
+            .iter()
+            .find(|(op, _)| *op == self)
+            .map_or("", |(_, names)| names[0])
     }
 }
 
 // Every alias in one place. Keys are matched lower-cased with ё written as
-// е (see `key`), so the tables hold only that form.
+// е (see `key`), so the tables hold only that form. English status and
+// priority keys come from their `FromStr`.
 
-const OPERATORS: &[(&str, Op)] = &[
-    ("from", Op::From),
-    ("от", Op::From),
-    ("agent", Op::Agent),
-    ("агент", Op::Agent),
-    ("dept", Op::Dept),
-    ("department", Op::Dept),
-    ("отдел", Op::Dept),
-    ("subject", Op::Subject),
-    ("тема", Op::Subject),
-    ("status", Op::Status),
-    ("статус", Op::Status),
-    ("priority", Op::Priority),
-    ("приоритет", Op::Priority),
-    ("after", Op::After),
-    ("после", Op::After),
-    ("before", Op::Before),
-    ("до", Op::Before),
-    ("has", Op::Has),
-    ("есть", Op::Has),
+const OPERATORS: &[(Op, &[&str])] = &[
+    (Op::From, &["from", "от"]),
+    (Op::Agent, &["agent", "агент"]),
+    (Op::Dept, &["dept", "department", "отдел"]),
+    (Op::Subject, &["subject", "тема"]),
+    (Op::Status, &["status", "статус"]),
+    (Op::Priority, &["priority", "приоритет"]),
+    (Op::After, &["after", "после"]),
+    (Op::Before, &["before", "до"]),
+    (Op::Has, &["has", "есть"]),
 ];
-/// English keys come from `Status::from_str`; these are the Russian ones.
-const STATUS_ALIASES: &[(&str, Status)] = &[
-    ("открыт", Status::Open),
-    ("открыта", Status::Open),
-    ("открытые", Status::Open),
-    ("ожидает", Status::Pending),
-    ("решен", Status::Resolved),
-    ("решена", Status::Resolved),
-    ("закрыт", Status::Closed),
-    ("закрыта", Status::Closed),
+const STATUS_ALIASES: &[(Status, &[&str])] = &[
+    (Status::Open, &["открыт", "открыта", "открытые"]),
+    (Status::Pending, &["ожидает"]),
+    (Status::Resolved, &["решен", "решена"]),
+    (Status::Closed, &["закрыт", "закрыта"]),
 ];
-const PRIORITY_ALIASES: &[(&str, Priority)] = &[
-    ("низкий", Priority::Low),
-    ("обычный", Priority::Normal),
-    ("нормальный", Priority::Normal),
-    ("высокий", Priority::High),
-    ("срочный", Priority::Urgent),
+const PRIORITY_ALIASES: &[(Priority, &[&str])] = &[
+    (Priority::Low, &["низкий"]),
+    (Priority::Normal, &["обычный", "нормальный"]),
+    (Priority::High, &["высокий"]),
+    (Priority::Urgent, &["срочный"]),
 ];
+/// `has:` values: only attachments can be asked for.
 const HAS_ATTACHMENT: &[&str] = &[
     "attachment",
     "attachments",
@@ -196,9 +179,12 @@ fn key(s: &str) -> String {
     s.to_lowercase().replace('ё', "е")
 }
 
-fn lookup<T: Copy>(table: &[(&str, T)], s: &str) -> Option<T> {
+fn lookup<T: Copy>(table: &[(T, &[&str])], s: &str) -> Option<T> {
     let k = key(s);
-    table.iter().find(|(name, _)| *name == k).map(|&(_, v)| v)
+    table
+        .iter()
+        .find(|(_, names)| names.contains(&k.as_str()))
+        .map(|&(v, _)| v)
 }
 
 /// One lexical unit of the query.
@@ -334,33 +320,24 @@ fn junk(s: &str) -> bool {
 }
 
 fn apply(p: &mut Parsed, token: Token, negated: bool, dropped: &mut usize) {
-    if negated {
-        match token {
-            Token::Word(t) | Token::Phrase(t) => add_text(p, dropped, t, |p| &mut p.excluded),
-            Token::Number(_) => p.problems.push(Problem::CannotExclude("#")),
-            Token::Filter(op, _) => p.problems.push(Problem::CannotExclude(op.name())),
-        }
-        return;
-    }
-    match token {
-        Token::Word(t) => add_text(p, dropped, t, |p| &mut p.words),
-        Token::Phrase(t) => add_text(p, dropped, t, |p| &mut p.phrases),
-        Token::Number(n) => {
+    match (token, negated) {
+        (Token::Word(t) | Token::Phrase(t), _) if junk(&t) => {}
+        (Token::Word(t) | Token::Phrase(t), true) => add(p, dropped, t, |p| &mut p.excluded),
+        (Token::Number(_), true) => p.problems.push(Problem::CannotExclude("#")),
+        (Token::Filter(op, _), true) => p.problems.push(Problem::CannotExclude(op.name())),
+        (Token::Word(t), false) => add(p, dropped, t, |p| &mut p.words),
+        (Token::Phrase(t), false) => add(p, dropped, t, |p| &mut p.phrases),
+        (Token::Number(n), false) => {
             if room(p, dropped) {
                 p.numbers.push(n);
             }
         }
-        Token::Filter(op, v) => filter(p, dropped, op, v),
+        (Token::Filter(op, v), false) => filter(p, dropped, op, v),
     }
 }
 
-fn add_text(
-    p: &mut Parsed,
-    dropped: &mut usize,
-    t: String,
-    field: fn(&mut Parsed) -> &mut Vec<String>,
-) {
-    if !junk(&t) && room(p, dropped) {
+fn add(p: &mut Parsed, dropped: &mut usize, t: String, field: fn(&mut Parsed) -> &mut Vec<String>) {
+    if room(p, dropped) {
         field(p).push(t);
     }
 }
@@ -375,43 +352,26 @@ fn room(p: &Parsed, dropped: &mut usize) -> bool {
 
 fn filter(p: &mut Parsed, dropped: &mut usize, op: Op, v: String) {
     match op {
-        Op::From => add_value(p, dropped, v, |p| &mut p.from),
-        Op::Agent => {
-            let v = if ME.contains(&key(&v).as_str()) {
-                "me".to_string()
-            } else {
-                v
-            };
-            add_value(p, dropped, v, |p| &mut p.agent)
+        Op::From => add(p, dropped, v, |p| &mut p.from),
+        Op::Agent if ME.contains(&key(&v).as_str()) => {
+            add(p, dropped, "me".into(), |p| &mut p.agent)
         }
-        Op::Dept => add_value(p, dropped, v, |p| &mut p.dept),
-        Op::Subject => add_value(p, dropped, v, |p| &mut p.subject),
-        // Values may be listed: status:open,pending (or quoted with spaces).
+        Op::Agent => add(p, dropped, v, |p| &mut p.agent),
+        Op::Dept => add(p, dropped, v, |p| &mut p.dept),
+        Op::Subject => add(p, dropped, v, |p| &mut p.subject),
         Op::Status => {
-            for part in values(&v) {
-                match key(part)
-                    .parse()
-                    .ok()
-                    .or_else(|| lookup(STATUS_ALIASES, part))
-                {
-                    Some(st) if !p.status.contains(&st) => p.status.push(st),
-                    Some(_) => {}
-                    None => p.problems.push(Problem::UnknownStatus(part.to_string())),
-                }
-            }
+            let unknown = Problem::UnknownStatus;
+            add_keys(&v, STATUS_ALIASES, &mut p.status, &mut p.problems, unknown)
         }
         Op::Priority => {
-            for part in values(&v) {
-                match key(part)
-                    .parse()
-                    .ok()
-                    .or_else(|| lookup(PRIORITY_ALIASES, part))
-                {
-                    Some(pr) if !p.priority.contains(&pr) => p.priority.push(pr),
-                    Some(_) => {}
-                    None => p.problems.push(Problem::UnknownPriority(part.to_string())),
-                }
-            }
+            let unknown = Problem::UnknownPriority;
+            add_keys(
+                &v,
+                PRIORITY_ALIASES,
+                &mut p.priority,
+                &mut p.problems,
+                unknown,
+            )
         }
         // A later date replaces an earlier one: the last word is the user's.
         Op::After | Op::Before => match date(&v) {
@@ -427,14 +387,21 @@ fn filter(p: &mut Parsed, dropped: &mut usize, op: Op, v: String) {
     }
 }
 
-fn add_value(
-    p: &mut Parsed,
-    dropped: &mut usize,
-    v: String,
-    field: fn(&mut Parsed) -> &mut Vec<String>,
+/// Adds each status or priority of `v` once; values may be listed
+/// (status:open,pending, or quoted with spaces).
+fn add_keys<T: Copy + PartialEq + std::str::FromStr>(
+    v: &str,
+    aliases: &[(T, &[&str])],
+    into: &mut Vec<T>,
+    problems: &mut Vec<Problem>,
+    unknown: fn(String) -> Problem,
 ) {
-    if room(p, dropped) {
-        field(p).push(v);
+    for part in values(v) {
+        match key(part).parse().ok().or_else(|| lookup(aliases, part)) {
+            Some(x) if !into.contains(&x) => into.push(x),
+            Some(_) => {}
+            None => problems.push(unknown(part.to_string())),
+        }
     }
 }
 
@@ -1154,7 +1121,7 @@ mod tests {
 
     #[test]
     fn advanced_form_deserializes_with_missing_fields() {
-        let a: Advanced = serde_urlencoded::from_str("requester=ana&status=open").unwrap();
+        let a: Advanced = serde_urlencoded::from_str("requester=ana&status=open").expect("form");
         assert_eq!(compose(&a), "from:ana status:open");
     }
 }
