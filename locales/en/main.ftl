@@ -869,3 +869,32 @@ admin-outgoing-given-up = Given up
 admin-outgoing-retry = Retry now
 admin-outgoing-no-error = Waiting for its next try.
 notice-outgoing-retry = The mail is due again; it goes out at the sender's next round.
+
+## Search
+search-label = Search tickets
+search-placeholder = Words, "a phrase", from:, agent:, dept:, status:, after:, #123
+search-hint = Word forms match: “server” finds “servers”. Operators: from: agent: dept: subject: status: priority: after:2026-11-01 before: has:attachment #123, -word to exclude.
+search-found = { $n ->
+    [one] { $count } ticket found
+   *[other] { $count } tickets found
+}
+search-rebuilding = The search index is being rebuilt: some tickets may be missing from the results for a few minutes.
+search-advanced = Advanced search
+search-adv-content = Words in the messages
+search-adv-subject = Subject
+search-adv-requester = Requester (name or address)
+search-adv-agent = Agent
+search-adv-department = Department
+search-adv-after = Created from
+search-adv-before = Created before
+search-problem-too-long = The search was cut to its first { $n } characters.
+search-problem-quote = A quote was not closed: the rest was searched as a phrase.
+search-problem-status = “{ $value }” is not a status; use open, pending, resolved or closed.
+search-problem-priority = “{ $value }” is not a priority; use low, normal, high or urgent.
+search-problem-has = “has:{ $value }” is not known; use has:attachment.
+search-problem-date = “{ $value }” is not a date; use 2026-11-30 or 30.11.2026.
+search-problem-too-many = The search has too many words: { $n } were left out.
+search-problem-exclude = Only words and phrases can be excluded with “-”.
+search-problem-date-range = The “after” date is not before the “before” date, so nothing can match.
+search-problem-department = No department is called “{ $value }”.
+sort-relevance = Best match first

@@ -882,3 +882,33 @@ admin-outgoing-given-up = Отправка прекращена
 admin-outgoing-retry = Повторить сейчас
 admin-outgoing-no-error = Ждёт следующей попытки.
 notice-outgoing-retry = Письмо снова в очереди; оно уйдёт при следующем проходе отправки.
+
+## Search
+search-label = Поиск обращений
+search-placeholder = Слова, "фраза", from:, agent:, dept:, status:, after:, #123
+search-hint = Находятся все формы слова: «сервер» найдёт «сервера». Операторы: from: agent: dept: subject: status: priority: after:2026-11-01 before: has:attachment #123, -слово — исключить.
+search-found = { $n ->
+    [one] Найдено { $count } обращение
+    [few] Найдено { $count } обращения
+   *[other] Найдено { $count } обращений
+}
+search-rebuilding = Поисковый индекс перестраивается: несколько минут часть обращений может не находиться.
+search-advanced = Расширенный поиск
+search-adv-content = Слова в сообщениях
+search-adv-subject = Тема
+search-adv-requester = Автор обращения (имя или адрес)
+search-adv-agent = Сотрудник
+search-adv-department = Отдел
+search-adv-after = Созданы с
+search-adv-before = Созданы до
+search-problem-too-long = Поиск обрезан до первых { $n } символов.
+search-problem-quote = Кавычка не закрыта: остаток искали как фразу.
+search-problem-status = «{ $value }» — не статус; используйте open, pending, resolved или closed (или открыт, ожидает, решён, закрыт).
+search-problem-priority = «{ $value }» — не приоритет; используйте low, normal, high или urgent.
+search-problem-has = «has:{ $value }» неизвестно; используйте has:attachment.
+search-problem-date = «{ $value }» — не дата; используйте 2026-11-30 или 30.11.2026.
+search-problem-too-many = В поиске слишком много слов: { $n } не учтены.
+search-problem-exclude = Исключить через «-» можно только слова и фразы.
+search-problem-date-range = Дата «после» не раньше даты «до», поэтому ничего не найдётся.
+search-problem-department = Отдела «{ $value }» нет.
+sort-relevance = Сначала самые подходящие

@@ -28,10 +28,13 @@ pub enum Sort {
     ActivityOldest,
     CreatedNewest,
     CreatedOldest,
+    /// Best match first: a text search's order (newest first without text).
+    Relevance,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 4] = [
+    pub const ALL: [Sort; 5] = [
+        Sort::Relevance,
         Sort::ActivityNewest,
         Sort::ActivityOldest,
         Sort::CreatedNewest,
@@ -44,12 +47,16 @@ impl Sort {
             Sort::ActivityOldest => "activity_oldest",
             Sort::CreatedNewest => "created_newest",
             Sort::CreatedOldest => "created_oldest",
+            Sort::Relevance => "relevance",
         }
     }
 
     /// Newest first?
     pub fn descending(self) -> bool {
-        matches!(self, Sort::ActivityNewest | Sort::CreatedNewest)
+        matches!(
+            self,
+            Sort::ActivityNewest | Sort::CreatedNewest | Sort::Relevance
+        )
     }
 
     /// Ordered by creation rather than last activity?

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod health;
 pub mod journal;
 pub mod mail;
+pub mod search;
 pub mod tickets;
 
 /// What went wrong in a use case.

@@ -147,3 +147,16 @@ pub async fn update(db: &mut PgConnection, d: &DepartmentEdit) -> sqlx::Result<(
     }
     Ok(())
 }
+
+/// The departments whose slug or name is one of `names` (any case): the
+/// search box's `dept:`.
+pub async fn ids_named(
+    db: impl sqlx::PgExecutor<'_>,
+    names: &[String],
+) -> sqlx::Result<Vec<crate::domain::ids::DepartmentId>> {
+    let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
+    sqlx::query_scalar("select id from departments where lower(slug) = any($1) or lower(name) = any($1)")
+        .bind(lower)
+        .fetch_all(db)
+        .await
+}

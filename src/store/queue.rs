@@ -102,6 +102,38 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
     }
 }
 
+/// The columns of a queue row, over `t` and its joins.
+const ROW_SELECT: &str = "select t.id, t.number, t.subject, t.status, t.priority, d.name as department_name, \
+                ru.name as requester_name, re.email as requester_email, au.name as assignee_name, \
+                t.last_message_kind, t.last_activity_at, t.created_at, t.version, \
+                (select left(m.body_text, 160) from messages m \
+                 where m.ticket_id = t.id and m.kind in ('customer', 'agent') \
+                 order by m.created_at desc limit 1) as snippet \
+         from tickets t \
+         join departments d on d.id = t.department_id \
+         join users ru on ru.id = t.requester_id \
+         join user_emails re on re.user_id = ru.id and re.is_primary \
+         left join users au on au.id = t.assignee_id \
+         where t.merged_into_id is null";
+
+/// The rows of `ids` within `scope`, in the order of `ids` (search hits,
+/// hydrated; the scope is applied again in case the index is behind).
+pub async fn rows_by_ids(
+    db: impl PgExecutor<'_>,
+    scope: Scope,
+    ids: &[TicketId],
+) -> sqlx::Result<Vec<QueueRow>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut qb = QueryBuilder::<Postgres>::new(ROW_SELECT);
+    super::access::push_scope(&mut qb, scope);
+    qb.push(" and t.id = any(").push_bind(ids.to_vec()).push(")");
+    let mut rows: Vec<QueueRow> = qb.build_query_as().fetch_all(db).await?;
+    rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
+    Ok(rows)
+}
+
 /// One page of the queue.
 pub async fn page(
     db: impl PgExecutor<'_>,
@@ -121,20 +153,7 @@ pub async fn page(
     } else {
         (">", "asc")
     };
-    let mut qb = QueryBuilder::<Postgres>::new(
-        "select t.id, t.number, t.subject, t.status, t.priority, d.name as department_name, \
-                ru.name as requester_name, re.email as requester_email, au.name as assignee_name, \
-                t.last_message_kind, t.last_activity_at, t.created_at, t.version, \
-                (select left(m.body_text, 160) from messages m \
-                 where m.ticket_id = t.id and m.kind in ('customer', 'agent') \
-                 order by m.created_at desc limit 1) as snippet \
-         from tickets t \
-         join departments d on d.id = t.department_id \
-         join users ru on ru.id = t.requester_id \
-         join user_emails re on re.user_id = ru.id and re.is_primary \
-         left join users au on au.id = t.assignee_id \
-         where t.merged_into_id is null",
-    );
+    let mut qb = QueryBuilder::<Postgres>::new(ROW_SELECT);
     push_filter(&mut qb, scope, me, filter);
     if let Some(c) = after {
         qb.push(format!(" and ({key}, t.id) {cmp} ("))

@@ -3,6 +3,7 @@
 
 pub mod live;
 mod panel;
+mod search;
 mod tickets;
 
 use askama::Template;
@@ -31,6 +32,7 @@ pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/agent", get(home))
         .route("/agent/queue", get(queue_fragment))
+        .route("/agent/search", get(search::advanced))
         .route("/agent/counts", get(counts))
         .route("/agent/workspaces", post(save_workspace))
         .route("/agent/workspaces/{id}/delete", post(delete_workspace))
@@ -103,7 +105,12 @@ impl QueueQuery {
             requester: Some(self.requester.replace('\0', "").trim().to_string())
                 .filter(|s| !s.is_empty()),
             within_days: self.days.parse().ok(),
-            sort: self.sort.parse().unwrap_or_default(),
+            // A text search ranks by relevance unless asked otherwise.
+            sort: self.sort.parse().unwrap_or(if self.q.trim().is_empty() {
+                Sort::default()
+            } else {
+                Sort::Relevance
+            }),
         }
     }
 }
@@ -186,6 +193,8 @@ pub struct RowView {
     awaiting: bool,
     last_by: String,
     snippet: String,
+    /// A search hit's highlighted fragment: (text, marked) parts.
+    hit: Vec<(String, bool)>,
     version: i32,
 }
 
@@ -221,6 +230,7 @@ fn row_view(page: &PageCtx, r: QueueRow, now: time::OffsetDateTime) -> RowView {
             _ => String::new(),
         },
         version: r.version,
+        hit: Vec::new(),
         snippet: r
             .snippet
             .unwrap_or_default()
@@ -268,6 +278,7 @@ pub struct AgentHomePage {
     sound: bool,
     /// What the last bulk action did, line by line.
     bulk: Vec<String>,
+    search: Option<search::Summary>,
 }
 
 /// templates/agent/queue.html: the list alone, for live refreshes.
@@ -288,6 +299,9 @@ struct Queue {
     empty_text: String,
     query: String,
     adhoc: bool,
+    /// A search's "N tickets found", its ignored parts, and whether the
+    /// index is being rebuilt.
+    search: Option<search::Summary>,
 }
 
 async fn load_queue(
@@ -320,6 +334,11 @@ async fn load_queue(
         None if adhoc => (q.filter(), page.t("queue-search-results")),
         None => return Err(WebError::NotFound),
     };
+    if let Some(text) = filter.text.clone() {
+        let query = filter_query(&filter);
+        let tabs = tab_views(page, &workspaces, selected.as_deref());
+        return search::queue(app, visitor, page, q, &filter, &text, query, tabs, title, adhoc).await;
+    }
     let after = q.after.as_deref().and_then(decode_cursor);
     let (rows, next) =
         service::tickets::workspaces::page(&app.db, &visitor.user, &filter, after, 50).await?;
@@ -347,6 +366,7 @@ async fn load_queue(
         next: next.map(|c| format!("/agent?{query}&after={}", encode_cursor(&c))),
         query,
         adhoc,
+        search: None,
     })
 }
 
@@ -390,8 +410,13 @@ async fn home(
     StaffUser(visitor): StaffUser,
     page: PageCtx,
     Query(q): Query<QueueQuery>,
-) -> Result<AgentHomePage, WebError> {
-    home_page(&app, &visitor, page, q).await
+) -> Result<axum::response::Response, WebError> {
+    use axum::response::IntoResponse;
+    // "#123" alone opens the ticket (a 404 there if it is not theirs).
+    if let Some(n) = service::search::jump(&q.q) {
+        return Ok(axum::response::Redirect::to(&format!("/agent/tickets/{n}")).into_response());
+    }
+    Ok(home_page(&app, &visitor, page, q).await?.into_response())
 }
 
 async fn home_page(
@@ -420,6 +445,7 @@ async fn home_page(
         empty_text: queue.empty_text,
         query: queue.query,
         adhoc: queue.adhoc,
+        search: queue.search,
         q,
         departments,
         agents,
