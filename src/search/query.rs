@@ -243,12 +243,16 @@ pub fn parse(input: &str) -> Parsed {
     p
 }
 
-/// Control characters (NUL, newlines and tabs of a paste) separate words;
-/// typographic quotes, which phones and word processors put in for ", are
-/// quotes.
+/// Control characters (NUL, newlines and tabs of a paste) separate words,
+/// and so do invisible format characters (zero-width space, BOM, bidi
+/// overrides that would scramble the query shown back in the box; not the
+/// joiners U+200C/D, which are part of emoji and scripts). Typographic
+/// quotes, which phones and word processors put in for ", are quotes.
 fn normalize_char(c: char) -> char {
     match c {
         c if c.is_control() => ' ',
+        '\u{200B}' | '\u{200E}' | '\u{200F}' | '\u{202A}'..='\u{202E}' => ' ',
+        '\u{2060}' | '\u{2066}'..='\u{2069}' | '\u{FEFF}' => ' ',
         '«' | '»' | '“' | '”' | '„' => '"',
         c => c,
     }
@@ -503,10 +507,11 @@ fn quote(t: &str) -> String {
 }
 
 /// Text as the parser would see it inside quotes: no quotes, no control
-/// characters, whitespace collapsed.
+/// characters, whitespace collapsed, no longer than the parser keeps.
 fn clean(t: &str) -> String {
     collapse(
         t.chars()
+            .take(MAX_CHARS)
             .map(normalize_char)
             .filter(|&c| c != '"')
             .collect(),
@@ -543,7 +548,8 @@ pub struct Advanced {
 /// The query string of the advanced form, to be parsed like the box.
 pub fn compose(a: &Advanced) -> String {
     let mut out: Vec<String> = Vec::new();
-    for w in clean(&a.content).split(' ') {
+    // No more words than the parser keeps: a huge form field costs little.
+    for w in clean(&a.content).split(' ').take(MAX_TERMS) {
         if plain_word(w) {
             out.push(w.to_string());
         } else {
@@ -945,6 +951,14 @@ mod tests {
     }
 
     #[test]
+    fn invisible_format_characters_separate_words() {
+        let p = parse("a\u{200B}b\u{FEFF}c \u{202E}evil\u{202C}");
+        assert_eq!(words(&p), ["a", "b", "c", "evil"]);
+        // The zero-width joiner holds an emoji sequence together.
+        assert_eq!(words(&parse("👩\u{200D}💻")), ["👩\u{200D}💻"]);
+    }
+
+    #[test]
     fn emoji_and_combining_marks() {
         let p = parse("🔥 printer🖨️ \"é\u{301} 👍🏽\" -💩 #👍 from:👩‍💻");
         assert_eq!(words(&p), ["🔥", "printer🖨️", "#👍"]);
@@ -1010,6 +1024,66 @@ mod tests {
                 "{input} -> {r}"
             );
             assert_eq!(render(&parse(&r)), r, "render is canonical: {r}");
+        }
+    }
+
+    /// Queries glued from tricky fragments by a fixed pseudo-random
+    /// sequence: parse stays bounded and render round-trips.
+    #[test]
+    fn render_round_trips_generated_queries() {
+        let fragments = [
+            "word",
+            "Ünïcödé",
+            "ёлка",
+            "🔥",
+            "-",
+            "-x",
+            "--",
+            "\"",
+            "\"a b\"",
+            "#12",
+            "#x",
+            ":",
+            "from:",
+            "from:\"",
+            "От:Анна",
+            "agent:me",
+            "тема:\"счёт  фактура\"",
+            "status:open,решён",
+            "status:bogus",
+            "priority:срочный",
+            "after:2026-11-01",
+            "до:31.12.2026",
+            "after:2026-02-30",
+            "has:file",
+            "есть:кот",
+            "error:502",
+            "-status:open",
+            "\0",
+            "\u{301}",
+            "dept:\"a:b\"",
+            "-\"x y\"",
+        ];
+        let mut seed: u64 = 0x2026_1202;
+        let mut next = |n: usize| {
+            seed = seed.wrapping_mul(6_364_136_223_846_793_005).wrapping_add(1);
+            (seed >> 33) as usize % n
+        };
+        for _ in 0..2_000 {
+            let mut input = String::new();
+            for _ in 0..next(12) {
+                input.push_str(fragments[next(fragments.len())]);
+                input.push_str(["", " ", "  "][next(3)]);
+            }
+            let p = parse(&input);
+            assert!(p.terms() <= MAX_TERMS);
+            let r = render(&p);
+            assert_eq!(
+                without_problems(parse(&r)),
+                without_problems(p),
+                "{input:?} -> {r:?}"
+            );
+            assert_eq!(render(&parse(&r)), r, "{input:?}");
         }
     }
 
@@ -1106,6 +1180,18 @@ mod tests {
         let p = parse(&compose(&a));
         assert_eq!(p.from, ["ana"]);
         assert_eq!(p.phrases, ["unclosed"]);
+    }
+
+    #[test]
+    fn compose_is_bounded_on_huge_fields() {
+        let a = Advanced {
+            content: "слово ".repeat(100_000),
+            requester: "a".repeat(100_000),
+            ..Advanced::default()
+        };
+        let q = compose(&a);
+        assert!(q.chars().count() < 3 * MAX_CHARS, "{}", q.len());
+        assert!(parse(&q).words.len() <= MAX_TERMS);
     }
 
     #[test]
