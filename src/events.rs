@@ -58,6 +58,12 @@ pub enum Event {
     },
     /// Events may have been missed (the listener reconnected): pages reload.
     Resync,
+    /// `bilet search reindex` asks the node named so to rebuild its index.
+    SearchReindex { node: String },
+    /// That node took the request.
+    SearchReindexStarted { node: String },
+    /// That node serves its rebuilt index now.
+    SearchRebuilt { node: String, tickets: u64 },
     /// Someone is viewing or typing on a ticket.
     Presence {
         ticket: TicketId,

@@ -1,5 +1,7 @@
 //! The command line: parsing and printing only; the work is in `service`.
 
+mod search;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
@@ -53,6 +55,8 @@ pub enum Command {
     Mailbox(MailboxCommand),
     /// Show the change journal's readers: their position and lag on each node.
     Journal,
+    /// Search tickets as someone; see or rebuild the search index.
+    Search(search::SearchArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -284,6 +288,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             println!("created department {}", add.slug);
         }
         Command::Mail(MailCommand::Ingest(ingest)) => return mail_ingest(db, ingest).await,
+        Command::Search(args) => {
+            let app = app_state(db)?;
+            return search::run(&app, args).await;
+        }
         Command::Journal => {
             let app = app_state(db)?;
             let readers = service::journal::positions(&app).await.map_err(explain)?;

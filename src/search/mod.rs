@@ -27,6 +27,7 @@ use sqlx::PgPool;
 use tokio::sync::watch;
 use tokio_util::sync::CancellationToken;
 
+use crate::events::{self, Event};
 use crate::state::AppState;
 use crate::store::journal::Position;
 use index::Handle;
@@ -104,6 +105,19 @@ impl Search {
     }
 }
 
+impl Search {
+    /// [`Search::catch_up`] unless a batch is being applied already (by
+    /// the follower, which will finish it): a query never waits for one.
+    pub async fn catch_up_if_idle(&self, db: &PgPool, node: &str) -> anyhow::Result<()> {
+        let Ok(guard) = self.applying.try_lock() else {
+            return Ok(());
+        };
+        drop(guard);
+        self.catch_up(db, node).await?;
+        Ok(())
+    }
+}
+
 /// Keeps the node's index current: rebuilds it when it is missing,
 /// corrupt or behind the journal's retention, then applies the journal as
 /// changes are announced (and every half second, for entries that became
@@ -112,11 +126,19 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
     let search = app.search.clone();
     let mut events = app.events.subscribe();
     let mut rebuild = search.handle()?.is_incomplete();
+    let mut requested = false;
     loop {
         if rebuild {
             let started = std::time::Instant::now();
             match indexer::rebuild(&search, &app.db, &app.node).await {
                 Ok(n) => {
+                    if std::mem::take(&mut requested) {
+                        let done = Event::SearchRebuilt {
+                            node: app.node.to_string(),
+                            tickets: n,
+                        };
+                        let _ = events::publish(&app.db, &done).await;
+                    }
                     tracing::info!(
                         tickets = n,
                         ms = started.elapsed().as_millis() as u64,
@@ -134,7 +156,15 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
         }
         tokio::select! {
             _ = stop.cancelled() => break,
-            _ = events.recv() => {}
+            event = events.recv() => {
+                if let Ok(Event::SearchReindex { node }) = event
+                    && *node == *app.node
+                {
+                    let _ = events::publish(&app.db, &Event::SearchReindexStarted { node }).await;
+                    rebuild = true;
+                    requested = true;
+                }
+            }
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}
         }
     }

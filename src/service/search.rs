@@ -25,6 +25,7 @@ pub struct Found {
     pub rows: Vec<QueueRow>,
     /// The highlighted fragment of each ticket's matching text.
     pub snippets: HashMap<TicketId, Vec<(String, bool)>>,
+    pub scores: HashMap<TicketId, f32>,
     pub total: usize,
     pub next: Option<Sort>,
     /// What in the query was ignored, for a message beside the box.
@@ -38,14 +39,21 @@ pub struct Found {
 /// `#123` alone: the ticket to open instead of a result list.
 pub fn jump(text: &str) -> Option<TicketNumber> {
     let p = query::parse(text);
-    (p.numbers.len() == 1 && Parsed { numbers: Vec::new(), problems: Vec::new(), ..p }.is_empty())
-        .then(|| TicketNumber(query::parse(text).numbers[0]))
+    (p.numbers.len() == 1
+        && Parsed {
+            numbers: Vec::new(),
+            problems: Vec::new(),
+            ..p
+        }
+        .is_empty())
+    .then(|| TicketNumber(query::parse(text).numbers[0]))
 }
 
 /// The start of `date` in `zone` (an IANA name; UTC when unknown).
 fn day_start(date: time::Date, zone: &str) -> Option<OffsetDateTime> {
     let tz = jiff::tz::TimeZone::get(zone).unwrap_or(jiff::tz::TimeZone::UTC);
-    let civil = jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8).ok()?;
+    let civil =
+        jiff::civil::Date::new(date.year() as i16, date.month() as i8, date.day() as i8).ok()?;
     let ts = civil.to_zoned(tz).ok()?.timestamp();
     OffsetDateTime::from_unix_timestamp(ts.as_second()).ok()
 }
@@ -114,7 +122,12 @@ pub async fn tickets(
     let rows = store::queue::rows_by_ids(&app.db, s, &ids).await?;
     Ok(Found {
         rows,
-        snippets: hits.hits.into_iter().map(|h| (h.ticket, h.snippet)).collect(),
+        scores: hits.hits.iter().map(|h| (h.ticket, h.score)).collect(),
+        snippets: hits
+            .hits
+            .into_iter()
+            .map(|h| (h.ticket, h.snippet))
+            .collect(),
         total: hits.total,
         next: hits.next,
         problems,

@@ -184,6 +184,18 @@ pub async fn lag(db: impl PgExecutor<'_>, reader: &str, node: &str) -> sqlx::Res
     .await
 }
 
+/// Entries readable now after `at` (a search index's own position).
+pub async fn lag_after(db: impl PgExecutor<'_>, at: Position) -> sqlx::Result<Lag> {
+    sqlx::query_as(
+        "select count(*) as entries, min(j.at) as oldest_at from ticket_journal j \
+         where (j.txid, j.seq) > ($1::text::xid8, $2) and j.txid < pg_snapshot_xmin(pg_current_snapshot())",
+    )
+    .bind(at.txid)
+    .bind(at.seq)
+    .fetch_one(db)
+    .await
+}
+
 /// Deletes entries older than `days` and moves the horizon past them;
 /// returns how many.
 pub async fn prune(db: impl PgExecutor<'_>, days: u32) -> sqlx::Result<u64> {

@@ -337,7 +337,10 @@ async fn load_queue(
     if let Some(text) = filter.text.clone() {
         let query = filter_query(&filter);
         let tabs = tab_views(page, &workspaces, selected.as_deref());
-        return search::queue(app, visitor, page, q, &filter, &text, query, tabs, title, adhoc).await;
+        return search::queue(
+            app, visitor, page, q, &filter, &text, query, tabs, title, adhoc,
+        )
+        .await;
     }
     let after = q.after.as_deref().and_then(decode_cursor);
     let (rows, next) =

@@ -30,7 +30,10 @@ fn decode(after: Option<&str>, sort: Sort) -> find::Sort {
             after: a.strip_prefix('k').and_then(|k| k.parse().ok()),
         },
         Some(a) => find::Sort::Relevance {
-            offset: a.strip_prefix('r').and_then(|o| o.parse().ok()).unwrap_or(0),
+            offset: a
+                .strip_prefix('r')
+                .and_then(|o| o.parse().ok())
+                .unwrap_or(0),
         },
         None if by_date => find::Sort::Recent { after: None },
         None => find::Sort::Relevance { offset: 0 },
@@ -78,8 +81,7 @@ pub(super) async fn queue(
     adhoc: bool,
 ) -> Result<Queue, WebError> {
     let sort = decode(q.after.as_deref(), filter.sort);
-    let found =
-        service::search::tickets(app, &visitor.user, text, filter, sort, PAGE).await?;
+    let found = service::search::tickets(app, &visitor.user, text, filter, sort, PAGE).await?;
     let now = time::OffsetDateTime::now_utc();
     let mut snippets = found.snippets;
     let rows = found
@@ -102,7 +104,10 @@ pub(super) async fn queue(
             "search-found",
             &[
                 ("count", Arg::Str(count)),
-                ("n", Arg::Num(found.total.min(service::search::TOTAL_SHOWN + 1) as i64)),
+                (
+                    "n",
+                    Arg::Num(found.total.min(service::search::TOTAL_SHOWN + 1) as i64),
+                ),
             ],
         ),
         problems: found
