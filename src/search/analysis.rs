@@ -267,7 +267,7 @@ mod tests {
     }
 
     #[test]
-    fn index_finds_inflected_words() {
+    fn index_finds_inflected_words() -> tantivy::Result<()> {
         let mut builder = Schema::builder();
         let indexing = TextFieldIndexing::default()
             .set_tokenizer(STEM)
@@ -278,17 +278,17 @@ mod tests {
         );
         let index = Index::create_in_ram(builder.build());
         register(&index);
-        let mut writer = index.writer_with_num_threads(1, 15_000_000).unwrap();
+        let mut writer = index.writer_with_num_threads(1, 15_000_000)?;
         let docs = [
             "Сервера не отвечают",
             "Rechnungen offen",
             "two disks failed",
         ];
         for text in docs {
-            writer.add_document(doc!(body => text)).unwrap();
+            writer.add_document(doc!(body => text))?;
         }
-        writer.commit().unwrap();
-        let searcher = index.reader().unwrap().searcher();
+        writer.commit()?;
+        let searcher = index.reader()?.searcher();
         // One segment, documents in insertion order: doc ids 0, 1, 2.
         let find = |word: &str| -> Vec<u32> {
             let terms = stems(&fold(word)).into_iter().map(|stem| {
@@ -297,7 +297,7 @@ mod tests {
             });
             let query = BooleanQuery::union(terms.collect());
             let hits = searcher.search(&query, &TopDocs::with_limit(10).order_by_score());
-            hits.unwrap()
+            hits.expect("search")
                 .into_iter()
                 .map(|(_, address)| address.doc_id)
                 .collect()
@@ -307,5 +307,6 @@ mod tests {
         assert_eq!(find("disk"), [2]);
         assert_eq!(find("failing"), [2]);
         assert!(find("сертификат").is_empty());
+        Ok(())
     }
 }
