@@ -14,10 +14,11 @@ use axum::extract::{Query, State};
 use axum::routing::get;
 use serde::Deserialize;
 
-use super::context::PageCtx;
+use super::context::{PageCtx, Visitor};
 use super::error::WebError;
 use super::extract::CustomerUser;
 use crate::domain::messages::Kind;
+use crate::domain::status::Status;
 use crate::service;
 use crate::state::AppState;
 use crate::store::tickets::ListCursor;
@@ -40,6 +41,8 @@ pub struct ListItem {
     pub updated_exact: String,
     pub support_replied: bool,
     pub done: bool,
+    /// A search hit's highlighted fragment: (text, marked) parts.
+    pub hit: Vec<(String, bool)>,
 }
 
 /// templates/portal/home.html
@@ -90,6 +93,9 @@ async fn home(
     page: PageCtx,
     Query(query): Query<ListQuery>,
 ) -> Result<PortalHomePage, WebError> {
+    if !query.q.trim().is_empty() {
+        return search(&app, &visitor, page, query).await;
+    }
     let after = query.after.as_deref().and_then(decode_cursor);
     let (rows, next) =
         service::tickets::portal::list_page(&app.db, &visitor.viewer(), Some(&query.q), after, 25)
@@ -106,11 +112,69 @@ async fn home(
             updated_exact: page.fmt.exact(r.last_activity_at),
             support_replied: r.last_message_kind == Some(Kind::Agent),
             done: r.done == 1,
+            hit: Vec::new(),
         })
         .partition(|i| i.done);
     let next = next.map(|c| {
         let q: String = url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect();
         format!("/portal?q={q}&after={}", encode_cursor(&c))
+    });
+    Ok(PortalHomePage {
+        unconfirmed: !visitor.user.email_verified,
+        page,
+        active,
+        done,
+        q: query.q,
+        next,
+    })
+}
+
+/// "My tickets" searched: the index with the customer's own access (never
+/// a note), best match first, paged by offset.
+async fn search(
+    app: &AppState,
+    visitor: &Visitor,
+    page: PageCtx,
+    query: ListQuery,
+) -> Result<PortalHomePage, WebError> {
+    let offset = query
+        .after
+        .as_deref()
+        .and_then(|a| a.strip_prefix('r'))
+        .and_then(|o| o.parse().ok())
+        .unwrap_or(0);
+    let found = service::search::tickets(
+        app,
+        &visitor.user,
+        &query.q,
+        &crate::domain::queue::Filter::default(),
+        crate::search::find::Sort::Relevance { offset },
+        25,
+    )
+    .await?;
+    let now = time::OffsetDateTime::now_utc();
+    let mut snippets = found.snippets;
+    let (done, active): (Vec<ListItem>, Vec<ListItem>) = found
+        .rows
+        .into_iter()
+        .map(|r| ListItem {
+            number: r.number.to_string(),
+            hit: snippets.remove(&r.id).unwrap_or_default(),
+            subject: r.subject,
+            department: r.department_name,
+            status: r.status.as_str(),
+            updated: page.fmt.relative(r.last_activity_at, now),
+            updated_exact: page.fmt.exact(r.last_activity_at),
+            support_replied: r.last_message_kind == Some(Kind::Agent),
+            done: matches!(r.status, Status::Resolved | Status::Closed),
+        })
+        .partition(|i| i.done);
+    let next = found.next.and_then(|n| match n {
+        crate::search::find::Sort::Relevance { offset } => {
+            let q: String = url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect();
+            Some(format!("/portal?q={q}&after=r{offset}"))
+        }
+        crate::search::find::Sort::Recent { .. } => None,
     });
     Ok(PortalHomePage {
         unconfirmed: !visitor.user.email_verified,
