@@ -68,6 +68,25 @@ impl Search {
             .map_err(|e| anyhow::anyhow!("search index: {e}"))
     }
 
+    /// Whether the serving index holds every ticket once it has caught
+    /// up. A new index does when the journal was never pruned: every
+    /// ticket's history is still in it, so catching up builds it whole.
+    pub async fn complete(&self, db: &PgPool) -> anyhow::Result<bool> {
+        let handle = self.handle()?;
+        if !handle.is_incomplete() {
+            return Ok(true);
+        }
+        if handle.live().position() == Position::default()
+            && !crate::store::journal::pruned_past(db, Position::default()).await?
+        {
+            handle
+                .incomplete
+                .store(false, std::sync::atomic::Ordering::Relaxed);
+            return Ok(true);
+        }
+        Ok(false)
+    }
+
     pub(crate) fn announce(&self, at: Position) {
         self.applied.send_replace(at);
     }
@@ -125,7 +144,7 @@ impl Search {
 pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()> {
     let search = app.search.clone();
     let mut events = app.events.subscribe();
-    let mut rebuild = search.handle()?.is_incomplete();
+    let mut rebuild = !search.complete(&app.db).await?;
     let mut requested = false;
     loop {
         if rebuild {

@@ -108,7 +108,7 @@ pub async fn tickets(
     };
     let search = app.search.clone();
     let handle = search.handle()?;
-    let rebuilding = handle.is_incomplete();
+    let rebuilding = !search.complete(&app.db).await?;
     // An agent who just replied finds the reply: apply what the journal
     // holds unless another batch is already being applied.
     if !rebuilding {
