@@ -12,19 +12,27 @@
 //!    meets «налаштовує»), else a bare -ся/-сь before the next groups;
 //! 3. adjective endings (-ий, -ого, -ому, -их, -ими, ...), followed by an
 //!    active-participle suffix -юч/-уч/-ач/-яч when a vowel precedes it;
-//!    else personal verb endings (-ємо, -ете, -ють, -ить, -тиме, ...);
-//!    else noun case endings (-а, -у, -ом, -ові, -ів, -ами, -ях, -ою, -ія,
-//!    -ість/-ості, ...).
+//!    else -вати/-вав/-вала... after у/ю, else personal verb endings (-ємо,
+//!    -ете, -ють, -ить, -тиме, ...);
+//!    else noun case endings (-а, -у, -ом, -еві, -ів, -ами, -ях, -ою, -ія,
+//!    -ість/-ості, ...; -ем only where it is an instrumental: ключем,
+//!    паролем, not систем, проблем).
 //!
 //! Then a final soft sign is dropped, a final double consonant is undoubled
-//! (налаштування/налаштувань) and the fleeting vowel of -ок/-ець is removed
-//! (помилок/помилка, рахунок/рахунку, гаманець/гаманця).
+//! (налаштування/налаштувань), the fleeting vowel of -ок/-ець is removed
+//! (помилок/помилка, рахунок/рахунку, гаманець/гаманця) and the і of a closed
+//! last syllable becomes о (вхід/входу, договір/договору). Stems are search
+//! keys, not words: сервіс gives сервос, in every form.
 //!
-//! Known limits: it is tuned for nouns, the bulk of helpdesk text. Infinitives
-//! keep their -т (-ти looks like the plural of -т nouns: сертифікати), past
-//! tense forms (-в, -ла, -ли) are left alone (заяв, журнали, інтервали would
-//! clash), the і/о alternation (рік/року, стіл/стола) and consonant changes
-//! (помилка/помилці) are not undone, and homographs may share a stem.
+//! Known limits: it is tuned for nouns, the bulk of helpdesk text. Verbs in
+//! -увати/-ювати unify (працювати, працював, працює → працю); other
+//! infinitives keep their -т (-ти looks like the plural of -т nouns:
+//! сертифікати) and other past forms (-в, -ла, -ли) are left alone (заяв,
+//! журнали, інтервали would clash). Dative -ові is not stripped (поштові is
+//! an adjective far more often than серверові a noun). Consonant changes
+//! (помилка/помилці, день/дня, папір/паперу) are not undone, and homographs
+//! may share a stem.
+//!
 //! Apostrophes (' ’ ʼ) count as letters that are not vowels: they stay.
 
 const VOWELS: &str = "аеєиіїоуюя";
@@ -42,13 +50,16 @@ const ADJECTIVE: &str = "ього ьому ого ому ьої ими іми и
 
 const PARTICIPLE: &str = "юч уч ач яч";
 
+/// -увати/-ювати verbs after у/ю: працювати, працював, працювала → працю.
+const UVA: &str = "ватимемо ватимете ватимуть ватимеш ватиму ватиме вати вав вала вали вало";
+
 /// Personal verb endings that no common noun form shares.
 const VERB: &str = "тимемо тимете тимуть тимеш тиму тиме ємо емо имо їмо \
     єте ете ите їте ють уть ить іть їть йте ймо еш єш иш їш";
 
 const NOUN: &str = "остями остей остям остях ість істю ості \
-    іями ією ієм іїв іям іях ія ії ію ій ами ями ьми ові еві єві \
-    ом ем єм ам ям ах ях ою ею єю ів їв ей а я о е є у ю і ї и й";
+    іями ією ієм іїв іям іях ія ії ію ій ами ями ьми еві єві \
+    ом єм ам ям ах ях ою ею єю ів їв ей а я о е є у ю і ї и й";
 
 fn is_vowel(c: char) -> bool {
     VOWELS.contains(c)
@@ -66,16 +77,18 @@ pub fn stem(word: &str) -> String {
     };
     let rv = first_vowel + 1;
 
-    if !strip(&mut w, rv, GERUND) && !strip(&mut w, rv, REFLEXIVE_VERB) {
-        strip(&mut w, rv, REFLEXIVE);
-        if strip(&mut w, rv, ADJECTIVE) {
+    if !strip(&mut w, rv, GERUND, any) && !strip(&mut w, rv, REFLEXIVE_VERB, any) {
+        strip(&mut w, rv, REFLEXIVE, any);
+        if strip(&mut w, rv, ADJECTIVE, any) {
             // працюючий → працю, like працює; колючий keeps its -юч.
-            let n = w.len();
-            if n >= 3 && is_vowel(w[n - 3]) {
-                strip(&mut w, rv, PARTICIPLE);
-            }
-        } else if !strip(&mut w, rv, VERB) {
-            strip(&mut w, rv, NOUN);
+            strip(&mut w, rv, PARTICIPLE, |s| {
+                s.last().is_some_and(|&c| is_vowel(c))
+            });
+        } else if !strip(&mut w, rv, UVA, |s| matches!(s.last(), Some('у' | 'ю')))
+            && !strip(&mut w, rv, VERB, any)
+            && !strip(&mut w, rv, NOUN, any)
+        {
+            strip(&mut w, rv, "ем", instrumental_em);
         }
     }
 
@@ -87,15 +100,42 @@ pub fn stem(word: &str) -> String {
         w.pop();
     }
     unfleet(&mut w);
+    // і of a closed last syllable is о in the other forms (вхід/входу,
+    // договір/договору, рік/року): write о in every stem that ends so.
+    let n = w.len();
+    if n >= 3 && w[n - 2] == 'і' && is_consonant(w[n - 1]) && w[n - 1] != 'й' {
+        w[n - 2] = 'о';
+    }
     w.into_iter().collect()
 }
 
-/// Removes the longest listed ending that lies within RV and leaves two letters.
-fn strip(w: &mut Vec<char>, rv: usize, endings: &str) -> bool {
+fn any(_: &[char]) -> bool {
+    true
+}
+
+fn is_consonant(c: char) -> bool {
+    c.is_alphabetic() && !is_vowel(c) && c != 'ь'
+}
+
+/// -ем is the instrumental of soft and hushing stems (ключем, паролем,
+/// лікарем) but also the genitive plural of -ема nouns (систем, проблем):
+/// strip it after ж ч ш щ ц, or after л/р that follow a vowel.
+fn instrumental_em(stem: &[char]) -> bool {
+    match stem {
+        [.., 'ж' | 'ч' | 'ш' | 'щ' | 'ц'] => true,
+        [.., v, 'л' | 'р'] => is_vowel(*v),
+        _ => false,
+    }
+}
+
+/// Removes the longest listed ending that lies within RV, leaves two letters
+/// and leaves a stem `ok` accepts.
+fn strip(w: &mut Vec<char>, rv: usize, endings: &str, ok: impl Fn(&[char]) -> bool) -> bool {
     let mut best = 0;
     for ending in endings.split_whitespace() {
         let len = ending.chars().count();
-        if len > best && w.len() >= rv + len && w.len() >= len + 2 && ends_with(w, ending) {
+        let fits = len > best && w.len() >= rv + len && w.len() >= len + 2;
+        if fits && ends_with(w, ending) && ok(&w[..w.len() - len]) {
             best = len;
         }
     }
@@ -118,8 +158,7 @@ fn unfleet(w: &mut Vec<char>) {
     }
     let (c, v, k) = (w[n - 3], w[n - 2], w[n - 1]);
     let fleeting = (v == 'о' && k == 'к') || (v == 'е' && k == 'ц');
-    let consonant = c.is_alphabetic() && !is_vowel(c) && c != 'ь';
-    if fleeting && consonant && w[..n - 3].iter().any(|&ch| is_vowel(ch)) {
+    if fleeting && is_consonant(c) && w[..n - 3].iter().any(|&ch| is_vowel(ch)) {
         w.remove(n - 2);
     }
 }
@@ -142,7 +181,7 @@ mod tests {
     fn noun_forms_share_a_stem() {
         let lemmas = [
             "сертифікат сертифіката сертифікату сертифікатом сертифікати сертифікатів",
-            "сервер сервера серверу сервером сервери серверів серверові",
+            "сервер сервера серверу сервером сервери серверів",
             "помилка помилки помилку помилкою помилок",
             "домен домену доменом домени доменів",
             "пошта пошти пошту поштою",
@@ -154,6 +193,13 @@ mod tests {
             "версія версії версію версією версій версіями",
             "швидкість швидкості швидкістю",
             "пам'ять пам'яті пам'яттю",
+            "система системи системою систем",
+            "проблема проблеми проблемою проблем",
+            "пароль пароля паролем паролі паролів",
+            "ключ ключа ключем ключі ключів",
+            "вхід входу входом",
+            "договір договору договором",
+            "сервіс сервісу сервісом сервіси",
         ];
         for forms in lemmas {
             same(forms);
@@ -164,7 +210,9 @@ mod tests {
     fn adjective_and_verb_forms_share_a_stem() {
         same("новий нова нове нові нового новому новими");
         same("налаштовує налаштовують налаштовується налаштовуються");
-        same("працює працюють працюємо працюючий");
+        same("працює працюють працюємо працюючий працювати працював працювала");
+        same("налаштувати налаштує налаштував налаштуватиму");
+        same("поштовий поштова поштові поштового поштової");
     }
 
     #[test]
