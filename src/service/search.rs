@@ -58,6 +58,16 @@ fn day_start(date: time::Date, zone: &str) -> Option<OffsetDateTime> {
     OffsetDateTime::from_unix_timestamp(ts.as_second()).ok()
 }
 
+/// How many tickets `text` with `filter` finds for `user` (a saved
+/// search's tab).
+pub async fn count(app: &AppState, user: &UserRow, text: &str, filter: &Filter) -> Result<usize> {
+    Ok(
+        tickets(app, user, text, filter, Sort::Relevance { offset: 0 }, 1)
+            .await?
+            .total,
+    )
+}
+
 /// Runs `text` with `filter`'s other fields for `user`, in their zone.
 pub async fn tickets(
     app: &AppState,

@@ -8,6 +8,7 @@ use uuid::Uuid;
 use crate::domain::access::{AccessLevel, scope};
 use crate::domain::queue::{Builtin, Filter};
 use crate::service::{Error, FieldErrors, Result};
+use crate::state::AppState;
 use crate::store;
 use crate::store::queue::{COUNT_CAP, CountOf, Cursor, QueueRow};
 use crate::store::users::UserRow;
@@ -67,13 +68,17 @@ pub async fn names(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
 /// The agent's workspaces with their counts, the built-ins first, then
 /// their own and shared saved searches in their order: two statements,
 /// however many there are. Tabs of status, assignee and department come
-/// from the maintained counts; the others are index-backed counts capped
-/// at [`COUNT_CAP`].
-pub async fn list(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
+/// from the maintained counts; saved searches with words are counted by
+/// the search index (exactly: "999+" past the cap, as the others); the
+/// rest are index-backed counts capped at [`COUNT_CAP`].
+pub async fn list(app: &AppState, agent: &UserRow) -> Result<Vec<Workspace>> {
+    let db = &app.db;
     let s = scope(&agent.viewer(), AccessLevel::Read);
     let mut out = names(db, agent).await?;
+    let searched = |w: &Workspace| w.filter.text.is_some();
     let of: Vec<CountOf<'_>> = out
         .iter()
+        .filter(|w| !searched(w))
         .map(|w| {
             if w.filter.counted_by_counters() {
                 CountOf::Counter(&w.filter)
@@ -82,11 +87,20 @@ pub async fn list(db: &PgPool, agent: &UserRow) -> Result<Vec<Workspace>> {
             }
         })
         .collect();
-    let counts = store::queue::counts(db, s, agent.id, &of).await?;
     let capped: Vec<bool> = of.iter().map(|c| matches!(c, CountOf::Capped(_))).collect();
-    for ((w, n), c) in out.iter_mut().zip(counts).zip(capped) {
-        w.count = n;
-        w.capped = c;
+    let mut counts = store::queue::counts(db, s, agent.id, &of)
+        .await?
+        .into_iter()
+        .zip(capped);
+    for w in out.iter_mut() {
+        if let Some(text) = w.filter.text.clone() {
+            let total = crate::service::search::count(app, agent, &text, &w.filter).await?;
+            w.count = (total as i64).min(COUNT_CAP);
+            w.capped = true;
+        } else if let Some((n, c)) = counts.next() {
+            w.count = n;
+            w.capped = c;
+        }
     }
     Ok(out)
 }

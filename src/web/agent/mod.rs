@@ -311,7 +311,7 @@ async fn load_queue(
     q: &QueueQuery,
 ) -> Result<Queue, WebError> {
     let workspaces: Vec<Workspace> =
-        service::tickets::workspaces::list(&app.db, &visitor.user).await?;
+        service::tickets::workspaces::list(app, &visitor.user).await?;
     let adhoc = q.is_adhoc();
     let selected = if adhoc {
         None
@@ -479,7 +479,7 @@ async fn counts(
     page: PageCtx,
 ) -> Result<axum::Json<serde_json::Value>, WebError> {
     let map: serde_json::Map<String, serde_json::Value> =
-        service::tickets::workspaces::list(&app.db, &visitor.user)
+        service::tickets::workspaces::list(&app, &visitor.user)
             .await?
             .into_iter()
             .map(|w| {
