@@ -44,7 +44,8 @@ pub fn register(index: &Index) {
 }
 
 /// One word as the raw chain leaves it: lower-cased (per char, as
-/// LowerCaser does) with ё folded to е.
+/// LowerCaser does) with ё folded to е. It does not split at ʼ: a query
+/// word with one is cut by [`tokens`] first.
 pub fn fold(word: &str) -> String {
     let lower = word.chars().flat_map(char::to_lowercase);
     lower.map(fold_char).collect()
@@ -55,8 +56,26 @@ pub fn stems(folded_word: &str) -> Vec<String> {
     if folded_word.is_empty() || folded_word.len() >= MAX_TOKEN_BYTES {
         return Vec::new();
     }
-    let (first, second) = stem_pair(folded_word);
-    std::iter::once(first).chain(second).collect()
+    use frostem::{Algorithm, Stemmer};
+    let snowball = |algorithm| Stemmer::new(algorithm).stem(folded_word).into_owned();
+    let cyrillic =
+        |c: char| c == 'ʼ' || (c.is_alphabetic() && ('\u{400}'..='\u{52f}').contains(&c));
+    let latin =
+        |c: char| c.is_alphabetic() && (c.is_ascii() || ('\u{c0}'..='\u{24f}').contains(&c));
+    // Every stemmer of the word's script. Digits or mixed scripts ("ip6",
+    // "v2", "serverсервер") are codes, better left as typed.
+    let (first, second) = if folded_word.chars().all(cyrillic) {
+        (snowball(Algorithm::Russian), ukrainian::stem(folded_word))
+    } else if folded_word.chars().all(latin) {
+        (snowball(Algorithm::English), snowball(Algorithm::German))
+    } else {
+        return vec![folded_word.to_string()];
+    };
+    if first == second {
+        vec![first]
+    } else {
+        vec![first, second]
+    }
 }
 
 /// The token texts an analyzer makes of `text`.
@@ -71,32 +90,10 @@ fn fold_char(c: char) -> char {
     if c == 'ё' || c == 'Ё' { 'е' } else { c }
 }
 
-/// The stems of one word by every stemmer of its script; the second only
-/// when it differs from the first. Digits or mixed scripts ("ip6", "v2",
-/// "serverсервер") are codes, better left as typed.
-fn stem_pair(word: &str) -> (String, Option<String>) {
-    use frostem::{Algorithm, Stemmer};
-    let snowball = |algorithm| Stemmer::new(algorithm).stem(word).into_owned();
-    let cyrillic =
-        |c: char| c == 'ʼ' || (c.is_alphabetic() && ('\u{400}'..='\u{52f}').contains(&c));
-    let latin =
-        |c: char| c.is_alphabetic() && (c.is_ascii() || ('\u{c0}'..='\u{24f}').contains(&c));
-    let (first, second) = if word.chars().all(cyrillic) {
-        (snowball(Algorithm::Russian), ukrainian::stem(word))
-    } else if word.chars().all(latin) {
-        (snowball(Algorithm::English), snowball(Algorithm::German))
-    } else {
-        return (word.to_string(), None);
-    };
-    let second = (second != first).then_some(second);
-    (first, second)
-}
-
-/// What a filter makes of one token's text: its new text (None: unchanged)
-/// and an optional second token at the same position and offsets.
-type Rewrite = fn(&str) -> (Option<String>, Option<String>);
-
-/// Folds ё/Ё to е after LowerCaser (which keeps ё as it is).
+/// Folds ё/Ё to е after LowerCaser (which keeps ё as it is), and cuts words
+/// at the Ukrainian apostrophe ʼ (U+02BC), a letter to SimpleTokenizer,
+/// as it already cuts them at ' and ’: зв'язок, зв’язок and звʼязок then
+/// give the same two tokens at two positions.
 #[derive(Clone)]
 pub struct FoldYo;
 
@@ -104,18 +101,40 @@ impl TokenFilter for FoldYo {
     type Tokenizer<T: Tokenizer> = RewriteFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> RewriteFilter<T> {
-        // Most tokens have no ё: they are left alone, not copied.
-        let rewrite: Rewrite = |text| {
-            let has_yo = text.contains(['ё', 'Ё']);
-            (has_yo.then(|| text.chars().map(fold_char).collect()), None)
-        };
-        RewriteFilter { inner, rewrite }
+        RewriteFilter {
+            inner,
+            rewrite: fold_yo,
+        }
     }
 }
 
-/// Replaces each word by its stems, all at the word's position and offsets,
-/// like synonyms: phrase queries still see one word per position, and
-/// snippets highlight the source word.
+fn fold_yo(token: &Token, out: &mut Vec<Token>) -> bool {
+    if !token.text.contains(['ё', 'Ё', 'ʼ']) {
+        return false; // most tokens: left alone, not copied
+    }
+    let folded: String = token.text.chars().map(fold_char).collect();
+    // Piece offsets are exact only if lower-casing kept the byte length.
+    let exact = folded.len() == token.offset_to - token.offset_from;
+    let mut start = 0;
+    for piece in folded.split('ʼ') {
+        if !piece.is_empty() {
+            let mut t = token.clone();
+            t.text = piece.to_string();
+            t.position = token.position + out.len();
+            if exact {
+                t.offset_from = token.offset_from + start;
+                t.offset_to = t.offset_from + piece.len();
+            }
+            out.push(t);
+        }
+        start += piece.len() + 'ʼ'.len_utf8();
+    }
+    true
+}
+
+/// Replaces each word by its [`stems`], all at the word's position and
+/// offsets, like synonyms: phrase queries still see one word per position,
+/// and snippets highlight the source word.
 #[derive(Clone)]
 pub struct MultiStem;
 
@@ -123,13 +142,23 @@ impl TokenFilter for MultiStem {
     type Tokenizer<T: Tokenizer> = RewriteFilter<T>;
 
     fn transform<T: Tokenizer>(self, inner: T) -> RewriteFilter<T> {
-        let rewrite: Rewrite = |text| {
-            let (first, second) = stem_pair(text);
-            (Some(first), second)
+        let rewrite: Rewrite = |token, out| {
+            for stem in stems(&token.text) {
+                out.push(Token {
+                    text: stem,
+                    ..token.clone()
+                });
+            }
+            true
         };
         RewriteFilter { inner, rewrite }
     }
 }
+
+/// What a filter makes of one token: false to keep it as it is, or true and
+/// the tokens to emit instead (maybe none). These may take later positions
+/// (a cut word): the words after them move along.
+type Rewrite = fn(&Token, &mut Vec<Token>) -> bool;
 
 /// The tokenizer both filters build: `inner` with `rewrite` applied.
 #[derive(Clone)]
@@ -142,10 +171,14 @@ impl<T: Tokenizer> Tokenizer for RewriteFilter<T> {
     type TokenStream<'a> = RewriteStream<T::TokenStream<'a>>;
 
     fn token_stream<'a>(&'a mut self, text: &'a str) -> Self::TokenStream<'a> {
+        let (tail, rewrite) = (self.inner.token_stream(text), self.rewrite);
+        let (token, queue, shift) = (Token::default(), Vec::new(), 0);
         RewriteStream {
-            tail: self.inner.token_stream(text),
-            rewrite: self.rewrite,
-            pending: None,
+            tail,
+            rewrite,
+            token,
+            queue,
+            shift,
         }
     }
 }
@@ -153,36 +186,41 @@ impl<T: Tokenizer> Tokenizer for RewriteFilter<T> {
 pub struct RewriteStream<T> {
     tail: T,
     rewrite: Rewrite,
-    /// The second token of the current word, emitted by the next advance.
-    pending: Option<String>,
+    token: Token,
+    /// Tokens still to emit for the current word, last first.
+    queue: Vec<Token>,
+    /// Positions added by cut words so far.
+    shift: usize,
 }
 
 impl<T: TokenStream> TokenStream for RewriteStream<T> {
     fn advance(&mut self) -> bool {
-        // Only the tail token's text changes: position and offsets stay the
-        // source word's, so a second token is a twin of the first.
-        if let Some(text) = self.pending.take() {
-            self.tail.token_mut().text = text;
-            return true;
+        loop {
+            if let Some(next) = self.queue.pop() {
+                self.token = next;
+                return true;
+            }
+            if !self.tail.advance() {
+                return false;
+            }
+            self.token.clone_from(self.tail.token());
+            self.token.position += self.shift;
+            if !(self.rewrite)(&self.token, &mut self.queue) {
+                return true;
+            }
+            if let Some(last) = self.queue.last() {
+                self.shift += last.position - self.token.position;
+            }
+            self.queue.reverse();
         }
-        if !self.tail.advance() {
-            return false;
-        }
-        let token = self.tail.token_mut();
-        let (text, second) = (self.rewrite)(&token.text);
-        if let Some(text) = text {
-            token.text = text;
-        }
-        self.pending = second;
-        true
     }
 
     fn token(&self) -> &Token {
-        self.tail.token()
+        &self.token
     }
 
     fn token_mut(&mut self) -> &mut Token {
-        self.tail.token_mut()
+        &mut self.token
     }
 }
 
@@ -249,6 +287,23 @@ mod tests {
         for code in ["42", "东京", "ip6", "serverсервер"] {
             assert_eq!(stems(code), [code]);
         }
+    }
+
+    #[test]
+    fn apostrophes_cut_words_alike() {
+        for text in ["зв'язок є", "зв’язок є", "звʼязок є"] {
+            assert_eq!(
+                tokens(&mut stem_analyzer(), text),
+                ["зв", "язок", "язк", "є"]
+            );
+        }
+        let cut = all_tokens(raw_analyzer(), "Звʼязок є");
+        let spans: Vec<_> = cut
+            .iter()
+            .map(|t| (t.position, t.offset_from, t.offset_to))
+            .collect();
+        assert_eq!(spans, [(0, 0, 4), (1, 6, 14), (2, 15, 17)]);
+        assert_eq!(tokens(&mut raw_analyzer(), "ʼ ʼʼ a"), ["a"]);
     }
 
     #[test]
