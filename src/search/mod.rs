@@ -16,6 +16,8 @@ pub mod indexer;
 pub mod query;
 /// The fields.
 pub mod schema;
+/// "You have a similar open ticket", by more-like-this.
+pub mod similar;
 /// A Ukrainian stemmer of our own (Snowball has none).
 pub mod ukrainian;
 

@@ -437,6 +437,17 @@ pub async fn recent_of_requester(
     .await
 }
 
+/// Number and subject of each of `ids` (in no order).
+pub async fn numbers_of(
+    db: impl PgExecutor<'_>,
+    ids: &[TicketId],
+) -> sqlx::Result<Vec<(TicketId, TicketNumber, String)>> {
+    sqlx::query_as("select id, number, subject from tickets where id = any($1)")
+        .bind(ids)
+        .fetch_all(db)
+        .await
+}
+
 /// Tickets linked by a late reply: (continued in, continues).
 pub async fn continuations(
     db: impl PgExecutor<'_>,

@@ -160,17 +160,39 @@ pub async fn validate_customer_ticket(
     topic.ok_or(Error::NotFound)
 }
 
-/// One of the customer's active or recently resolved tickets whose subject
-/// looks like `subject`: "one problem, one ticket".
+/// One of the customer's active or recently resolved tickets that looks
+/// like the new one: "one problem, one ticket". The search index proposes
+/// them by the stems of the subject and description (more like this); the
+/// subject must then share half its words, word forms included. Until the
+/// index is complete, the recent subjects are compared directly.
 pub async fn find_similar(
-    db: &PgPool,
+    app: &AppState,
     requester: UserId,
     subject: &str,
+    description: &str,
 ) -> Result<Option<(TicketNumber, String)>> {
-    let recent = store::tickets::recent_of_requester(db, requester, 14).await?;
-    Ok(recent
-        .into_iter()
-        .find(|(_, s)| crate::domain::subjects::similar(s, subject)))
+    use crate::search::similar;
+    let recent = store::tickets::recent_of_requester(&app.db, requester, 14).await?;
+    if !app.search.complete(&app.db).await? {
+        return Ok(recent
+            .into_iter()
+            .find(|(_, s)| crate::domain::subjects::similar(s, subject)));
+    }
+    app.search.catch_up_if_idle(&app.db, &app.node).await?;
+    let live = app.search.handle()?.live();
+    let (subject_owned, description_owned) = (subject.to_string(), description.to_string());
+    let ids = tokio::task::spawn_blocking(move || {
+        similar::candidates(&live, requester, &subject_owned, &description_owned, 10)
+    })
+    .await
+    .map_err(anyhow::Error::from)??;
+    let numbers = store::tickets::numbers_of(&app.db, &ids).await?;
+    Ok(ids
+        .iter()
+        .filter_map(|id| numbers.iter().find(|(i, _, _)| i == id))
+        .filter(|(_, n, _)| recent.iter().any(|(r, _)| r == n))
+        .find(|(_, _, s)| similar::subjects_alike(s, subject))
+        .map(|(_, n, s)| (*n, s.clone())))
 }
 
 /// Opens a ticket from the portal, with its first message, files and

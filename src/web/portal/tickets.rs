@@ -284,9 +284,13 @@ async fn create(
             };
         }
         if form.get("confirm_new").is_empty() {
-            similar =
-                service::tickets::portal::find_similar(&app.db, visitor.user.id, &input.subject)
-                    .await?;
+            similar = service::tickets::portal::find_similar(
+                &app,
+                visitor.user.id,
+                &input.subject,
+                &input.body,
+            )
+            .await?;
         }
         if similar.is_none() {
             let number =
