@@ -109,7 +109,10 @@ async fn query(app: &AppState, args: SearchArgs) -> anyhow::Result<()> {
         &user,
         &text,
         &Filter::default(),
-        Sort::Relevance { offset: 0 },
+        Sort::Relevance {
+            offset: 0,
+            pinned: None,
+        },
         50,
     )
     .await

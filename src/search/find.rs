@@ -29,14 +29,12 @@ pub const MAX_OFFSET: usize = 1_000;
 /// The order of the hits.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Sort {
-    Relevance {
-        offset: usize,
-    },
+    /// Best match first; `pinned` is the snapshot the first page came
+    /// from, so later pages neither repeat nor skip hits.
+    Relevance { offset: usize, pinned: Option<u64> },
     /// Last activity then number, newest first; `after` is the previous
     /// page's last key.
-    Recent {
-        after: Option<u64>,
-    },
+    Recent { after: Option<u64> },
 }
 
 /// Everything a search needs, resolved (names to ids, dates to instants).
@@ -413,11 +411,15 @@ fn snippet(
 /// Runs `req` on `live`. Blocking: call it from `spawn_blocking`.
 pub fn run(live: &Live, req: &Request) -> anyhow::Result<Hits> {
     let f = &live.fields;
-    let searcher = live.reader.searcher();
+    let searcher = match req.sort {
+        Sort::Relevance { pinned, .. } => live.searcher(pinned),
+        Sort::Recent { .. } => live.reader.searcher(),
+    };
+    let generation = searcher.generation().generation_id();
     let query = build(f, req);
     let limit = req.limit.max(1);
     let (docs, total): (Vec<(f32, u64, tantivy::DocAddress)>, usize) = match req.sort {
-        Sort::Relevance { offset } => {
+        Sort::Relevance { offset, .. } => {
             let offset = offset.min(MAX_OFFSET);
             let (top, total) = searcher.search(
                 &query,
@@ -486,13 +488,15 @@ pub fn run(live: &Live, req: &Request) -> anyhow::Result<Hits> {
         });
     }
     let next = more.then(|| match req.sort {
-        Sort::Relevance { offset } => Sort::Relevance {
+        Sort::Relevance { offset, .. } => Sort::Relevance {
             offset: offset + limit,
+            pinned: Some(generation),
         },
         Sort::Recent { .. } => Sort::Recent {
             after: hits.last().map(|h| h.recent),
         },
     });
-    let next = next.filter(|s| !matches!(s, Sort::Relevance { offset } if *offset >= MAX_OFFSET));
+    let next =
+        next.filter(|s| !matches!(s, Sort::Relevance { offset, .. } if *offset >= MAX_OFFSET));
     Ok(Hits { hits, total, next })
 }

@@ -33,6 +33,9 @@ pub struct Live {
     pub folder: PathBuf,
     writer: Mutex<Option<IndexWriter>>,
     position: Mutex<Position>,
+    /// Recent searchers by generation, so that the pages of one ranked
+    /// result list come from the same snapshot while new changes land.
+    pinned: Mutex<Vec<(u64, tantivy::Searcher, std::time::Instant)>>,
 }
 
 impl Live {
@@ -66,6 +69,7 @@ impl Live {
                 folder: folder.to_path_buf(),
                 writer: Mutex::new(None),
                 position: Mutex::new(position),
+                pinned: Mutex::new(Vec::new()),
             },
             payload.is_some(),
         ))
@@ -129,6 +133,29 @@ impl Live {
         if let Some(w) = self.writer.lock().expect("writer lock").take() {
             let _ = w.wait_merging_threads();
         }
+    }
+
+    /// The searcher of `generation` if it is still pinned, else the
+    /// current one (pinned from now on); returns it with its generation.
+    pub fn searcher(&self, generation: Option<u64>) -> tantivy::Searcher {
+        const KEEP: usize = 8;
+        const FOR: std::time::Duration = std::time::Duration::from_secs(600);
+        let mut pinned = self.pinned.lock().expect("pinned lock");
+        pinned.retain(|(_, _, at)| at.elapsed() < FOR);
+        if let Some(g) = generation
+            && let Some((_, s, _)) = pinned.iter().find(|(id, _, _)| *id == g)
+        {
+            return s.clone();
+        }
+        let current = self.reader.searcher();
+        let id = current.generation().generation_id();
+        if !pinned.iter().any(|(g, _, _)| *g == id) {
+            if pinned.len() >= KEEP {
+                pinned.remove(0);
+            }
+            pinned.push((id, current.clone(), std::time::Instant::now()));
+        }
+        current
     }
 
     /// How many tickets the index holds.

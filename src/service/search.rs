@@ -61,11 +61,19 @@ fn day_start(date: time::Date, zone: &str) -> Option<OffsetDateTime> {
 /// How many tickets `text` with `filter` finds for `user` (a saved
 /// search's tab).
 pub async fn count(app: &AppState, user: &UserRow, text: &str, filter: &Filter) -> Result<usize> {
-    Ok(
-        tickets(app, user, text, filter, Sort::Relevance { offset: 0 }, 1)
-            .await?
-            .total,
+    Ok(tickets(
+        app,
+        user,
+        text,
+        filter,
+        Sort::Relevance {
+            offset: 0,
+            pinned: None,
+        },
+        1,
     )
+    .await?
+    .total)
 }
 
 /// Runs `text` with `filter`'s other fields for `user`, in their zone.

@@ -21,28 +21,36 @@ pub struct Summary {
     pub rebuilding: bool,
 }
 
-/// `after=` of a results page: an offset into the ranking ("r50") or the
-/// date order's key ("k…").
+/// `after=` of a results page: an offset into the ranking and the pinned
+/// snapshot ("r50.7") or the date order's key ("k…").
 fn decode(after: Option<&str>, sort: Sort) -> find::Sort {
     let by_date = !matches!(sort, Sort::Relevance);
     match after {
         Some(a) if by_date => find::Sort::Recent {
             after: a.strip_prefix('k').and_then(|k| k.parse().ok()),
         },
-        Some(a) => find::Sort::Relevance {
-            offset: a
-                .strip_prefix('r')
-                .and_then(|o| o.parse().ok())
-                .unwrap_or(0),
-        },
+        Some(a) => {
+            let a = a.strip_prefix('r').unwrap_or_default();
+            let (offset, pinned) = a.split_once('.').unwrap_or((a, ""));
+            find::Sort::Relevance {
+                offset: offset.parse().unwrap_or(0),
+                pinned: pinned.parse().ok(),
+            }
+        }
         None if by_date => find::Sort::Recent { after: None },
-        None => find::Sort::Relevance { offset: 0 },
+        None => find::Sort::Relevance {
+            offset: 0,
+            pinned: None,
+        },
     }
 }
 
 fn encode(next: find::Sort) -> Option<String> {
     match next {
-        find::Sort::Relevance { offset } => Some(format!("r{offset}")),
+        find::Sort::Relevance { offset, pinned } => Some(match pinned {
+            Some(g) => format!("r{offset}.{g}"),
+            None => format!("r{offset}"),
+        }),
         find::Sort::Recent { after } => after.map(|k| format!("k{k}")),
     }
 }

@@ -137,18 +137,19 @@ async fn search(
     page: PageCtx,
     query: ListQuery,
 ) -> Result<PortalHomePage, WebError> {
-    let offset = query
-        .after
-        .as_deref()
-        .and_then(|a| a.strip_prefix('r'))
-        .and_then(|o| o.parse().ok())
-        .unwrap_or(0);
+    let (offset, pinned) = match query.after.as_deref().and_then(|a| a.strip_prefix('r')) {
+        Some(a) => {
+            let (o, g) = a.split_once('.').unwrap_or((a, ""));
+            (o.parse().unwrap_or(0), g.parse().ok())
+        }
+        None => (0, None),
+    };
     let found = service::search::tickets(
         app,
         &visitor.user,
         &query.q,
         &crate::domain::queue::Filter::default(),
-        crate::search::find::Sort::Relevance { offset },
+        crate::search::find::Sort::Relevance { offset, pinned },
         25,
     )
     .await?;
@@ -170,9 +171,10 @@ async fn search(
         })
         .partition(|i| i.done);
     let next = found.next.and_then(|n| match n {
-        crate::search::find::Sort::Relevance { offset } => {
+        crate::search::find::Sort::Relevance { offset, pinned } => {
             let q: String = url::form_urlencoded::byte_serialize(query.q.as_bytes()).collect();
-            Some(format!("/portal?q={q}&after=r{offset}"))
+            let g = pinned.map(|g| format!(".{g}")).unwrap_or_default();
+            Some(format!("/portal?q={q}&after=r{offset}{g}"))
         }
         crate::search::find::Sort::Recent { .. } => None,
     });
