@@ -35,6 +35,10 @@ use crate::store::journal::Position;
 use index::Handle;
 use indexer::Progress;
 
+/// A new index replays a journal of at most this many entries; a longer
+/// one is rebuilt from the tables instead.
+const REPLAY_AT_MOST: i64 = 20_000;
+
 /// A node's search: opened on first use, so that processes which never
 /// search (the CLI, tests' fixtures) never touch the folder.
 pub struct Search {
@@ -78,8 +82,11 @@ impl Search {
         if !handle.is_incomplete() {
             return Ok(true);
         }
+        // A long journal is faster rebuilt from the tables in one commit
+        // than replayed batch by batch.
         if handle.live().position() == Position::default()
             && !crate::store::journal::pruned_past(db, Position::default()).await?
+            && crate::store::journal::entries_up_to(db, REPLAY_AT_MOST + 1).await? <= REPLAY_AT_MOST
         {
             handle
                 .incomplete
@@ -130,11 +137,14 @@ impl Search {
     /// [`Search::catch_up`] unless a batch is being applied already (by
     /// the follower, which will finish it): a query never waits for one.
     pub async fn catch_up_if_idle(&self, db: &PgPool, node: &str) -> anyhow::Result<()> {
-        let Ok(guard) = self.applying.try_lock() else {
+        // One batch at most: a query never waits for a long backlog, which
+        // the follower works off.
+        let Ok(_guard) = self.applying.try_lock() else {
             return Ok(());
         };
-        drop(guard);
-        self.catch_up(db, node).await?;
+        let live = self.handle()?.live();
+        indexer::apply_batch(db, &live, node).await?;
+        self.announce(live.position());
         Ok(())
     }
 }

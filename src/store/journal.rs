@@ -184,6 +184,14 @@ pub async fn lag(db: impl PgExecutor<'_>, reader: &str, node: &str) -> sqlx::Res
     .await
 }
 
+/// How many entries the journal holds, counting no further than `cap`.
+pub async fn entries_up_to(db: impl PgExecutor<'_>, cap: i64) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from (select 1 from ticket_journal limit $1) j")
+        .bind(cap)
+        .fetch_one(db)
+        .await
+}
+
 /// Entries readable now after `at` (a search index's own position).
 pub async fn lag_after(db: impl PgExecutor<'_>, at: Position) -> sqlx::Result<Lag> {
     sqlx::query_as(
