@@ -57,17 +57,13 @@ fn encode(next: find::Sort) -> Option<String> {
 
 fn problem_text(page: &PageCtx, p: &Problem) -> String {
     match p {
-        Problem::TooLong { kept_chars } => {
-            page.t1("search-problem-too-long", "n", &kept_chars.to_string())
-        }
+        Problem::TooLong { kept_chars } => page.t1("search-problem-too-long", "n", kept_chars),
         Problem::UnclosedQuote => page.t("search-problem-quote"),
         Problem::UnknownStatus(v) => page.t1("search-problem-status", "value", v),
         Problem::UnknownPriority(v) => page.t1("search-problem-priority", "value", v),
         Problem::UnknownHas(v) => page.t1("search-problem-has", "value", v),
         Problem::BadDate { value, .. } => page.t1("search-problem-date", "value", value),
-        Problem::TooManyTerms { dropped } => {
-            page.t1("search-problem-too-many", "n", &dropped.to_string())
-        }
+        Problem::TooManyTerms { dropped } => page.t1("search-problem-too-many", "n", dropped),
         Problem::CannotExclude(_) => page.t("search-problem-exclude"),
         Problem::EmptyDateRange => page.t("search-problem-date-range"),
         Problem::UnknownDepartment(v) => page.t1("search-problem-department", "value", v),
