@@ -477,6 +477,46 @@ async fn a_similar_open_ticket_is_offered_instead_of_a_new_one(db: PgPool) {
 }
 
 #[sqlx::test]
+async fn the_similar_ticket_check_meets_word_forms_and_only_the_customers_own(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let anna = customer(&app, "anna@example.com").await;
+    let boris = customer(&app, "boris@example.com").await;
+    let mine = open(
+        &anna,
+        "Серверы не отвечают",
+        "С утра 502 на всех сайтах",
+        &[],
+    )
+    .await;
+    open(&boris, "Оплата счёта не проходит", "Карта отклонена", &[]).await;
+    let topic = topic(&anna).await;
+    let try_open = |subject: &'static str, body: &'static str| {
+        let anna = &anna;
+        let topic = topic.clone();
+        async move {
+            let form = Form::new()
+                .text("topic", &topic)
+                .text("subject", subject)
+                .text("body", body);
+            anna.post_multipart("/portal/tickets", form).await
+        }
+    };
+    // Other forms of the same words: the open ticket is offered.
+    let res = try_open("Сервер не отвечает", "Опять ошибка 502").await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let html = res.text().await.expect("body");
+    assert_eq!(
+        attr(&html, "button[name=add_to]", "value"),
+        Some(mine.to_string())
+    );
+    // Another customer's similar ticket is never offered: a new one opens.
+    let res = try_open("Оплата счёта не проходит", "Не могу оплатить").await;
+    let created = number_in(&TestApp::location(&res));
+    assert_ne!(created, mine);
+}
+
+#[sqlx::test]
 async fn my_tickets_lists_open_first_marks_answers_searches_and_pages(db: PgPool) {
     let app = TestApp::spawn(db.clone()).await;
     let tech = fixtures::department(&db, "tech").await;
