@@ -28,6 +28,7 @@ mod nodes;
 mod pages;
 mod palette;
 mod portal;
+mod search;
 mod statements;
 mod tickets;
 mod walk;
