@@ -898,3 +898,4 @@ search-problem-exclude = Only words and phrases can be excluded with “-”.
 search-problem-date-range = The “after” date is not before the “before” date, so nothing can match.
 search-problem-department = No department is called “{ $value }”.
 sort-relevance = Best match first
+workspace-save-open = Save this search as a workspace

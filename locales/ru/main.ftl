@@ -912,3 +912,4 @@ search-problem-exclude = Исключить через «-» можно толь
 search-problem-date-range = Дата «после» не раньше даты «до», поэтому ничего не найдётся.
 search-problem-department = Отдела «{ $value }» нет.
 sort-relevance = Сначала самые подходящие
+workspace-save-open = Сохранить этот поиск как очередь

@@ -229,6 +229,7 @@ async fn the_customer_pages_fit_and_pass_axe_everywhere(db: PgPool) {
     let ticket = format!("/portal/tickets/{number}");
     let list = [
         ("portal", "/portal"),
+        ("portal-search", "/portal?q=invoices"),
         ("new", "/portal/tickets/new"),
         ("ticket", ticket.as_str()),
         ("account", "/account"),
@@ -243,6 +244,8 @@ async fn the_agent_pages_fit_and_pass_axe_everywhere(db: PgPool) {
     let list = [
         ("queue", "/agent"),
         ("unassigned", "/agent?ws=unassigned"),
+        // Another form of the subject's word: found by its stem, marked.
+        ("search", "/agent?q=%D1%81%D0%B5%D1%80%D0%B2%D0%B5%D1%80%D0%B0"),
         ("ticket", ticket.as_str()),
         ("new", "/agent/tickets/new"),
     ];

@@ -67,6 +67,22 @@ pub struct QueueQuery {
 }
 
 impl QueueQuery {
+    /// Whether the filter form holds anything besides the search words
+    /// (it is shown open then).
+    fn is_filtered(&self) -> bool {
+        [
+            &self.status,
+            &self.priority,
+            &self.assignee,
+            &self.department,
+            &self.requester,
+            &self.days,
+            &self.sort,
+        ]
+        .iter()
+        .any(|v| !v.is_empty())
+    }
+
     fn is_adhoc(&self) -> bool {
         [
             &self.status,
@@ -279,6 +295,7 @@ pub struct AgentHomePage {
     /// What the last bulk action did, line by line.
     bulk: Vec<String>,
     search: Option<search::Summary>,
+    filtered: bool,
 }
 
 /// templates/agent/queue.html: the list alone, for live refreshes.
@@ -449,6 +466,7 @@ async fn home_page(
         query: queue.query,
         adhoc: queue.adhoc,
         search: queue.search,
+        filtered: q.is_filtered(),
         q,
         departments,
         agents,
