@@ -3,6 +3,8 @@
 //! carry these types, and nothing here knows about HTTP or mail.
 
 pub mod access;
+/// Business-hours calendars and business durations for service levels.
+pub mod business_time;
 pub mod email;
 pub mod ids;
 pub mod journal;
@@ -10,6 +12,8 @@ pub mod messages;
 pub mod placeholders;
 pub mod priority;
 pub mod queue;
+/// Service-level policies: due times, pauses, warnings and outcomes.
+pub mod sla;
 pub mod status;
 pub mod subjects;
 pub mod uploads;
