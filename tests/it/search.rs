@@ -77,6 +77,28 @@ async fn indexed(state: &AppState) {
     }
 }
 
+/// The journal position of `ticket`'s newest change, once it is readable:
+/// an entry is read only after every older transaction in the cluster has
+/// ended, and other tests' transactions run beside this one. (Taking
+/// `journal::end` right after a write may give an older position then.)
+async fn written(db: &PgPool, ticket: TicketId) -> Position {
+    let (txid, seq): (i64, i64) = sqlx::query_as(
+        "select txid::text::bigint, seq from ticket_journal where ticket_id = $1 \
+         order by txid desc, seq desc limit 1",
+    )
+    .bind(ticket)
+    .fetch_one(db)
+    .await
+    .expect("journal");
+    let at = Position { txid, seq };
+    let deadline = Instant::now() + Duration::from_secs(20);
+    while bilet::store::journal::end(db).await.expect("end") < at {
+        assert!(Instant::now() < deadline, "{at:?} never became readable");
+        tokio::time::sleep(Duration::from_millis(10)).await;
+    }
+    at
+}
+
 /// An account with a name of its own; returns its id and one-time password.
 async fn person(
     db: &PgPool,
@@ -303,6 +325,27 @@ fn lag_line(status: &str) -> u64 {
         .unwrap_or_else(|| panic!("no lag line in {status}"))
 }
 
+/// Waits until the node over `data_dir` reports (in `journal_positions`)
+/// that its index has applied the whole journal.
+async fn server_caught_up(db: &PgPool, data_dir: &Path) {
+    let node = Config::for_tests(data_dir).node_name();
+    let deadline = Instant::now() + Duration::from_secs(30);
+    loop {
+        let end = bilet::store::journal::end(db).await.expect("end");
+        let at = bilet::store::journal::position(db, bilet::search::indexer::READER, &node)
+            .await
+            .expect("position");
+        if at >= end && end > Position::default() {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the server's index stayed at {at:?}, not {end:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
 /// `bilet serve` over `data_dir`, and its address once it listens.
 async fn serve(url: &str, data_dir: &Path) -> (tokio::process::Child, SocketAddr) {
     let mut child = bilet(url, data_dir)
@@ -384,8 +427,9 @@ async fn a_new_node_finds_tickets_without_a_background_job(db: PgPool) {
     let app = TestApp::spawn(db.clone()).await;
     let tech = fixtures::department(&db, "tech").await;
     let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
-    let (_, n) = opened(&db, tech, anna, "Mail", "почтовый ящик переполнен").await;
+    let (id, n) = opened(&db, tech, anna, "Mail", "почтовый ящик переполнен").await;
     let root = admin(&app).await;
+    written(&db, id).await;
     let html = search_page(&root, "переполнен").await;
     assert_eq!(
         rows(&html),
@@ -402,8 +446,10 @@ async fn the_next_search_finds_a_fresh_write(db: PgPool) {
     let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
     let root = admin(&app).await;
     let (id, n) = opened(&db, tech, anna, "Mail", "почтовый ящик переполнен").await;
+    written(&db, id).await;
     assert_eq!(found(&root, "переполнен").await, set(&[n]));
     fixtures::say(&db, id, Kind::Customer, Some(anna), "и календарь тоже").await;
+    written(&db, id).await;
     assert_eq!(found(&root, "календарь").await, set(&[n]));
 }
 
@@ -1092,7 +1138,7 @@ async fn the_follower_applies_a_reply_within_seconds(db: PgPool) {
     let tech = fixtures::department(&db, "tech").await;
     let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
     let (id, n) = opened(&db, tech, anna, "Backup", "backup failed").await;
-    let pos = bilet::store::journal::end(&db).await.expect("end");
+    let pos = written(&db, id).await;
     assert!(
         app.state
             .search
@@ -1101,7 +1147,7 @@ async fn the_follower_applies_a_reply_within_seconds(db: PgPool) {
         "the follower built the index and applied the ticket"
     );
     fixtures::say(&db, id, Kind::Customer, Some(anna), "qwertyfresh appeared").await;
-    let pos = bilet::store::journal::end(&db).await.expect("end");
+    let pos = written(&db, id).await;
     assert!(
         app.state
             .search
@@ -1179,12 +1225,25 @@ async fn a_killed_server_loses_and_repeats_nothing(db: PgPool) {
     let dir = tempfile::tempdir().expect("dir");
     let tech = fixtures::department(&db, "tech").await;
     let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let node = Config::for_tests(dir.path()).node_name();
     let (mut child, _) = serve(&url, dir.path()).await;
+    let start = bilet::store::journal::end(&db).await.expect("end");
     let mut numbers = Vec::new();
     for i in 0..120 {
         let t = opened(&db, tech, anna, &format!("Burst {i}"), "burstword").await;
         numbers.push(t.1);
         if i == 80 {
+            // Killed once its follower has applied part of the burst, while
+            // the rest is still being written.
+            let deadline = Instant::now() + Duration::from_secs(20);
+            while bilet::store::journal::position(&db, bilet::search::indexer::READER, &node)
+                .await
+                .expect("position")
+                <= start
+            {
+                assert!(Instant::now() < deadline, "the server never indexed");
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
             let pid = Pid::from_raw(child.id().expect("pid") as i32);
             kill(pid, Signal::SIGKILL).expect("kill");
             child.wait().await.expect("killed");
@@ -1355,4 +1414,233 @@ async fn the_cli_searches_with_a_persons_access(db: PgPool) {
     )
     .await;
     assert!(out.trim_end().ends_with("2 found"), "both of hers: {out}");
+}
+
+/// A ticket moved to another department moves out of one agent's results
+/// and into the other's: the access keys of the index follow the ticket.
+#[sqlx::test]
+async fn a_transferred_ticket_changes_who_finds_it(db: PgPool) {
+    let app = ready(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let billing = fixtures::department(&db, "billing").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (id, n) = opened(&db, billing, anna, "Roaming", "роуминг не работает").await;
+    let (tech_agent, _) = staff(&app, "t@support.test", "T", Role::Agent, &[("tech", Reply)]).await;
+    let (billing_agent, _) = staff(
+        &app,
+        "b@support.test",
+        "B",
+        Role::Agent,
+        &[("billing", Reply)],
+    )
+    .await;
+    indexed(&app.state).await;
+    assert_eq!(found(&tech_agent, "роуминг").await, set(&[]));
+    assert_eq!(found(&billing_agent, "роуминг").await, set(&[n]));
+
+    fixtures::change(&db, id, Change::Transfer(tech)).await;
+    indexed(&app.state).await;
+    assert_eq!(found(&tech_agent, "роуминг").await, set(&[n]));
+    assert_eq!(found(&tech_agent, "роуминг dept:tech").await, set(&[n]));
+    let html = search_page(&billing_agent, "роуминг").await;
+    assert!(rows(&html).is_empty(), "billing no longer sees it");
+    assert_eq!(total(&html), 0);
+}
+
+/// A merged ticket leaves the index; its conversation is found in the
+/// ticket it was merged into.
+#[sqlx::test]
+async fn a_merged_ticket_is_found_through_its_target(db: PgPool) {
+    let app = ready(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (_, from) = opened(&db, tech, anna, "Old", "sourceword in the old one").await;
+    let (_, into) = opened(&db, tech, anna, "New", "targetword in the new one").await;
+    let root = admin(&app).await;
+    indexed(&app.state).await;
+    assert_eq!(found(&root, "sourceword").await, set(&[from]));
+
+    let res = root
+        .post_form(
+            &format!("/agent/tickets/{from}/merge"),
+            &[
+                ("version", &version(&db, from).await),
+                ("value", &into.to_string()),
+                ("confirm", "1"),
+            ],
+        )
+        .await;
+    assert_redirect(&res, &format!("/agent/tickets/{into}"));
+    indexed(&app.state).await;
+    assert_eq!(found(&root, "sourceword").await, set(&[into]));
+    assert_eq!(found(&root, "targetword").await, set(&[into]));
+    assert_eq!(
+        app.state.search.handle().expect("index").live().documents(),
+        live_tickets(&db).await,
+        "the merged ticket has no document of its own"
+    );
+}
+
+/// Customers of an organisation that shares tickets find each other's;
+/// of one that does not, only their own.
+#[sqlx::test]
+async fn organisation_colleagues_find_only_shared_tickets(db: PgPool) {
+    let app = ready(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let shared = fixtures::organisation(&db, true).await;
+    let private = fixtures::organisation(&db, false).await;
+    let (anna_browser, anna) = customer(&app, "anna@example.com", "Anna").await;
+    let (olga_browser, olga) = customer(&app, "olga@example.com", "Olga").await;
+    let (pavel_browser, pavel) = customer(&app, "pavel@example.com", "Pavel").await;
+    let (rita_browser, rita) = customer(&app, "rita@example.com", "Rita").await;
+    for (user, org) in [
+        (anna, shared),
+        (olga, shared),
+        (pavel, private),
+        (rita, private),
+    ] {
+        sqlx::query("update users set organisation_id = $2 where id = $1")
+            .bind(user)
+            .bind(org)
+            .execute(&db)
+            .await
+            .expect("organisation");
+    }
+    let (_, a) = opened(&db, tech, anna, "Office", "офисный wifi упал").await;
+    let (_, p) = opened(&db, tech, pavel, "Office", "офисный принтер").await;
+    indexed(&app.state).await;
+
+    assert_eq!(portal_found(&anna_browser, "офисный").await.0, set(&[a]));
+    assert_eq!(portal_found(&olga_browser, "офисный").await.0, set(&[a]));
+    assert_eq!(
+        portal_found(&rita_browser, "офисный").await.0,
+        set(&[]),
+        "Pavel's organisation does not share: Rita never finds his ticket"
+    );
+    assert_eq!(portal_found(&pavel_browser, "офисный").await.0, set(&[p]));
+}
+
+/// A requester who changes their name is found by the new one: the
+/// documents of their tickets hold their name, and must follow it.
+#[sqlx::test]
+async fn a_renamed_requester_is_found_by_the_new_name(db: PgPool) {
+    let app = ready(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let (portal, anna) = customer(&app, "anna@example.com", "Anna Petrova").await;
+    let (_, n) = opened(&db, tech, anna, "Mail", "mail bounces").await;
+    let root = admin(&app).await;
+    indexed(&app.state).await;
+    assert_eq!(found(&root, "from:petrova").await, set(&[n]));
+
+    let res = portal
+        .post_form(
+            "/account",
+            &[("name", "Anna Sidorova"), ("locale", ""), ("time_zone", "")],
+        )
+        .await;
+    assert_redirect(&res, "/account");
+    indexed(&app.state).await;
+    assert_eq!(
+        found(&root, "from:sidorova").await,
+        set(&[n]),
+        "the new name"
+    );
+    assert_eq!(
+        found(&root, "from:petrova").await,
+        set(&[]),
+        "not the old one"
+    );
+}
+
+/// `bilet search reindex` beside a running server asks that server (which
+/// holds the index) to rebuild, and reports the count it rebuilt.
+#[sqlx::test]
+async fn the_cli_reindex_asks_the_running_server(db: PgPool) {
+    let url = url_of(&db).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let tech = fixtures::department(&db, "tech").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    for i in 0..25 {
+        opened(&db, tech, anna, &format!("Re {i}"), "reindexword").await;
+    }
+    let (mut child, _) = serve(&url, dir.path()).await;
+    // The server has indexed everything (and listens for requests) first.
+    server_caught_up(&db, dir.path()).await;
+    let out = cli(&url, dir.path(), &["search", "reindex"]).await;
+    assert!(
+        out.contains("is rebuilding its index"),
+        "the server answered: {out}"
+    );
+    assert!(out.contains("rebuilt: 25 tickets indexed"), "{out}");
+    let status = cli(&url, dir.path(), &["search", "status"]).await;
+    assert_eq!(documents_line(&status), 25, "{status}");
+    use nix::sys::signal::{Signal, kill};
+    let pid = nix::unistd::Pid::from_raw(child.id().expect("pid") as i32);
+    kill(pid, Signal::SIGTERM).expect("stop");
+    child.wait().await.expect("stopped");
+}
+
+/// Ranked pages come from the first page's snapshot: tickets that land in
+/// between (better matches, even) neither push rows off nor repeat them.
+#[sqlx::test]
+async fn later_ranked_pages_neither_repeat_nor_skip(db: PgPool) {
+    let app = ready(&db).await;
+    let all = sixty(&app).await;
+    let root = admin(&app).await;
+    indexed(&app.state).await;
+    let html = search_page(&root, "batchword").await;
+    let first = rows(&html);
+    assert_eq!(first.len(), 50);
+    let next = crate::harness::attr(&html, "a[rel=next]", "href").expect("next");
+
+    let tech: DepartmentId = sqlx::query_scalar("select id from departments where slug = 'tech'")
+        .fetch_one(&db)
+        .await
+        .expect("tech");
+    let anna = user_id(&db, "anna@example.com").await;
+    for i in 0..5 {
+        opened(
+            &db,
+            tech,
+            anna,
+            "batchword",
+            &format!("batchword batchword {i}"),
+        )
+        .await;
+    }
+    indexed(&app.state).await;
+    let second = rows(&root.get(&next).await.text().await.expect("page"));
+    assert!(first.is_disjoint(&second), "no row twice: {second:?}");
+    let both: BTreeSet<i64> = first.union(&second).copied().collect();
+    assert_eq!(
+        both,
+        set(&all),
+        "page two holds the rest of page one's search"
+    );
+    // A new search sees the newcomers.
+    assert_eq!(total(&search_page(&root, "batchword").await), 65);
+}
+
+/// `bilet search status` only looks: run while a server has just started
+/// (its new index not committed yet), it must not replace that index with
+/// one of its own, or the server's work is lost to every later look.
+#[sqlx::test]
+async fn status_beside_a_starting_server_leaves_its_index_alone(db: PgPool) {
+    let url = url_of(&db).await;
+    let dir = tempfile::tempdir().expect("dir");
+    let tech = fixtures::department(&db, "tech").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    for i in 0..25 {
+        opened(&db, tech, anna, &format!("Look {i}"), "lookword").await;
+    }
+    let (mut child, _) = serve(&url, dir.path()).await;
+    cli(&url, dir.path(), &["search", "status"]).await;
+    server_caught_up(&db, dir.path()).await;
+    let status = cli(&url, dir.path(), &["search", "status"]).await;
+    assert_eq!(documents_line(&status), 25, "{status}");
+    assert_eq!(lag_line(&status), 0, "{status}");
+    use nix::sys::signal::{Signal, kill};
+    let pid = nix::unistd::Pid::from_raw(child.id().expect("pid") as i32);
+    kill(pid, Signal::SIGTERM).expect("stop");
+    child.wait().await.expect("stopped");
 }
