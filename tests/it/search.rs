@@ -1165,6 +1165,80 @@ async fn a_renamed_requester_is_found_by_the_new_name(db: PgPool) {
     );
 }
 
+/// The queue form's filters beside the box narrow a search the same way
+/// its operators do: status, priority, department, assignee, requester.
+#[sqlx::test]
+async fn the_filter_form_narrows_a_search(db: PgPool) {
+    let app = ready(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let billing = fixtures::department(&db, "billing").await;
+    let (anna, _) = person(&db, "anna@example.com", "Anna Petrova", Role::Customer, &[]).await;
+    let (boris, _) = person(&db, "boris@example.com", "Boris Orlov", Role::Customer, &[]).await;
+    let (ana, ana_id) = staff(
+        &app,
+        "ana@support.test",
+        "Ana",
+        Role::Agent,
+        &[("tech", Manage), ("billing", Manage)],
+    )
+    .await;
+    let (t1, n1) = opened(&db, tech, anna, "Help", "help needed").await;
+    let (t2, n2) = opened(&db, billing, boris, "Help", "help needed").await;
+    let (_, n3) = opened(&db, tech, boris, "Other", "nothing to see").await;
+    fixtures::change(&db, t1, Change::Priority(Priority::Urgent)).await;
+    fixtures::change(&db, t1, Change::Assign(Some(ana_id))).await;
+    fixtures::change(&db, t2, Change::Status(Status::Pending)).await;
+    indexed(&app.state).await;
+
+    let narrowed = |extra: &str| format!("/agent?q=help&{extra}");
+    for (extra, want) in [
+        ("status=pending".to_string(), set(&[n2])),
+        ("status=open,pending".to_string(), set(&[n1, n2])),
+        ("priority=urgent".to_string(), set(&[n1])),
+        (format!("department={tech}"), set(&[n1])),
+        ("assignee=me".to_string(), set(&[n1])),
+        ("assignee=unassigned".to_string(), set(&[n2])),
+        ("requester=orlov".to_string(), set(&[n2])),
+    ] {
+        let res = ana.get(&narrowed(&extra)).await;
+        assert_eq!(res.status(), StatusCode::OK, "{extra}");
+        let html = res.text().await.expect("page");
+        assert_eq!(rows(&html), want, "{extra}");
+        assert!(!rows(&html).contains(&n3.0));
+    }
+}
+
+/// A saved search with words is a tab: its count and its rows come from
+/// the index with the agent's own access.
+#[sqlx::test]
+async fn a_saved_search_counts_and_lists_what_the_agent_may_see(db: PgPool) {
+    let app = ready(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let billing = fixtures::department(&db, "billing").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (_, mine) = opened(&db, tech, anna, "Сеть", "квитанция и роутер").await;
+    let (_, also) = opened(&db, tech, anna, "Сеть", "квитанции нет").await;
+    opened(&db, billing, anna, "Оплата", "квитанция не пришла").await;
+    let (agent, _) = staff(&app, "t@support.test", "T", Role::Agent, &[("tech", Reply)]).await;
+    indexed(&app.state).await;
+
+    let res = agent
+        .post_form(
+            "/agent/workspaces",
+            &[("name", "Квитанции"), ("query", "q=квитанция")],
+        )
+        .await;
+    let location = TestApp::location(&res);
+    assert!(location.starts_with("/agent?ws="), "{location}");
+    let html = agent.get(&location).await.text().await.expect("tab");
+    assert_eq!(rows(&html), set(&[mine, also]));
+    assert_eq!(
+        texts(&html, ".tab.active .count"),
+        ["2"],
+        "billing's is not counted"
+    );
+}
+
 /// The fragment comes from the message that matched, with the word as it
 /// stands there highlighted.
 #[sqlx::test]
