@@ -45,6 +45,14 @@ pub async fn run(app: &AppState, args: SearchArgs) -> anyhow::Result<()> {
 }
 
 async fn status(app: &AppState) -> anyhow::Result<()> {
+    // Looking must not create: the server makes the index.
+    if crate::search::index::Folders::new(&app.config.data_dir)
+        .current()
+        .is_none()
+    {
+        println!("no search index on this node yet (the server builds it when it starts)");
+        return Ok(());
+    }
     let handle = app.search.handle()?;
     let live = handle.live();
     let at = live.position();

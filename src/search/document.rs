@@ -88,6 +88,10 @@ fn ticket(
         f.recent,
         recent_key(t.last_activity_at.unix_timestamp(), t.number.0),
     );
+    doc.add_u64(
+        f.opened,
+        recent_key(t.created_at.unix_timestamp(), t.number.0),
+    );
     let mut budget = TICKET_CHARS;
     let mut agents_seen = Vec::new();
     for m in messages {

@@ -231,16 +231,18 @@ impl Handle {
     /// Opens the current index, or a new empty one marked incomplete.
     pub fn open(data_dir: &Path) -> anyhow::Result<Handle> {
         let folders = Folders::new(data_dir);
+        // A folder that opens is kept even before its first commit: the
+        // server may be about to make it (this can be the CLI beside it).
+        // One that does not open (corrupt, another schema) is replaced.
         let opened = folders.current().and_then(|f| match Live::open(&f) {
-            Ok((live, true)) => Some(live),
-            Ok(_) => None,
+            Ok((live, committed)) => Some((live, committed)),
             Err(err) => {
                 tracing::warn!(error = %err, folder = %f.display(), "search index unreadable: rebuilding");
                 None
             }
         });
         let (live, complete) = match opened {
-            Some(live) => (live, true),
+            Some(opened) => opened,
             None => {
                 // Old folders are removed by the rebuild's swap, not here:
                 // this may run before anything is known to be stale.

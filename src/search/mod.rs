@@ -4,6 +4,8 @@
 /// Tokenizers: raw (lower-cased, ё folded) and stemmed (every stemmer of
 /// the word's script).
 pub mod analysis;
+/// A search as one tantivy query.
+pub mod build;
 /// A ticket as an index document.
 pub mod document;
 /// Running a parsed query against the index.
@@ -143,8 +145,12 @@ impl Search {
             return Ok(());
         };
         let live = self.handle()?.live();
-        indexer::apply_batch(db, &live, node).await?;
-        self.announce(live.position());
+        // Another process (the server beside a CLI) may hold the writer:
+        // the query then runs on what the index has.
+        match indexer::apply_batch(db, &live, node).await {
+            Ok(_) => self.announce(live.position()),
+            Err(err) => tracing::debug!(error = %err, "search catch-up skipped"),
+        }
         Ok(())
     }
 }

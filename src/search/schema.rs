@@ -10,7 +10,7 @@ use tantivy::schema::{
 use super::analysis::{RAW, STEM};
 
 /// Bumped when the fields change: an index of another version is rebuilt.
-pub const VERSION: u32 = 1;
+pub const VERSION: u32 = 2;
 
 /// Every field, by name.
 #[derive(Debug, Clone, Copy)]
@@ -45,6 +45,8 @@ pub struct Fields {
     pub updated: Field,
     /// Last activity in seconds << 32 | number: the date order and its keyset.
     pub recent: Field,
+    /// Creation in seconds << 32 | number: the other date order.
+    pub opened: Field,
     // Access keys, resolved against the viewer's scope at query time.
     pub requester: Field,
     pub participants: Field,
@@ -97,6 +99,7 @@ pub fn build() -> (Schema, Fields) {
         created: b.add_date_field("created", INDEXED | FAST),
         updated: b.add_date_field("updated", INDEXED | FAST),
         recent: b.add_u64_field("recent", INDEXED | FAST),
+        opened: b.add_u64_field("opened", INDEXED | FAST),
         requester: b.add_text_field("requester", STRING),
         participants: b.add_text_field("participants", STRING),
         organisation: b.add_text_field("organisation", STRING),
@@ -130,6 +133,7 @@ pub fn fields(schema: &Schema) -> tantivy::Result<Fields> {
         created: f("created")?,
         updated: f("updated")?,
         recent: f("recent")?,
+        opened: f("opened")?,
         requester: f("requester")?,
         participants: f("participants")?,
         organisation: f("organisation")?,

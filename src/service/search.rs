@@ -16,6 +16,10 @@ use crate::store;
 use crate::store::queue::QueueRow;
 use crate::store::users::UserRow;
 
+/// A `from:` or `agent:` naming more people than this is matched by the
+/// indexed words instead of a list of ids.
+const PEOPLE_CAP: i64 = 1_000;
+
 /// Totals past this are shown as "10,000+".
 pub const TOTAL_SHOWN: usize = 10_000;
 
@@ -105,7 +109,18 @@ pub async fn tickets(
         .clone()
         .unwrap_or_else(|| app.config.i18n.default_time_zone.clone());
     let zone = zone.as_str();
+    // Names as they are now: a renamed customer is found by the new name.
+    let mut from_ids = Vec::new();
+    for who in parsed.from.iter().chain(filter.requester.iter()) {
+        from_ids.push(store::users::ids_named(&app.db, who, false, PEOPLE_CAP).await?);
+    }
+    let mut agent_ids = Vec::new();
+    for who in &parsed.agent {
+        agent_ids.push(store::users::ids_named(&app.db, who, true, PEOPLE_CAP).await?);
+    }
     let request = Request {
+        from_ids,
+        agent_ids,
         created_from: parsed.after.and_then(|d| day_start(d, zone)),
         created_before: parsed.before.and_then(|d| day_start(d, zone)),
         parsed,

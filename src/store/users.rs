@@ -313,3 +313,35 @@ pub async fn set_name_and_role(
         .await?;
     Ok(())
 }
+
+/// The people whose name or an address contains `words` (any case), staff
+/// only when `staff`: the search box's `from:` and `agent:`, resolved when
+/// the query runs. `None` when more than `cap` match.
+pub async fn ids_named(
+    db: impl PgExecutor<'_>,
+    words: &str,
+    staff: bool,
+    cap: i64,
+) -> sqlx::Result<Option<Vec<UserId>>> {
+    let pattern = format!(
+        "%{}%",
+        words
+            .trim()
+            .to_lowercase()
+            .replace('\\', "\\\\")
+            .replace('%', "\\%")
+            .replace('_', "\\_")
+    );
+    let ids: Vec<UserId> = sqlx::query_scalar(
+        "select u.id from users u where ($2 = false or u.role <> 'customer') \
+         and (lower(u.name) like $1 \
+              or exists (select 1 from user_emails e where e.user_id = u.id and lower(e.email) like $1)) \
+         limit $3",
+    )
+    .bind(pattern)
+    .bind(staff)
+    .bind(cap + 1)
+    .fetch_all(db)
+    .await?;
+    Ok((ids.len() as i64 <= cap).then_some(ids))
+}

@@ -305,15 +305,17 @@ fn pick_locale(
         .unwrap_or_else(Locale::fallback)
 }
 
-/// An urlencoded string without NUL characters, if it had any.
-fn without_nul(encoded: &str) -> Option<String> {
+/// An urlencoded string without NUL characters, if it had any: each
+/// becomes `instead` (a space in a query string, where it separates a
+/// search's words as a tab would; nothing in a form).
+fn without_nul(encoded: &str, instead: &str) -> Option<String> {
     let lower = encoded.to_ascii_lowercase();
     if !lower.contains("%00") && !encoded.contains('\0') {
         return None;
     }
     let mut out = url::form_urlencoded::Serializer::new(String::new());
     for (k, v) in url::form_urlencoded::parse(encoded.as_bytes()) {
-        out.append_pair(&k.replace('\0', ""), &v.replace('\0', ""));
+        out.append_pair(&k.replace('\0', ""), &v.replace('\0', instead));
     }
     Some(out.finish())
 }
@@ -382,7 +384,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     let (mut parts, body) = req.into_parts();
     // NUL cannot be stored in PostgreSQL text: it goes, wherever a
     // browser could send it, before any handler sees the input.
-    if let Some(clean) = parts.uri.query().and_then(without_nul) {
+    if let Some(clean) = parts.uri.query().and_then(|q| without_nul(q, " ")) {
         let path = parts.uri.path().to_string();
         if let Ok(uri) = format!("{path}?{clean}").parse() {
             parts.uri = uri;
@@ -482,7 +484,10 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                     from_body = url::form_urlencoded::parse(&bytes)
                         .find(|(k, _)| k == CSRF_FIELD)
                         .map(|(_, v)| v.into_owned());
-                    body = match std::str::from_utf8(&bytes).ok().and_then(without_nul) {
+                    body = match std::str::from_utf8(&bytes)
+                        .ok()
+                        .and_then(|b| without_nul(b, ""))
+                    {
                         Some(clean) => Body::from(clean),
                         None => Body::from(bytes),
                     };

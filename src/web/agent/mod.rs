@@ -117,8 +117,8 @@ impl QueueQuery {
             department: self.department.parse::<DepartmentId>().ok(),
             // A saved query is parsed again from its own string: no NUL
             // may reach the database from there either.
-            text: Some(self.q.replace('\0', "").trim().to_string()).filter(|s| !s.is_empty()),
-            requester: Some(self.requester.replace('\0', "").trim().to_string())
+            text: Some(self.q.replace('\0', " ").trim().to_string()).filter(|s| !s.is_empty()),
+            requester: Some(self.requester.replace('\0', " ").trim().to_string())
                 .filter(|s| !s.is_empty()),
             within_days: self.days.parse().ok(),
             // A text search ranks by relevance unless asked otherwise.
@@ -172,7 +172,14 @@ fn filter_query(filter: &Filter) -> String {
     if let Some(d) = filter.within_days {
         q.append_pair("days", &d.to_string());
     }
-    if filter.sort != Sort::default() {
+    // Words default to relevance, a queue to the newest activity: the
+    // link says the order whenever it is not the default of its kind.
+    let default = if filter.text.is_some() {
+        Sort::Relevance
+    } else {
+        Sort::default()
+    };
+    if filter.sort != default {
         q.append_pair("sort", filter.sort.as_str());
     }
     q.finish()
@@ -327,8 +334,7 @@ async fn load_queue(
     page: &PageCtx,
     q: &QueueQuery,
 ) -> Result<Queue, WebError> {
-    let workspaces: Vec<Workspace> =
-        service::tickets::workspaces::list(app, &visitor.user).await?;
+    let workspaces: Vec<Workspace> = service::tickets::workspaces::list(app, &visitor.user).await?;
     let adhoc = q.is_adhoc();
     let selected = if adhoc {
         None

@@ -24,12 +24,18 @@ pub struct Summary {
 /// `after=` of a results page: an offset into the ranking and the pinned
 /// snapshot ("r50.7") or the date order's key ("k…").
 fn decode(after: Option<&str>, sort: Sort) -> find::Sort {
-    let by_date = !matches!(sort, Sort::Relevance);
-    match after {
-        Some(a) if by_date => find::Sort::Recent {
+    match (find::Sort::from_queue(sort), after) {
+        (
+            find::Sort::Date {
+                created, ascending, ..
+            },
+            Some(a),
+        ) => find::Sort::Date {
+            created,
+            ascending,
             after: a.strip_prefix('k').and_then(|k| k.parse().ok()),
         },
-        Some(a) => {
+        (find::Sort::Relevance { .. }, Some(a)) => {
             let a = a.strip_prefix('r').unwrap_or_default();
             let (offset, pinned) = a.split_once('.').unwrap_or((a, ""));
             find::Sort::Relevance {
@@ -37,11 +43,7 @@ fn decode(after: Option<&str>, sort: Sort) -> find::Sort {
                 pinned: pinned.parse().ok(),
             }
         }
-        None if by_date => find::Sort::Recent { after: None },
-        None => find::Sort::Relevance {
-            offset: 0,
-            pinned: None,
-        },
+        (first, None) => first,
     }
 }
 
@@ -51,7 +53,7 @@ fn encode(next: find::Sort) -> Option<String> {
             Some(g) => format!("r{offset}.{g}"),
             None => format!("r{offset}"),
         }),
-        find::Sort::Recent { after } => after.map(|k| format!("k{k}")),
+        find::Sort::Date { after, .. } => after.map(|k| format!("k{k}")),
     }
 }
 
@@ -148,7 +150,8 @@ pub(super) async fn advanced(
     axum::extract::Query(form): axum::extract::Query<crate::search::query::Advanced>,
 ) -> axum::response::Redirect {
     let q = crate::search::query::compose(&form);
-    let mut url = url::form_urlencoded::Serializer::new(String::from("/agent?"));
-    url.append_pair("q", &q);
-    axum::response::Redirect::to(&url.finish())
+    let query = url::form_urlencoded::Serializer::new(String::new())
+        .append_pair("q", &q)
+        .finish();
+    axum::response::Redirect::to(&format!("/agent?{query}"))
 }

@@ -176,7 +176,7 @@ async fn search(
             let g = pinned.map(|g| format!(".{g}")).unwrap_or_default();
             Some(format!("/portal?q={q}&after=r{offset}{g}"))
         }
-        crate::search::find::Sort::Recent { .. } => None,
+        crate::search::find::Sort::Date { .. } => None,
     });
     Ok(PortalHomePage {
         unconfirmed: !visitor.user.email_verified,
