@@ -1721,3 +1721,71 @@ async fn status_beside_a_starting_server_leaves_its_index_alone(db: PgPool) {
     assert_eq!(lag_line(&status), 0, "{status}");
     stop(&mut child, Signal::SIGTERM).await;
 }
+
+/// Two nodes over one database each keep their own index from the same
+/// journal: a ticket written through either is found on both.
+#[sqlx::test]
+async fn each_node_keeps_its_own_index_from_the_journal(db: PgPool) {
+    let (one_dir, two_dir) = (
+        tempfile::tempdir().expect("dir"),
+        tempfile::tempdir().expect("dir"),
+    );
+    let one = state_over(&db, one_dir.path());
+    let two = state_over(&db, two_dir.path());
+    assert_ne!(one.node, two.node, "two data folders are two nodes");
+    let tech = fixtures::department(&db, "tech").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (_, n) = opened(&db, tech, anna, "Квота диска", "диски переполнены").await;
+    let (one_browser, two_browser) = (admin_over(&one).await, serve_in_process(&two).await);
+    let two_browser = {
+        // The admin's session works on both nodes: one database.
+        two_browser.set_cookie(
+            "bilet_session",
+            &one_browser.cookie("bilet_session").expect("session"),
+        );
+        two_browser
+    };
+    indexed(&one).await;
+    indexed(&two).await;
+    assert_eq!(found(&one_browser, "диск").await, set(&[n]));
+    assert_eq!(found(&two_browser, "диск").await, set(&[n]));
+    assert_ne!(
+        one.search.handle().expect("one").live().folder,
+        two.search.handle().expect("two").live().folder
+    );
+    assert_eq!(one.search.handle().expect("one").live().documents(), 1);
+    assert_eq!(two.search.handle().expect("two").live().documents(), 1);
+}
+
+/// An index whose files were damaged is replaced by a new one on start
+/// and filled again; nothing else stops working.
+#[sqlx::test]
+async fn a_corrupt_index_is_rebuilt_on_start(db: PgPool) {
+    let dir = tempfile::tempdir().expect("dir");
+    let tech = fixtures::department(&db, "tech").await;
+    let anna = fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let (_, n) = opened(
+        &db,
+        tech,
+        anna,
+        "Certificate expired",
+        "the certificate of mail.example.com",
+    )
+    .await;
+    let first = state_over(&db, dir.path());
+    build_index(&first).await;
+    let folder = first.search.handle().expect("index").live().folder.clone();
+    drop(first);
+    std::fs::write(folder.join("meta.json"), b"{ not json").expect("damage");
+
+    let second = state_over(&db, dir.path());
+    let browser = admin_over(&second).await;
+    indexed(&second).await;
+    assert_eq!(found(&browser, "certificates").await, set(&[n]));
+    let live = second.search.handle().expect("index").live();
+    assert_ne!(live.folder, folder, "a new folder replaced the damaged one");
+    assert_eq!(live.documents(), 1);
+    // The rest of the agent's pages never depended on it.
+    let res = browser.get(&format!("/agent/tickets/{n}")).await;
+    assert_eq!(res.status(), StatusCode::OK);
+}
