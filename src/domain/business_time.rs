@@ -51,9 +51,7 @@ pub enum Target {
 pub enum CalendarError {
     #[error("unknown time zone {0:?}")]
     UnknownZone(String),
-    #[error(
-        "cannot read the working hours {0:?} (e.g. \"mon-fri 09:00-13:00 14:00-18:00; sat 10:00-14:00\")"
-    )]
+    #[error("cannot read the working hours {0:?} (e.g. \"mon-fri 09:00-18:00; sat 10:00-14:00\")")]
     Hours(String),
     #[error("the range {0:?} does not end after it starts")]
     EmptyRange(String),
@@ -157,12 +155,10 @@ fn days(s: &str) -> Option<[bool; 7]> {
             None => (day(item)?, day(item)?),
         };
         let mut d = from;
-        loop {
-            set[d] = true;
-            if d == to {
-                break;
-            }
+        set[d] = true;
+        while d != to {
             d = (d + 1) % 7;
+            set[d] = true;
         }
     }
     Some(set)
@@ -265,47 +261,13 @@ impl Calendar {
     /// opening gives the closing: Saturday + 1d is Monday 18:00, not Tuesday
     /// 09:00. On [`Calendar::always`] `Days(n)` is n × 24 h.
     pub fn add(&self, start: Timestamp, target: Target) -> Timestamp {
-        match target {
-            Target::Minutes(n) => self.walk_forward(start, SignedDuration::from_mins(n.into())),
-            Target::Hours(n) => self.walk_forward(start, SignedDuration::from_hours(n.into())),
-            Target::Days(n) => {
-                let Some((from, _)) = self.forward(start).next() else {
-                    return start;
-                };
-                let local = self.zone.to_datetime(from);
-                let days = successors(local.date().tomorrow().ok(), |d| d.tomorrow().ok());
-                match self
-                    .nth_working_day(days, n)
-                    .and_then(|d| self.instant(d, local.time()))
-                {
-                    Some(wall) => self.walk_forward(from, self.working_between(from, wall)),
-                    None => from,
-                }
-            }
-        }
+        self.shift(start, target, true)
     }
 
     /// The mirror of [`Calendar::add`]: the latest instant that leaves
     /// `target` working time before `end` (used for warnings).
     pub fn sub(&self, end: Timestamp, target: Target) -> Timestamp {
-        match target {
-            Target::Minutes(n) => self.walk_back(end, SignedDuration::from_mins(n.into())),
-            Target::Hours(n) => self.walk_back(end, SignedDuration::from_hours(n.into())),
-            Target::Days(n) => {
-                let Some((_, to)) = self.backward(end).next() else {
-                    return end;
-                };
-                let local = self.zone.to_datetime(to);
-                let days = successors(local.date().yesterday().ok(), |d| d.yesterday().ok());
-                match self
-                    .nth_working_day(days, n)
-                    .and_then(|d| self.instant(d, local.time()))
-                {
-                    Some(wall) => self.walk_back(to, self.working_between(wall, to)),
-                    None => to,
-                }
-            }
-        }
+        self.shift(end, target, false)
     }
 
     /// Working time in `[from, to)`; zero when `to <= from`.
@@ -327,42 +289,65 @@ impl Calendar {
         paused_from: Timestamp,
         paused_to: Timestamp,
     ) -> Timestamp {
-        self.walk_forward(due, self.working_between(paused_from, paused_to))
+        self.walk(due, self.working_between(paused_from, paused_to), true)
     }
 
-    fn walk_forward(&self, start: Timestamp, amount: SignedDuration) -> Timestamp {
-        let (mut left, mut last) = (amount, start);
-        if left <= SignedDuration::ZERO {
-            return start;
+    /// `add` when `later`, `sub` otherwise.
+    fn shift(&self, at: Timestamp, target: Target, later: bool) -> Timestamp {
+        let n = match target {
+            Target::Minutes(n) => return self.walk(at, SignedDuration::from_mins(n.into()), later),
+            Target::Hours(n) => return self.walk(at, SignedDuration::from_hours(n.into()), later),
+            Target::Days(n) => n,
+        };
+        // Count from a working moment: the next one going forward, the
+        // previous one going back.
+        let anchor = match later {
+            true => self.forward(at).next().map(|(start, _)| start),
+            false => self.backward(at).next().map(|(_, end)| end),
+        };
+        let Some(anchor) = anchor else { return at };
+        let local = self.zone.to_datetime(anchor);
+        let step = |d: &Date| match later {
+            true => d.tomorrow().ok(),
+            false => d.yesterday().ok(),
+        };
+        let working = successors(step(&local.date()), step)
+            .take(MAX_DAYS)
+            .filter(|&d| !self.day(d).is_empty());
+        let wall = working
+            .take(n as usize)
+            .last()
+            .and_then(|d| self.instant(d, local.time()));
+        // Walking the working time to the wall-clock instant normalises it:
+        // off hours or at an opening, the preceding closing (and mirrored).
+        match wall {
+            Some(wall) if later => self.walk(anchor, self.working_between(anchor, wall), true),
+            Some(wall) => self.walk(anchor, self.working_between(wall, anchor), false),
+            None => anchor,
         }
-        for (from, to) in self.forward(start) {
-            let here = to.duration_since(from);
-            if left <= here {
-                return from + left;
+    }
+
+    /// The instant `amount` working time after `from` (before it unless
+    /// `later`); stops at the last interval within `MAX_DAYS`.
+    fn walk(&self, from: Timestamp, amount: SignedDuration, later: bool) -> Timestamp {
+        if amount <= SignedDuration::ZERO {
+            return from;
+        }
+        let intervals: Box<dyn Iterator<Item = (Timestamp, Timestamp)>> = match later {
+            true => Box::new(self.forward(from)),
+            false => Box::new(self.backward(from)),
+        };
+        let (mut left, mut last) = (amount, from);
+        for (start, end) in intervals {
+            let here = end.duration_since(start);
+            match (left <= here, later) {
+                (true, true) => return start + left,
+                (true, false) => return end - left,
+                (false, _) => left -= here,
             }
-            (left, last) = (left - here, to);
+            last = if later { end } else { start };
         }
         last
-    }
-
-    fn walk_back(&self, end: Timestamp, amount: SignedDuration) -> Timestamp {
-        let (mut left, mut last) = (amount, end);
-        if left <= SignedDuration::ZERO {
-            return end;
-        }
-        for (from, to) in self.backward(end) {
-            let here = to.duration_since(from);
-            if left <= here {
-                return to - left;
-            }
-            (left, last) = (left - here, from);
-        }
-        last
-    }
-
-    fn nth_working_day(&self, days: impl Iterator<Item = Date>, n: u32) -> Option<Date> {
-        let working = days.take(MAX_DAYS).filter(|&d| !self.day(d).is_empty());
-        working.take(n as usize).last()
     }
 
     fn instant(&self, date: Date, time: Time) -> Option<Timestamp> {
