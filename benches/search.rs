@@ -497,6 +497,16 @@ fn kb(file: &str, field: &str) -> u64 {
         .unwrap_or(0)
 }
 
+/// The machine's 1-minute load average: other work on a shared machine.
+fn loadavg() -> String {
+    std::fs::read_to_string("/proc/loadavg")
+        .unwrap_or_default()
+        .split_whitespace()
+        .next()
+        .unwrap_or("?")
+        .to_string()
+}
+
 fn mb(kb: u64) -> String {
     format!("{:.0} MB", kb as f64 / 1024.0)
 }
@@ -785,6 +795,7 @@ async fn run(db_url: &str, messages: i64, full: bool) -> anyhow::Result<()> {
     let rss_idle = kb("/proc/self/status", "RssAnon:");
 
     let (runs, secs) = if full { (200, 10) } else { (20, 1) };
+    let load_before = loadavg();
     let client = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
         .pool_max_idle_per_host(1)
@@ -866,6 +877,7 @@ async fn run(db_url: &str, messages: i64, full: bool) -> anyhow::Result<()> {
             rps,
         });
     }
+    let load_after = loadavg();
     let status = "/proc/self/status";
     let rollup = "/proc/self/smaps_rollup";
     let (rss, anon, file) = (
@@ -890,6 +902,9 @@ async fn run(db_url: &str, messages: i64, full: bool) -> anyhow::Result<()> {
     println!(
         "\nmachine: {} cores, {cpu}",
         std::thread::available_parallelism().map_or(0, |n| n.get())
+    );
+    println!(
+        "load average (1 min, every process on the machine): {load_before} when the queries began, {load_after} when they ended"
     );
     println!("corpus: {messages} messages in {tickets} tickets, 10 departments, ru/uk/en/de");
     println!(
