@@ -20,10 +20,10 @@ pub mod i18n;
 pub mod jobs;
 /// Mail: parsing, classification, threading rules, Message-IDs, IMAP and SMTP.
 pub mod mail;
-/// The server's keys.
-pub mod secrets;
 /// Full-text search over tickets and messages.
 pub mod search;
+/// The server's keys.
+pub mod secrets;
 /// Use cases shared by every entry point.
 pub mod service;
 /// What handlers, services and jobs share.

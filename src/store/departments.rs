@@ -155,8 +155,10 @@ pub async fn ids_named(
     names: &[String],
 ) -> sqlx::Result<Vec<crate::domain::ids::DepartmentId>> {
     let lower: Vec<String> = names.iter().map(|n| n.to_lowercase()).collect();
-    sqlx::query_scalar("select id from departments where lower(slug) = any($1) or lower(name) = any($1)")
-        .bind(lower)
-        .fetch_all(db)
-        .await
+    sqlx::query_scalar(
+        "select id from departments where lower(slug) = any($1) or lower(name) = any($1)",
+    )
+    .bind(lower)
+    .fetch_all(db)
+    .await
 }

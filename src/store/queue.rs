@@ -128,7 +128,9 @@ pub async fn rows_by_ids(
     }
     let mut qb = QueryBuilder::<Postgres>::new(ROW_SELECT);
     super::access::push_scope(&mut qb, scope);
-    qb.push(" and t.id = any(").push_bind(ids.to_vec()).push(")");
+    qb.push(" and t.id = any(")
+        .push_bind(ids.to_vec())
+        .push(")");
     let mut rows: Vec<QueueRow> = qb.build_query_as().fetch_all(db).await?;
     rows.sort_by_key(|r| ids.iter().position(|i| *i == r.id));
     Ok(rows)

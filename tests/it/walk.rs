@@ -245,7 +245,10 @@ async fn the_agent_pages_fit_and_pass_axe_everywhere(db: PgPool) {
         ("queue", "/agent"),
         ("unassigned", "/agent?ws=unassigned"),
         // Another form of the subject's word: found by its stem, marked.
-        ("search", "/agent?q=%D1%81%D0%B5%D1%80%D0%B2%D0%B5%D1%80%D0%B0"),
+        (
+            "search",
+            "/agent?q=%D1%81%D0%B5%D1%80%D0%B2%D0%B5%D1%80%D0%B0",
+        ),
         ("ticket", ticket.as_str()),
         ("new", "/agent/tickets/new"),
     ];
