@@ -899,3 +899,4 @@ search-problem-date-range = The “after” date is not before the “before” 
 search-problem-department = No department is called “{ $value }”.
 sort-relevance = Best match first
 workspace-save-open = Save this search as a workspace
+time-zone-filter = Find a time zone: city, region or offset

@@ -913,3 +913,4 @@ search-problem-date-range = Дата «после» не раньше даты �
 search-problem-department = Отдела «{ $value }» нет.
 sort-relevance = Сначала самые подходящие
 workspace-save-open = Сохранить этот поиск как очередь
+time-zone-filter = Найти часовой пояс: город, регион или смещение

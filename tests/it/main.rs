@@ -8,6 +8,7 @@ mod admin;
 mod agent;
 mod audit_log;
 mod browser;
+mod browser_search;
 mod catalog_names;
 mod cluster;
 mod csrf;
