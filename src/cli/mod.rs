@@ -1,6 +1,7 @@
 //! The command line: parsing and printing only; the work is in `service`.
 
 mod search;
+mod sla;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -57,6 +58,12 @@ pub enum Command {
     Journal,
     /// Search tickets as someone; see or rebuild the search index.
     Search(search::SearchArgs),
+    /// Manage business-hours calendars.
+    #[command(subcommand)]
+    Calendar(sla::CalendarCommand),
+    /// Set and list service-level targets.
+    #[command(subcommand)]
+    Sla(sla::SlaCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -177,6 +184,8 @@ pub enum DepartmentCommand {
     Add(DepartmentAdd),
     /// List departments.
     List,
+    /// Set a department's managers and business-hours calendar.
+    Set(sla::DepartmentSet),
 }
 
 #[derive(Debug, Args)]
@@ -287,6 +296,11 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             .map_err(explain)?;
             println!("created department {}", add.slug);
         }
+        Command::Department(DepartmentCommand::Set(set)) => {
+            return sla::department_set(pool, set).await;
+        }
+        Command::Calendar(command) => return sla::calendar(pool, command).await,
+        Command::Sla(command) => return sla::sla(pool, command).await,
         Command::Mail(MailCommand::Ingest(ingest)) => return mail_ingest(db, ingest).await,
         Command::Search(args) => {
             let app = app_state(db)?;

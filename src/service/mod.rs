@@ -7,6 +7,7 @@ pub mod health;
 pub mod journal;
 pub mod mail;
 pub mod search;
+pub mod sla;
 pub mod tickets;
 
 /// What went wrong in a use case.

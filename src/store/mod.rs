@@ -29,6 +29,7 @@ pub mod saved_searches;
 pub mod search_docs;
 pub mod sessions;
 pub mod settings;
+pub mod sla;
 pub mod ticket_views;
 pub mod tickets;
 pub mod users;

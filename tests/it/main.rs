@@ -30,6 +30,7 @@ mod pages;
 mod palette;
 mod portal;
 mod search;
+mod sla_config;
 mod statements;
 mod tickets;
 mod walk;

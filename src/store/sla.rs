@@ -1,0 +1,211 @@
+//! Service-level configuration: calendars, the departments' calendar and
+//! managers, and the targets per department and priority. Targets and hours
+//! are stored as the canonical text the domain parses.
+
+use sqlx::{PgConnection, PgExecutor};
+use time::Date;
+use uuid::Uuid;
+
+use crate::domain::ids::{DepartmentId, UserId};
+use crate::domain::priority::Priority;
+
+/// A business-hours calendar as stored.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct CalendarRow {
+    pub id: Uuid,
+    pub name: String,
+    pub zone: String,
+    pub hours: String,
+    pub holidays: Vec<Date>,
+}
+
+/// The four targets of one row; None is "no such target".
+#[derive(Debug, Clone, Default, PartialEq, Eq, sqlx::FromRow)]
+pub struct Targets {
+    pub first_response: Option<String>,
+    pub next_response: Option<String>,
+    pub resolution: Option<String>,
+    pub warn_before: Option<String>,
+}
+
+/// Which targets a change sets: None leaves the column as it is,
+/// Some(None) clears it.
+#[derive(Debug, Clone, Default)]
+pub struct TargetChange {
+    pub first_response: Option<Option<String>>,
+    pub next_response: Option<Option<String>>,
+    pub resolution: Option<Option<String>>,
+    pub warn_before: Option<Option<String>>,
+}
+
+/// One row of the SLA overview: a target row, or a department without any
+/// (priority and targets null) so that its calendar and managers show.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct OverviewRow {
+    pub department: String,
+    pub priority: Option<Priority>,
+    #[sqlx(flatten)]
+    pub targets: Targets,
+    pub calendar: Option<String>,
+    pub managers: Vec<String>,
+}
+
+/// The targets and calendar that apply to one department and priority.
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub struct PolicyRow {
+    #[sqlx(flatten)]
+    pub targets: Targets,
+    pub zone: Option<String>,
+    pub hours: Option<String>,
+    pub holidays: Option<Vec<Date>>,
+}
+
+/// Inserts a calendar; fails on `calendars_name_key` when the name is taken.
+pub async fn insert_calendar(db: impl PgExecutor<'_>, c: &CalendarRow) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into calendars (id, name, zone, hours, holidays) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(c.id)
+    .bind(&c.name)
+    .bind(&c.zone)
+    .bind(&c.hours)
+    .bind(&c.holidays)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Every calendar, by name.
+pub async fn calendars(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<CalendarRow>> {
+    sqlx::query_as("select id, name, zone, hours, holidays from calendars order by name")
+        .fetch_all(db)
+        .await
+}
+
+/// The calendar called `name`.
+pub async fn calendar_named(
+    db: impl PgExecutor<'_>,
+    name: &str,
+) -> sqlx::Result<Option<CalendarRow>> {
+    sqlx::query_as("select id, name, zone, hours, holidays from calendars where name = $1")
+        .bind(name)
+        .fetch_optional(db)
+        .await
+}
+
+/// Sets (or with None clears) a department's calendar.
+pub async fn set_calendar(
+    db: impl PgExecutor<'_>,
+    department: DepartmentId,
+    calendar: Option<Uuid>,
+) -> sqlx::Result<()> {
+    sqlx::query("update departments set calendar_id = $2 where id = $1")
+        .bind(department)
+        .bind(calendar)
+        .execute(db)
+        .await
+        .map(|_| ())
+}
+
+/// Replaces a department's managers with `users`.
+pub async fn replace_managers(
+    db: &mut PgConnection,
+    department: DepartmentId,
+    users: &[UserId],
+) -> sqlx::Result<()> {
+    sqlx::query("delete from department_managers where department_id = $1")
+        .bind(department)
+        .execute(&mut *db)
+        .await?;
+    sqlx::query(
+        "insert into department_managers (department_id, user_id) \
+         select $1, u from unnest($2::uuid[]) u on conflict do nothing",
+    )
+    .bind(department)
+    .bind(users.iter().map(|u| u.0).collect::<Vec<Uuid>>())
+    .execute(&mut *db)
+    .await
+    .map(|_| ())
+}
+
+/// Creates or changes the row of `department` and `priority` (None: the
+/// department's default), touching only the targets `change` sets.
+pub async fn upsert_targets(
+    db: impl PgExecutor<'_>,
+    department: DepartmentId,
+    priority: Option<Priority>,
+    change: &TargetChange,
+) -> sqlx::Result<()> {
+    // $n is the new value, $n+1 whether to take it: a plain `coalesce`
+    // could not tell "leave it" from "clear it".
+    let set = |c: &Option<Option<String>>| (c.clone().flatten(), c.is_some());
+    let (fr, fr_set) = set(&change.first_response);
+    let (nr, nr_set) = set(&change.next_response);
+    let (re, re_set) = set(&change.resolution);
+    let (wb, wb_set) = set(&change.warn_before);
+    sqlx::query(
+        "insert into sla_targets as t \
+             (department_id, priority, first_response, next_response, resolution, warn_before) \
+         values ($1, $2, $3, $5, $7, $9) \
+         on conflict (department_id, priority) do update set \
+             first_response = case when $4 then excluded.first_response else t.first_response end, \
+             next_response = case when $6 then excluded.next_response else t.next_response end, \
+             resolution = case when $8 then excluded.resolution else t.resolution end, \
+             warn_before = case when $10 then excluded.warn_before else t.warn_before end",
+    )
+    .bind(department)
+    .bind(priority)
+    .bind(fr)
+    .bind(fr_set)
+    .bind(nr)
+    .bind(nr_set)
+    .bind(re)
+    .bind(re_set)
+    .bind(wb)
+    .bind(wb_set)
+    .execute(db)
+    .await
+    .map(|_| ())
+}
+
+/// Every department's target rows (default first, then by priority), with
+/// its calendar's name and its managers' addresses.
+pub async fn overview(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<OverviewRow>> {
+    sqlx::query_as(
+        "select d.slug as department, t.priority, t.first_response, t.next_response, \
+                t.resolution, t.warn_before, c.name as calendar, \
+                array(select e.email from department_managers m \
+                      join user_emails e on e.user_id = m.user_id and e.is_primary \
+                      where m.department_id = d.id order by e.email) as managers \
+         from departments d \
+         left join sla_targets t on t.department_id = d.id \
+         left join calendars c on c.id = d.calendar_id \
+         order by d.position, d.name, t.priority nulls first",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// The department's row for `priority`, else its default row, else no
+/// targets; and its calendar, if it has one. None: no such department.
+pub async fn policy(
+    db: impl PgExecutor<'_>,
+    department: DepartmentId,
+    priority: Priority,
+) -> sqlx::Result<Option<PolicyRow>> {
+    sqlx::query_as(
+        "select t.first_response, t.next_response, t.resolution, t.warn_before, \
+                c.zone, c.hours, c.holidays \
+         from departments d \
+         left join calendars c on c.id = d.calendar_id \
+         left join lateral ( \
+             select * from sla_targets s \
+             where s.department_id = d.id and (s.priority = $2 or s.priority is null) \
+             order by s.priority nulls last limit 1) t on true \
+         where d.id = $1",
+    )
+    .bind(department)
+    .bind(priority)
+    .fetch_optional(db)
+    .await
+}
