@@ -193,7 +193,7 @@ pub async fn department_set(db: &PgPool, set: DepartmentSet) -> anyhow::Result<(
     let calendar = set
         .calendar
         .map(|c| (!c.trim().eq_ignore_ascii_case("none")).then_some(c));
-    let settings = service::sla::DepartmentSettings {
+    let settings = service::sla::DepartmentSla {
         slug: set.slug.clone(),
         managers,
         calendar,

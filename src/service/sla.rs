@@ -11,9 +11,10 @@ use crate::domain::business_time::{Calendar, Target, parse_target};
 use crate::domain::ids::{DepartmentId, UserId};
 use crate::domain::priority::Priority;
 use crate::domain::sla::Policy;
-use crate::service::{Error, FieldErrors, Result};
+use crate::service::{Error, FieldError, FieldErrors, Result};
 use crate::store;
 use crate::store::audit::AuditEntry;
+use crate::store::departments::DepartmentRow;
 use crate::store::sla::{CalendarRow, OverviewRow, TargetChange};
 
 /// A calendar as the CLI describes it.
@@ -27,7 +28,7 @@ pub struct NewCalendar {
 
 /// A department's service-level settings; None leaves one as it is.
 #[derive(Debug, Clone, Default)]
-pub struct DepartmentSettings {
+pub struct DepartmentSla {
     pub slug: String,
     /// The new list of managers (addresses); empty clears it.
     pub managers: Option<Vec<String>>,
@@ -49,8 +50,10 @@ pub struct TargetsInput {
 
 /// A refusal whose message is the domain's own sentence (the hours or a
 /// target it could not read): `error-invalid` with the sentence as its name.
-fn detail(errors: &mut FieldErrors, field: &'static str, message: impl ToString) {
-    errors.add_named(field, "error-invalid", &message.to_string(), None);
+fn detail(field: &'static str, message: impl ToString) -> FieldError {
+    let mut one = FieldErrors::default();
+    one.add_named(field, "error-invalid", &message.to_string(), None);
+    one.0.remove(0)
 }
 
 fn audit(
@@ -69,22 +72,17 @@ fn audit(
     }
 }
 
-fn to_time(d: jiff::civil::Date) -> time::Date {
-    let month = time::Month::try_from(d.month() as u8).unwrap_or(time::Month::January);
-    // A jiff date is always a valid calendar date, inside time's range.
-    time::Date::from_calendar_date(d.year().into(), month, d.day() as u8).unwrap_or(time::Date::MIN)
-}
-
-fn from_time(d: time::Date) -> jiff::civil::Date {
-    jiff::civil::date(d.year() as i16, u8::from(d.month()) as i8, d.day() as i8)
-}
-
-/// The domain calendar of a stored row.
-pub fn calendar_of(zone: &str, hours: &str, holidays: &[time::Date]) -> Result<Calendar> {
-    let holidays: Vec<_> = holidays.iter().copied().map(from_time).collect();
-    // Rows were checked when saved; failing now means the zone database changed.
-    Calendar::new(zone, hours, &holidays)
-        .map_err(|e| Error::Internal(anyhow::anyhow!("stored calendar: {e}")))
+/// The department `slug`; an unknown one is an error of the form.
+async fn department(
+    db: &PgPool,
+    slug: &str,
+    errors: &mut FieldErrors,
+) -> Result<Option<DepartmentRow>> {
+    let found = store::departments::find_by_slug(db, slug.trim()).await?;
+    if found.is_none() {
+        errors.add("department", "error-department-unknown");
+    }
+    Ok(found)
 }
 
 /// Adds a calendar after the domain accepted it.
@@ -95,10 +93,15 @@ pub async fn add_calendar(db: &PgPool, actor: Option<UserId>, new: NewCalendar) 
         errors.add("name", "error-required");
     }
     if let Err(e) = Calendar::new(&new.zone, &new.hours, &new.holidays) {
-        detail(&mut errors, e.field(), e);
+        errors.0.push(detail(e.field(), e));
     }
     errors.into_result()?;
-    let mut holidays: Vec<time::Date> = new.holidays.iter().copied().map(to_time).collect();
+    let mut holidays: Vec<time::Date> = new
+        .holidays
+        .iter()
+        .copied()
+        .map(store::sla::to_date)
+        .collect();
     holidays.sort();
     let row = CalendarRow {
         id: Uuid::now_v7(),
@@ -111,18 +114,15 @@ pub async fn add_calendar(db: &PgPool, actor: Option<UserId>, new: NewCalendar) 
     if let Err(err) = store::sla::insert_calendar(&mut *tx, &row).await {
         return Err(match store::violated_constraint(&err) {
             Some("calendars_name_key") => {
-                let mut errors = FieldErrors::default();
-                detail(
-                    &mut errors,
-                    "name",
-                    format!("a calendar named {name:?} exists already"),
-                );
-                Error::Invalid(errors)
+                let taken = detail("name", "a calendar of this name exists already");
+                Error::Invalid(FieldErrors(vec![taken]))
             }
             _ => err.into(),
         });
     }
-    let data = json!({ "name": row.name, "zone": row.zone, "hours": row.hours, "holidays": row.holidays.iter().map(|d| d.to_string()).collect::<Vec<_>>() });
+    let holidays: Vec<String> = row.holidays.iter().map(|d| d.to_string()).collect();
+    let data =
+        json!({ "name": row.name, "zone": row.zone, "hours": row.hours, "holidays": holidays });
     store::audit::record(&mut *tx, audit(actor, "calendar.created", row.id, data)).await?;
     tx.commit().await?;
     Ok(row.id)
@@ -134,16 +134,9 @@ pub async fn calendars(db: &PgPool) -> Result<Vec<CalendarRow>> {
 }
 
 /// Sets a department's managers and calendar, all or nothing.
-pub async fn set_department(
-    db: &PgPool,
-    actor: Option<UserId>,
-    s: DepartmentSettings,
-) -> Result<()> {
+pub async fn set_department(db: &PgPool, actor: Option<UserId>, s: DepartmentSla) -> Result<()> {
     let mut errors = FieldErrors::default();
-    let department = store::departments::find_by_slug(db, s.slug.trim()).await?;
-    if department.is_none() {
-        errors.add("department", "error-department-unknown");
-    }
+    let department = department(db, &s.slug, &mut errors).await?;
     let mut managers = Vec::new();
     for address in s.managers.iter().flatten() {
         let user = match crate::domain::email::normalize(address) {
@@ -152,22 +145,18 @@ pub async fn set_department(
         };
         match user {
             Some(u) if u.role.is_staff() => managers.push(u.id),
-            _ => detail(
-                &mut errors,
-                "manager",
-                format!("{address} is not a staff member"),
-            ),
+            _ => errors
+                .0
+                .push(detail("manager", format!("{address} is not staff"))),
         }
     }
     let calendar = match &s.calendar {
         Some(Some(name)) => match store::sla::calendar_named(db, name.trim()).await? {
             Some(c) => Some(Some(c.id)),
             None => {
-                detail(
-                    &mut errors,
-                    "calendar",
-                    format!("there is no calendar named {name:?}"),
-                );
+                errors
+                    .0
+                    .push(detail("calendar", format!("no calendar named {name:?}")));
                 None
             }
         },
@@ -175,9 +164,8 @@ pub async fn set_department(
         None => None,
     };
     errors.into_result()?;
-    let Some(department) = department else {
-        return Err(Error::NotFound);
-    };
+    // Only None when `errors` named it, so never reached.
+    let department = department.ok_or(Error::NotFound)?;
     let mut tx = db.begin().await?;
     if s.managers.is_some() {
         store::sla::replace_managers(&mut tx, department.id, &managers).await?;
@@ -186,11 +174,8 @@ pub async fn set_department(
         store::sla::set_calendar(&mut *tx, department.id, calendar).await?;
     }
     let data = json!({ "slug": department.slug, "managers": s.managers, "calendar": s.calendar });
-    store::audit::record(
-        &mut *tx,
-        audit(actor, "department.sla_updated", department.id.0, data),
-    )
-    .await?;
+    let entry = audit(actor, "department.sla_updated", department.id.0, data);
+    store::audit::record(&mut *tx, entry).await?;
     tx.commit().await?;
     Ok(())
 }
@@ -208,7 +193,7 @@ fn target_change(
     match parse_target(typed) {
         Ok(t) => Some(Some(t.to_string())),
         Err(e) => {
-            detail(errors, field, e);
+            errors.0.push(detail(field, e));
             None
         }
     }
@@ -217,10 +202,7 @@ fn target_change(
 /// Sets some of a department's targets for one priority or its default.
 pub async fn set_targets(db: &PgPool, actor: Option<UserId>, input: TargetsInput) -> Result<()> {
     let mut errors = FieldErrors::default();
-    let department = store::departments::find_by_slug(db, input.department.trim()).await?;
-    if department.is_none() {
-        errors.add("department", "error-department-unknown");
-    }
+    let department = department(db, &input.department, &mut errors).await?;
     let change = TargetChange {
         first_response: target_change(&mut errors, "first-response", &input.first_response),
         next_response: target_change(&mut errors, "next-response", &input.next_response),
@@ -228,9 +210,8 @@ pub async fn set_targets(db: &PgPool, actor: Option<UserId>, input: TargetsInput
         warn_before: target_change(&mut errors, "warn-before", &input.warn_before),
     };
     errors.into_result()?;
-    let Some(department) = department else {
-        return Err(Error::NotFound);
-    };
+    // Only None when `errors` named it, so never reached.
+    let department = department.ok_or(Error::NotFound)?;
     let mut tx = db.begin().await?;
     store::sla::upsert_targets(&mut *tx, department.id, input.priority, &change).await?;
     let data = json!({
@@ -251,13 +232,16 @@ pub async fn overview(db: &PgPool) -> Result<Vec<OverviewRow>> {
     Ok(store::sla::overview(db).await?)
 }
 
+/// Rows were checked when saved: a failure here is a bug or a changed rule.
+fn corrupt(what: impl std::fmt::Display) -> Error {
+    Error::Internal(anyhow::anyhow!("stored service level: {what}"))
+}
+
 fn stored_target(text: &Option<String>) -> Result<Option<Target>> {
     text.as_deref()
-        .map(|t| {
-            parse_target(t)
-                .map_err(|e| Error::Internal(anyhow::anyhow!("stored target {t:?}: {e}")))
-        })
+        .map(parse_target)
         .transpose()
+        .map_err(corrupt)
 }
 
 /// The targets and calendar a ticket of `department` and `priority` runs
@@ -278,7 +262,15 @@ pub async fn policy_for(
         warn_before: stored_target(&row.targets.warn_before)?,
     };
     let calendar = match (row.zone, row.hours) {
-        (Some(zone), Some(hours)) => calendar_of(&zone, &hours, &row.holidays.unwrap_or_default())?,
+        (Some(zone), Some(hours)) => {
+            let holidays: Vec<_> = row
+                .holidays
+                .into_iter()
+                .flatten()
+                .map(store::sla::from_date)
+                .collect();
+            Calendar::new(&zone, &hours, &holidays).map_err(corrupt)?
+        }
         _ => Calendar::always(),
     };
     Ok((policy, calendar))
@@ -287,17 +279,6 @@ pub async fn policy_for(
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn dates_round_trip_between_jiff_and_time() {
-        for d in [
-            jiff::civil::date(2027, 1, 1),
-            jiff::civil::date(2028, 2, 29),
-            jiff::civil::date(2026, 12, 31),
-        ] {
-            assert_eq!(from_time(to_time(d)), d);
-        }
-    }
 
     #[test]
     fn typed_targets_become_canonical_or_cleared() {
@@ -313,12 +294,7 @@ mod tests {
         assert_eq!(target_change(&mut errors, "resolution", &None), None);
         assert!(errors.is_empty());
         target_change(&mut errors, "warn-before", &Some("0m".into()));
-        assert_eq!(
-            errors
-                .get("warn-before")
-                .and_then(|e| e.name.clone())
-                .as_deref(),
-            Some("a target of zero is always breached")
-        );
+        let zero = errors.get("warn-before").and_then(|e| e.name.as_deref());
+        assert_eq!(zero, Some("a target of zero is always breached"));
     }
 }

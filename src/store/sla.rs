@@ -209,3 +209,28 @@ pub async fn policy(
     .fetch_optional(db)
     .await
 }
+
+/// A domain date as the `date` column's type.
+pub fn to_date(d: jiff::civil::Date) -> time::Date {
+    let month = time::Month::try_from(d.month() as u8).unwrap_or(time::Month::January);
+    // A jiff date is always a valid calendar date, inside time's range.
+    time::Date::from_calendar_date(d.year().into(), month, d.day() as u8).unwrap_or(time::Date::MIN)
+}
+
+/// A `date` column's value as a domain date.
+pub fn from_date(d: time::Date) -> jiff::civil::Date {
+    jiff::civil::date(d.year() as i16, u8::from(d.month()) as i8, d.day() as i8)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_round_trip_between_jiff_and_time() {
+        for d in ["2027-01-01", "2028-02-29", "2026-12-31"] {
+            let d: jiff::civil::Date = d.parse().expect("date");
+            assert_eq!(from_date(to_date(d)), d);
+        }
+    }
+}
