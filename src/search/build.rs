@@ -14,7 +14,6 @@ use time::OffsetDateTime;
 
 use super::analysis;
 use super::find::{Request, Sort};
-use super::query::Parsed;
 use super::schema::Fields;
 use crate::domain::ids::UserId;
 use crate::domain::queue::Assignee;
@@ -430,21 +429,4 @@ pub fn build(
         clauses.push((Occur::Must, Box::new(AllQuery)));
     }
     Box::new(BooleanQuery::new(clauses))
-}
-
-/// What highlights a snippet: every stem of the positive words.
-pub(super) fn highlight(p: &Parsed, field: Field) -> Box<dyn Query> {
-    let words = p
-        .words
-        .iter()
-        .chain(&p.phrases)
-        .chain(&p.subject)
-        .flat_map(|w| raw_tokens(w));
-    let mut terms = Vec::new();
-    for w in words {
-        for s in analysis::stems(&w) {
-            terms.push(term(field, &s));
-        }
-    }
-    any_of(terms)
 }

@@ -3,13 +3,13 @@
 
 use tantivy::collector::{Count, TopDocs};
 use tantivy::schema::{Field, Value};
-use tantivy::snippet::SnippetGenerator;
 use tantivy::{Order, TantivyDocument};
 use time::OffsetDateTime;
 
-use super::build::{build, excluded_phrases, highlight};
+use super::build::{build, excluded_phrases};
 use super::index::Live;
 use super::query::Parsed;
+use super::snippet::Marks;
 use crate::domain::ids::{DepartmentId, TicketId, UserId};
 use crate::domain::priority::Priority;
 use crate::domain::queue::Assignee;
@@ -101,35 +101,12 @@ pub struct Hits {
     pub next: Option<Sort>,
 }
 
-fn snippet(
-    generator: &SnippetGenerator,
-    doc: &TantivyDocument,
-    field: Field,
-) -> Vec<(String, bool)> {
-    let text: String = doc
-        .get_all(field)
+/// The stored text of `field`, its values one per line.
+fn text_of(doc: &TantivyDocument, field: Field) -> String {
+    doc.get_all(field)
         .filter_map(|v| v.as_str())
         .collect::<Vec<_>>()
-        .join("\n");
-    let cut: String = text.chars().take(100_000).collect();
-    let s = generator.snippet(&cut);
-    if s.highlighted().is_empty() {
-        return Vec::new();
-    }
-    let fragment = s.fragment();
-    let mut parts = Vec::new();
-    let mut at = 0;
-    for r in s.highlighted() {
-        if r.start > at {
-            parts.push((fragment[at..r.start].to_string(), false));
-        }
-        parts.push((fragment[r.start..r.end].to_string(), true));
-        at = r.end;
-    }
-    if at < fragment.len() {
-        parts.push((fragment[at..].to_string(), false));
-    }
-    parts
+        .join("\n")
 }
 
 /// Runs `req` on `live`. Blocking: call it from `spawn_blocking`.
@@ -186,20 +163,8 @@ pub fn run(live: &Live, req: &Request) -> anyhow::Result<Hits> {
         }
     };
     let more = docs.len() > limit;
-    let body_gen = SnippetGenerator::create(
-        &searcher,
-        &*highlight(&req.parsed, f.body_stem),
-        f.body_stem,
-    )?;
-    let notes_gen = if req.notes {
-        Some(SnippetGenerator::create(
-            &searcher,
-            &*highlight(&req.parsed, f.notes_stem),
-            f.notes_stem,
-        )?)
-    } else {
-        None
-    };
+    let p = &req.parsed;
+    let marks = Marks::new(p.words.iter().chain(&p.phrases).chain(&p.subject));
     let mut hits = Vec::with_capacity(limit);
     for (score, recent, addr) in docs.into_iter().take(limit) {
         let doc: TantivyDocument = searcher.doc(addr)?;
@@ -210,11 +175,9 @@ pub fn run(live: &Live, req: &Request) -> anyhow::Result<Hits> {
         else {
             continue;
         };
-        let mut parts = snippet(&body_gen, &doc, f.body);
-        if parts.is_empty()
-            && let Some(generator) = &notes_gen
-        {
-            parts = snippet(generator, &doc, f.notes);
+        let mut parts = marks.fragment(&text_of(&doc, f.body));
+        if parts.is_empty() && req.notes {
+            parts = marks.fragment(&text_of(&doc, f.notes));
         }
         hits.push(Hit {
             ticket,

@@ -20,6 +20,8 @@ pub mod query;
 pub mod schema;
 /// "You have a similar open ticket", by more-like-this.
 pub mod similar;
+/// The marked fragment under a hit.
+pub mod snippet;
 /// A Ukrainian stemmer of our own (Snowball has none).
 pub mod ukrainian;
 

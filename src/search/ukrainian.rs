@@ -35,6 +35,8 @@
 //!
 //! Apostrophes (' ’ ʼ) count as letters that are not vowels: they stay.
 
+use std::sync::LazyLock;
+
 const VOWELS: &str = "аеєиіїоуюя";
 
 /// Gerunds: the word is a verb form, nothing else is stripped.
@@ -61,6 +63,31 @@ const NOUN: &str = "остями остей остям остях ість іс�
     іями ією ієм іїв іям іях ія ії ію ій ами ями ьми еві єві \
     ом єм ам ям ах ях ою ею єю ів їв ей а я о е є у ю і ї и й";
 
+/// Each list split into chars once: the stemmer runs for every Cyrillic
+/// word indexed or searched.
+struct Endings(LazyLock<Vec<Vec<char>>>);
+
+macro_rules! endings {
+    ($name:ident, $list:expr) => {
+        static $name: Endings = Endings(LazyLock::new(|| {
+            $list
+                .split_whitespace()
+                .map(|e| e.chars().collect())
+                .collect()
+        }));
+    };
+}
+
+endings!(GERUND_ENDINGS, GERUND);
+endings!(REFLEXIVE_VERB_ENDINGS, REFLEXIVE_VERB);
+endings!(REFLEXIVE_ENDINGS, REFLEXIVE);
+endings!(ADJECTIVE_ENDINGS, ADJECTIVE);
+endings!(PARTICIPLE_ENDINGS, PARTICIPLE);
+endings!(UVA_ENDINGS, UVA);
+endings!(VERB_ENDINGS, VERB);
+endings!(NOUN_ENDINGS, NOUN);
+endings!(EM_ENDINGS, "ем");
+
 fn is_vowel(c: char) -> bool {
     VOWELS.contains(c)
 }
@@ -77,18 +104,20 @@ pub fn stem(word: &str) -> String {
     };
     let rv = first_vowel + 1;
 
-    if !strip(&mut w, rv, GERUND, any) && !strip(&mut w, rv, REFLEXIVE_VERB, any) {
-        strip(&mut w, rv, REFLEXIVE, any);
-        if strip(&mut w, rv, ADJECTIVE, any) {
+    if !strip(&mut w, rv, &GERUND_ENDINGS, any) && !strip(&mut w, rv, &REFLEXIVE_VERB_ENDINGS, any)
+    {
+        strip(&mut w, rv, &REFLEXIVE_ENDINGS, any);
+        if strip(&mut w, rv, &ADJECTIVE_ENDINGS, any) {
             // працюючий → працю, like працює; колючий keeps its -юч.
-            strip(&mut w, rv, PARTICIPLE, |s| {
+            strip(&mut w, rv, &PARTICIPLE_ENDINGS, |s| {
                 s.last().is_some_and(|&c| is_vowel(c))
             });
-        } else if !strip(&mut w, rv, UVA, |s| matches!(s.last(), Some('у' | 'ю')))
-            && !strip(&mut w, rv, VERB, any)
-            && !strip(&mut w, rv, NOUN, any)
+        } else if !strip(&mut w, rv, &UVA_ENDINGS, |s| {
+            matches!(s.last(), Some('у' | 'ю'))
+        }) && !strip(&mut w, rv, &VERB_ENDINGS, any)
+            && !strip(&mut w, rv, &NOUN_ENDINGS, any)
         {
-            strip(&mut w, rv, "ем", instrumental_em);
+            strip(&mut w, rv, &EM_ENDINGS, instrumental_em);
         }
     }
 
@@ -130,22 +159,17 @@ fn instrumental_em(stem: &[char]) -> bool {
 
 /// Removes the longest listed ending that lies within RV, leaves two letters
 /// and leaves a stem `ok` accepts.
-fn strip(w: &mut Vec<char>, rv: usize, endings: &str, ok: impl Fn(&[char]) -> bool) -> bool {
+fn strip(w: &mut Vec<char>, rv: usize, endings: &Endings, ok: impl Fn(&[char]) -> bool) -> bool {
     let mut best = 0;
-    for ending in endings.split_whitespace() {
-        let len = ending.chars().count();
+    for ending in endings.0.iter() {
+        let len = ending.len();
         let fits = len > best && w.len() >= rv + len && w.len() >= len + 2;
-        if fits && ends_with(w, ending) && ok(&w[..w.len() - len]) {
+        if fits && w.ends_with(ending) && ok(&w[..w.len() - len]) {
             best = len;
         }
     }
     w.truncate(w.len() - best);
     best > 0
-}
-
-fn ends_with(w: &[char], ending: &str) -> bool {
-    let tail = &w[w.len() - ending.chars().count()..];
-    tail.iter().copied().eq(ending.chars())
 }
 
 /// The vowel of -ок/-ец drops in the other forms (помилок/помилки): remove it
