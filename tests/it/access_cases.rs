@@ -1,6 +1,6 @@
 //! One list of access cases, tried from every entry point: the ticket
-//! page, an attachment, the raw mail, the live stream, a bulk action, mail
-//! threading and the CLI. What one may not see answers 404 everywhere.
+//! page, search, an attachment, the raw mail, the live stream, a bulk
+//! action, mail threading and the CLI. What one may not see answers 404 everywhere.
 
 use bilet::domain::access::AccessLevel::{Manage, Read};
 use bilet::domain::users::Role;
@@ -163,6 +163,19 @@ async fn every_entry_point_applies_the_same_rule(db: PgPool) {
                 "{who}: customers have no workspace"
             );
         }
+        // Search: the index's access filter says the same.
+        let (search, row) = if c.staff {
+            ("/agent?q=server", format!("data-number=\"{number}\""))
+        } else {
+            (
+                "/portal?q=server",
+                format!("href=\"/portal/tickets/{number}\""),
+            )
+        };
+        let res = b.get(search).await;
+        assert_eq!(res.status(), StatusCode::OK, "{who}: search");
+        let html = res.text().await.expect("results");
+        assert_eq!(html.contains(&row), c.reads, "{who}: search");
         // The attachment.
         let file = b.get(&format!("/attachments/{attachment}")).await.status();
         assert_eq!(file, status_of(c.reads), "{who}: attachment");
