@@ -62,6 +62,9 @@ pub enum Event {
     SearchReindex { node: String },
     /// That node took the request.
     SearchReindexStarted { node: String },
+    /// That node's index has applied the journal up to this position
+    /// (after each batch): for `bilet search status` watchers and tests.
+    SearchIndexed { node: String, txid: i64, seq: i64 },
     /// That node serves its rebuilt index now.
     SearchRebuilt { node: String, tickets: u64 },
     /// Someone is viewing or typing on a ticket.

@@ -52,6 +52,12 @@ pub async fn apply_batch(db: &PgPool, live: &Arc<Live>, node: &str) -> anyhow::R
     replace(&mut conn, live, &ids, last).await?;
     drop(conn);
     store::journal::set_position(db, READER, node, last).await?;
+    let indexed = crate::events::Event::SearchIndexed {
+        node: node.to_string(),
+        txid: last.txid,
+        seq: last.seq,
+    };
+    crate::events::publish(db, &indexed).await?;
     Ok(Progress::Applied(entries.len()))
 }
 

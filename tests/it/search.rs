@@ -66,22 +66,24 @@ async fn indexed(state: &AppState) {
     .expect("journal");
     let Some((txid, seq)) = newest else { return };
     let target = Position { txid, seq };
-    let deadline = Instant::now() + Duration::from_secs(20);
-    loop {
-        state
-            .search
-            .catch_up(&state.db, &state.node)
-            .await
-            .expect("catch up");
-        if state.search.position() >= target {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the index never reached {target:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    state
+        .search
+        .catch_up(&state.db, &state.node)
+        .await
+        .expect("catch up");
+    if state.search.position() >= target {
+        return;
     }
+    // The entry waits on another test's transaction: the node's own
+    // follower applies it once readable, and announces the position.
+    let stop = CancellationToken::new();
+    tokio::spawn(bilet::search::follow(state.clone(), stop.clone()));
+    let reached = state
+        .search
+        .wait_past(target, Duration::from_secs(20))
+        .await;
+    stop.cancel();
+    assert!(reached, "the index never reached {target:?}");
 }
 
 /// The journal position of `ticket`'s newest change, once it is readable:
@@ -99,6 +101,8 @@ async fn written(db: &PgPool, ticket: TicketId) -> Position {
     .expect("journal");
     let at = Position { txid, seq };
     let deadline = Instant::now() + Duration::from_secs(20);
+    // PostgreSQL signals nothing when another session's transaction ends,
+    // which is what makes the entry readable: this one wait polls.
     while bilet::store::journal::end(db).await.expect("end") < at {
         assert!(Instant::now() < deadline, "{at:?} never became readable");
         tokio::time::sleep(Duration::from_millis(10)).await;
@@ -336,21 +340,43 @@ fn lag_line(status: &str) -> u64 {
 /// that its index has applied the whole journal.
 async fn server_caught_up(db: &PgPool, data_dir: &Path) {
     let node = Config::for_tests(data_dir).node_name();
-    let deadline = Instant::now() + Duration::from_secs(30);
-    loop {
-        let end = bilet::store::journal::end(db).await.expect("end");
-        let at = bilet::store::journal::position(db, bilet::search::indexer::READER, &node)
-            .await
-            .expect("position");
-        if at >= end && end > Position::default() {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the server's index stayed at {at:?}, not {end:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(20)).await;
+    let end = bilet::store::journal::end(db).await.expect("end");
+    assert!(end > Position::default(), "nothing to wait for");
+    server_reached(db, &node, end).await;
+}
+
+/// Waits for the node's announcement (`SearchIndexed`) that its index has
+/// applied `target` or more; listening starts before the stored position
+/// is read, so no announcement is missed in between.
+async fn server_reached(db: &PgPool, node: &str, target: Position) {
+    let mut listener = sqlx::postgres::PgListener::connect_with(db)
+        .await
+        .expect("listen");
+    listener
+        .listen(bilet::events::CHANNEL)
+        .await
+        .expect("channel");
+    let at = bilet::store::journal::position(db, bilet::search::indexer::READER, node)
+        .await
+        .expect("position");
+    if at >= target {
+        return;
     }
+    let wait = async {
+        loop {
+            let note = listener.recv().await.expect("notification");
+            if let Ok(bilet::events::Event::SearchIndexed { node: n, txid, seq }) =
+                serde_json::from_str(note.payload())
+                && n == node
+                && (Position { txid, seq }) >= target
+            {
+                return;
+            }
+        }
+    };
+    tokio::time::timeout(Duration::from_secs(60), wait)
+        .await
+        .unwrap_or_else(|_| panic!("the server's index never reached {target:?}"));
 }
 
 /// `bilet serve` over `data_dir`, and its address once it listens.
@@ -1499,29 +1525,20 @@ async fn a_killed_server_loses_and_repeats_nothing(db: PgPool) {
         if i == 80 {
             // Killed once its follower has applied part of the burst, while
             // the rest is still being written.
-            let deadline = Instant::now() + Duration::from_secs(20);
-            while bilet::store::journal::position(&db, bilet::search::indexer::READER, &node)
-                .await
-                .expect("position")
-                <= start
-            {
-                assert!(Instant::now() < deadline, "the server never indexed");
-                tokio::time::sleep(Duration::from_millis(10)).await;
-            }
+            let past_start = Position {
+                txid: start.txid,
+                seq: start.seq + 1,
+            };
+            server_reached(&db, &node, past_start).await;
             stop(&mut child, Signal::SIGKILL).await;
         }
     }
     let (mut child, _) = serve(&url, dir.path()).await;
-    // The restarted node catches up by itself; wait on its own report.
-    let deadline = Instant::now() + Duration::from_secs(60);
-    let status = loop {
-        let status = cli(&url, dir.path(), &["search", "status"]).await;
-        if lag_line(&status) == 0 && documents_line(&status) == 120 {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "never caught up: {status}");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
+    // The restarted node catches up by itself; wait for its announcement.
+    server_caught_up(&db, dir.path()).await;
+    let status = cli(&url, dir.path(), &["search", "status"]).await;
+    assert_eq!(lag_line(&status), 0, "{status}");
+    assert_eq!(documents_line(&status), 120, "{status}");
     assert!(!status.contains("being built"), "{status}");
     stop(&mut child, Signal::SIGTERM).await;
     let state = state_over(&db, dir.path());
