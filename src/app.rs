@@ -37,6 +37,10 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
         "search",
         crate::search::follow(state.clone(), supervisor.token()),
     );
+    supervisor.spawn(
+        "escalation",
+        jobs::escalation::follow(state.clone(), supervisor.token()),
+    );
     jobs::mail::start(state, supervisor);
     let app = state.clone();
     supervisor.spawn_every("counts", Duration::from_secs(30), move || {

@@ -67,6 +67,11 @@ pub enum Event {
     SearchIndexed { node: String, txid: i64, seq: i64 },
     /// That node serves its rebuilt index now.
     SearchRebuilt { node: String, tickets: u64 },
+    /// A ticket's service-level due times moved without a new version (a
+    /// policy or calendar changed): the escalation job looks again.
+    DueChanged { ticket: TicketId },
+    /// These people have something new under the bell (an escalation).
+    Notified { users: Vec<UserId> },
     /// Someone is viewing or typing on a ticket.
     Presence {
         ticket: TicketId,

@@ -221,6 +221,33 @@ impl Formatter {
         }
     }
 
+    /// A short span: "15 min", "2 h", "3 d" / "15 мин", "2 ч", "3 дн.".
+    pub fn span(&self, secs: i64) -> String {
+        let secs = secs.max(0);
+        let (key, n) = match secs {
+            s if s < 3600 => ("span-minutes", (s / 60).max(1)),
+            s if s < 2 * 86_400 => ("span-hours", s / 3600),
+            s => ("span-days", s / 86_400),
+        };
+        self.locale.t_with(key, &[("n", n.into())])
+    }
+
+    /// A due time as a queue shows it: ("due in 2 h", false) or
+    /// ("overdue by 15 min", true).
+    pub fn due(&self, due: OffsetDateTime, now: OffsetDateTime) -> (String, bool) {
+        let secs = (due - now).whole_seconds();
+        if due > now {
+            let span = self.span(secs);
+            (self.locale.t_with("sla-due-in", &[("span", span.into())]), false)
+        } else {
+            let span = self.span(-secs);
+            (
+                self.locale.t_with("sla-overdue-by", &[("span", span.into())]),
+                true,
+            )
+        }
+    }
+
     /// An integer with the language's digit grouping: "12,345" / "12 345".
     pub fn number(&self, n: i64) -> String {
         let sep = self.locale.t("fmt-group-separator");
@@ -323,6 +350,21 @@ mod tests {
         let exact = ru.exact(at);
         assert!(exact.contains("00:05"), "{exact}");
         assert!(exact.ends_with("Europe/Moscow (UTC+03:00)"), "{exact}");
+    }
+
+    #[test]
+    fn due_times_say_how_long_is_left_or_overdue() {
+        let en = Formatter::new(Locale::fallback(), jiff::tz::TimeZone::UTC);
+        let ru = Formatter::new(Locale::parse("ru").expect("ru"), jiff::tz::TimeZone::UTC);
+        let now = OffsetDateTime::from_unix_timestamp(1_800_000_000).expect("now");
+        let h = time::Duration::hours(1);
+        assert_eq!(en.due(now + 2 * h, now), ("due in 2 h".into(), false));
+        assert_eq!(
+            en.due(now - time::Duration::minutes(15), now),
+            ("overdue by 15 min".into(), true)
+        );
+        assert_eq!(ru.due(now + 72 * h, now).0, "через 3 дн.");
+        assert_eq!(ru.due(now - 5 * h, now).0, "просрочено на 5 ч");
     }
 
     #[test]

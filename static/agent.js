@@ -29,6 +29,22 @@
     sound.play().catch(function () { /* autoplay may be blocked until a click */ });
   }
 
+  // ---- The bell: the unread count, refreshed when an escalation arrives. ----
+  function refreshBell() {
+    var badge = document.querySelector("[data-bell-count]");
+    if (!badge) { return; }
+    fetch("/agent/bell", { credentials: "same-origin" })
+      .then(function (r) { return r.ok ? r.json() : Promise.reject(r.status); })
+      .then(function (b) {
+        badge.textContent = b.label;
+        var bell = document.querySelector("[data-bell]");
+        if (bell) { bell.setAttribute("data-unread", String(b.unread)); }
+      })
+      .catch(function () {});
+  }
+  function notified() { refreshBell(); chime(); }
+  refreshBell();
+
   function csrfToken() {
     var field = document.querySelector("input[name=csrf]");
     return field ? field.value : "";
@@ -88,6 +104,7 @@
     });
     queueEvents.addEventListener("ticket", function (e) { changed = JSON.parse(e.data).ticket; countsSoon(); queueSoon(); });
     queueEvents.addEventListener("reload", function () { countsSoon(); queueSoon(); });
+    queueEvents.addEventListener("notified", function () { notified(); countsSoon(); queueSoon(); });
   }
 
   // At most one refetch per `gap` ms: events that arrive meanwhile are
@@ -155,6 +172,7 @@
       refreshSoon();
     });
     ticketEvents.addEventListener("reload", refreshSoon);
+    ticketEvents.addEventListener("notified", notified);
 
     var others = {};
     var presence = document.getElementById("presence");

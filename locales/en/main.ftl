@@ -900,3 +900,38 @@ search-problem-department = No department is called “{ $value }”.
 sort-relevance = Best match first
 workspace-save-open = Save this search as a workspace
 time-zone-filter = Find a time zone: city, region or offset
+
+## service levels and escalation
+span-minutes = { $n } min
+span-hours = { $n } h
+span-days = { $n } d
+sla-due-in = due in { $span }
+sla-overdue-by = overdue by { $span }
+sla-heading = Service level
+sla-paused = Paused while waiting on the customer.
+sla-target-first_response = First response
+sla-target-next_response = Next response
+sla-target-resolution = Resolution
+queue-sla = Due
+filter-overdue = Only overdue tickets
+sort-due_soonest = Due soonest (tickets with a due time)
+workspace-overdue = Overdue
+queue-empty-overdue = No ticket is overdue. Tickets past a service-level due time wait here, the most overdue first.
+event-sla-warning = Service level: { $target } is due soon; the managers were told
+event-sla-breach = Service level: { $target } is overdue; the managers were told
+mail-sla-warning-subject = Due soon: { $target } — “{ $subject }”
+mail-sla-warning = Ticket #{ $number } “{ $subject }” ({ $department }). { $target }: due at { $due }, { $when }.
+mail-sla-breach-subject = Overdue: { $target } — “{ $subject }”
+mail-sla-breach = Ticket #{ $number } “{ $subject }” ({ $department }). { $target }: was due at { $due }, { $when }.
+nav-notifications = Alerts
+bell-title = Alerts
+bell-unread = { $n ->
+    [one] { $n } unread alert.
+   *[other] { $n } unread alerts.
+}
+bell-read-all = Mark all read
+bell-empty = No alerts. When a ticket of a department you manage nears or passes its due time, you are told here and by mail.
+bell-new = New
+bell-sla-warning = #{ $number } “{ $subject }”: { $target } due soon
+bell-sla-breach = #{ $number } “{ $subject }”: { $target } overdue
+notice-notifications-read = All alerts are marked read.

@@ -914,3 +914,39 @@ search-problem-department = Отдела «{ $value }» нет.
 sort-relevance = Сначала самые подходящие
 workspace-save-open = Сохранить этот поиск как очередь
 time-zone-filter = Найти часовой пояс: город, регион или смещение
+
+## service levels and escalation
+span-minutes = { $n } мин
+span-hours = { $n } ч
+span-days = { $n } дн.
+sla-due-in = через { $span }
+sla-overdue-by = просрочено на { $span }
+sla-heading = Уровень обслуживания
+sla-paused = Отсчёт приостановлен, пока ждём ответа клиента.
+sla-target-first_response = Первый ответ
+sla-target-next_response = Следующий ответ
+sla-target-resolution = Решение
+queue-sla = Срок
+filter-overdue = Только просроченные
+sort-due_soonest = Сначала с ближайшим сроком (только со сроком)
+workspace-overdue = Просроченные
+queue-empty-overdue = Просроченных обращений нет. Здесь собираются обращения, у которых прошёл срок по уровню обслуживания, самые просроченные — первыми.
+event-sla-warning = Уровень обслуживания: { $target } — скоро срок; руководители уведомлены
+event-sla-breach = Уровень обслуживания: { $target } — срок пропущен; руководители уведомлены
+mail-sla-warning-subject = Скоро срок: { $target } — «{ $subject }»
+mail-sla-warning = Обращение #{ $number } «{ $subject }» ({ $department }). { $target }: срок — { $due }, { $when }.
+mail-sla-breach-subject = Просрочено: { $target } — «{ $subject }»
+mail-sla-breach = Обращение #{ $number } «{ $subject }» ({ $department }). { $target }: срок был { $due }, { $when }.
+nav-notifications = Оповещения
+bell-title = Оповещения
+bell-unread = { $n ->
+    [one] { $n } непрочитанное оповещение.
+    [few] { $n } непрочитанных оповещения.
+   *[many] { $n } непрочитанных оповещений.
+}
+bell-read-all = Отметить все прочитанными
+bell-empty = Оповещений нет. Когда у обращения отдела, которым вы руководите, подходит или проходит срок, вы узнаете об этом здесь и по почте.
+bell-new = Новое
+bell-sla-warning = #{ $number } «{ $subject }»: скоро срок — { $target }
+bell-sla-breach = #{ $number } «{ $subject }»: просрочено — { $target }
+notice-notifications-read = Все оповещения отмечены прочитанными.

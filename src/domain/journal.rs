@@ -29,6 +29,8 @@ pub enum JournalKind {
     Linked,
     /// Someone joined the conversation (a Cc by mail).
     Participant,
+    /// A service-level warning or breach (the escalation job).
+    Sla,
 }
 
 impl JournalKind {
@@ -45,6 +47,7 @@ impl JournalKind {
             JournalKind::Rated => "rated",
             JournalKind::Linked => "linked",
             JournalKind::Participant => "participant",
+            JournalKind::Sla => "sla",
         }
     }
 }

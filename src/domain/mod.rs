@@ -14,6 +14,7 @@ pub mod priority;
 pub mod queue;
 /// Service-level policies: due times, pauses, warnings and outcomes.
 pub mod sla;
+pub mod sla_clock;
 pub mod status;
 pub mod subjects;
 pub mod uploads;

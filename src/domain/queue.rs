@@ -30,15 +30,19 @@ pub enum Sort {
     CreatedOldest,
     /// Best match first: a text search's order (newest first without text).
     Relevance,
+    /// The earliest service-level due time first; only tickets that owe
+    /// something (the index holds no others).
+    DueSoonest,
 }
 
 impl Sort {
-    pub const ALL: [Sort; 5] = [
+    pub const ALL: [Sort; 6] = [
         Sort::Relevance,
         Sort::ActivityNewest,
         Sort::ActivityOldest,
         Sort::CreatedNewest,
         Sort::CreatedOldest,
+        Sort::DueSoonest,
     ];
 
     pub fn as_str(self) -> &'static str {
@@ -48,7 +52,13 @@ impl Sort {
             Sort::CreatedNewest => "created_newest",
             Sort::CreatedOldest => "created_oldest",
             Sort::Relevance => "relevance",
+            Sort::DueSoonest => "due_soonest",
         }
+    }
+
+    /// Ordered by the service-level due time?
+    pub fn by_due(self) -> bool {
+        self == Sort::DueSoonest
     }
 
     /// Newest first?
@@ -86,6 +96,8 @@ pub struct Filter {
     pub requester: Option<String>,
     /// Only tickets with activity within this many days.
     pub within_days: Option<u32>,
+    /// Only tickets whose earliest due time has passed.
+    pub overdue: bool,
     pub sort: Sort,
 }
 
@@ -97,6 +109,8 @@ impl Filter {
             && self.text.is_none()
             && self.requester.is_none()
             && self.within_days.is_none()
+            && !self.overdue
+            && !self.sort.by_due()
     }
 }
 
@@ -106,14 +120,17 @@ pub enum Builtin {
     MineOpen,
     Unassigned,
     Waiting,
+    /// Tickets past a service-level due time, the most overdue first.
+    Overdue,
     RecentlyClosed,
 }
 
 impl Builtin {
-    pub const ALL: [Builtin; 4] = [
+    pub const ALL: [Builtin; 5] = [
         Builtin::MineOpen,
         Builtin::Unassigned,
         Builtin::Waiting,
+        Builtin::Overdue,
         Builtin::RecentlyClosed,
     ];
 
@@ -123,6 +140,7 @@ impl Builtin {
             Builtin::MineOpen => "mine",
             Builtin::Unassigned => "unassigned",
             Builtin::Waiting => "waiting",
+            Builtin::Overdue => "overdue",
             Builtin::RecentlyClosed => "closed",
         }
     }
@@ -146,6 +164,12 @@ impl Builtin {
             },
             Builtin::Waiting => Filter {
                 statuses: vec![Status::Pending],
+                ..Filter::default()
+            },
+            Builtin::Overdue => Filter {
+                statuses: vec![Status::Open, Status::Pending],
+                overdue: true,
+                sort: Sort::DueSoonest,
                 ..Filter::default()
             },
             Builtin::RecentlyClosed => Filter {

@@ -4,6 +4,7 @@
 //! never only in memory, so any node can pick them up after a restart.
 
 pub mod cleanup;
+pub mod escalation;
 pub mod mail;
 pub mod settings;
 

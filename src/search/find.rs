@@ -39,7 +39,8 @@ impl Sort {
     pub fn from_queue(sort: crate::domain::queue::Sort) -> Sort {
         use crate::domain::queue::Sort as Q;
         match sort {
-            Q::Relevance => Sort::Relevance {
+            // The index keeps no due times: best match first.
+            Q::Relevance | Q::DueSoonest => Sort::Relevance {
                 offset: 0,
                 pinned: None,
             },

@@ -6,6 +6,7 @@ pub mod catalog;
 pub mod health;
 pub mod journal;
 pub mod mail;
+pub mod notifications;
 pub mod search;
 pub mod sla;
 pub mod tickets;

@@ -25,6 +25,8 @@ pub struct NewHistory {
     pub from_priority: Option<Priority>,
     pub to_priority: Option<Priority>,
     pub actor: Option<UserId>,
+    /// sla_warning / sla_breach: which target.
+    pub detail: Option<&'static str>,
 }
 
 /// Writes the history rows of one write in one statement.
@@ -34,11 +36,11 @@ pub(crate) async fn insert(db: impl PgExecutor<'_>, rows: &[NewHistory]) -> sqlx
     }
     sqlx::query(
         "insert into ticket_history (ticket_id, change, from_status, to_status, from_user_id, to_user_id, \
-             from_department_id, to_department_id, from_priority, to_priority, actor_id) \
-         select a, b::history_change, c, d, e, f, g, h, i, j, k from unnest($1::uuid[], $2::text[], \
+             from_department_id, to_department_id, from_priority, to_priority, actor_id, detail) \
+         select a, b::history_change, c, d, e, f, g, h, i, j, k, l from unnest($1::uuid[], $2::text[], \
              $3::ticket_status[], $4::ticket_status[], $5::uuid[], $6::uuid[], $7::uuid[], $8::uuid[], \
-             $9::ticket_priority[], $10::ticket_priority[], $11::uuid[]) \
-             with ordinality as r(a, b, c, d, e, f, g, h, i, j, k, n) order by n",
+             $9::ticket_priority[], $10::ticket_priority[], $11::uuid[], $12::text[]) \
+             with ordinality as r(a, b, c, d, e, f, g, h, i, j, k, l, n) order by n",
     )
     .bind(rows.iter().map(|r| r.ticket).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.change.to_string()).collect::<Vec<_>>())
@@ -51,6 +53,7 @@ pub(crate) async fn insert(db: impl PgExecutor<'_>, rows: &[NewHistory]) -> sqlx
     .bind(rows.iter().map(|r| r.from_priority).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.to_priority).collect::<Vec<_>>())
     .bind(rows.iter().map(|r| r.actor).collect::<Vec<_>>())
+    .bind(rows.iter().map(|r| r.detail).collect::<Vec<_>>())
     .execute(db)
     .await?;
     Ok(())
@@ -72,6 +75,7 @@ pub struct HistoryRow {
     pub to_priority: Option<Priority>,
     /// An assignment the actor made to themselves.
     pub self_assigned: bool,
+    pub detail: Option<String>,
 }
 
 /// The ticket's history, oldest first, names resolved in one query.
@@ -80,7 +84,7 @@ pub async fn for_ticket(db: impl PgExecutor<'_>, id: TicketId) -> sqlx::Result<V
         "select h.change::text as change, h.at, a.name as actor_name, h.from_status, h.to_status, \
                 fu.name as from_user_name, tu.name as to_user_name, \
                 fd.name as from_department_name, td.name as to_department_name, h.from_priority, h.to_priority, \
-                coalesce(h.actor_id = h.to_user_id, false) as self_assigned \
+                coalesce(h.actor_id = h.to_user_id, false) as self_assigned, h.detail \
          from ticket_history h \
          left join users a on a.id = h.actor_id \
          left join users fu on fu.id = h.from_user_id left join users tu on tu.id = h.to_user_id \

@@ -30,6 +30,8 @@ pub struct QueueRow {
     pub created_at: OffsetDateTime,
     pub snippet: Option<String>,
     pub version: i32,
+    /// The earliest service-level due time.
+    pub sla_due_at: Option<OffsetDateTime>,
 }
 
 /// Where the previous page ended: the sort key and id of its last row.
@@ -95,6 +97,12 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
         .push_bind(p)
         .push("))");
     }
+    if filter.overdue {
+        qb.push(" and t.sla_due_at < now()");
+    }
+    if filter.sort.by_due() {
+        qb.push(" and t.sla_due_at is not null");
+    }
     if let Some(days) = filter.within_days {
         qb.push(" and t.last_activity_at > now() - make_interval(days => ")
             .push_bind(days as i32)
@@ -105,7 +113,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
 /// The columns of a queue row, over `t` and its joins.
 const ROW_SELECT: &str = "select t.id, t.number, t.subject, t.status, t.priority, d.name as department_name, \
                 ru.name as requester_name, re.email as requester_email, au.name as assignee_name, \
-                t.last_message_kind, t.last_activity_at, t.created_at, t.version, \
+                t.last_message_kind, t.last_activity_at, t.created_at, t.version, t.sla_due_at, \
                 (select left(m.body_text, 160) from messages m \
                  where m.ticket_id = t.id and m.kind in ('customer', 'agent') \
                  order by m.created_at desc limit 1) as snippet \
@@ -147,6 +155,8 @@ pub async fn page(
 ) -> sqlx::Result<Vec<QueueRow>> {
     let key = if filter.sort.by_created() {
         "t.created_at"
+    } else if filter.sort.by_due() {
+        "t.sla_due_at"
     } else {
         "t.last_activity_at"
     };

@@ -67,6 +67,22 @@ pub struct DetailRow {
     pub level: Option<AccessLevel>,
     pub links: Json<Vec<LinkRef>>,
     pub ratings: Json<Vec<RatingRef>>,
+    pub first_response_due_at: Option<OffsetDateTime>,
+    pub next_response_due_at: Option<OffsetDateTime>,
+    pub resolution_due_at: Option<OffsetDateTime>,
+    /// A promise is still open (while pending: the clock is paused).
+    pub sla_owed: bool,
+    pub sla_breaches: Json<Vec<BreachRef>>,
+}
+
+/// A broken promise: which, when it was due, when the job acted.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Deserialize)]
+pub struct BreachRef {
+    pub target: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub due: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub at: OffsetDateTime,
 }
 
 impl DetailRow {
@@ -118,7 +134,13 @@ pub async fn detail(
            where l.ticket_id = t.id or l.other_ticket_id = t.id), '[]') as links, \
          coalesce((select json_agg(json_build_object('message_id', r.message_id, 'stars', r.stars, \
                   'comment', r.comment, 'created_at', r.created_at)) \
-           from ratings r where r.ticket_id = t.id), '[]') as ratings \
+           from ratings r where r.ticket_id = t.id), '[]') as ratings, \
+         t.first_response_due_at, t.next_response_due_at, t.resolution_due_at, \
+         exists (select 1 from sla_outcomes o where o.ticket_id = t.id and o.done_at is null) as sla_owed, \
+         coalesce((select json_agg(json_build_object('target', o.target, \
+                  'due', o.due_at, 'at', o.breached_at) \
+                  order by o.breached_at) \
+           from sla_outcomes o where o.ticket_id = t.id and o.breached_at is not null), '[]') as sla_breaches \
          from tickets t join departments d on d.id = t.department_id \
          join users u on u.id = t.requester_id \
          join user_emails re on re.user_id = u.id and re.is_primary \

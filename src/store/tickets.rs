@@ -2,6 +2,7 @@
 //! the portal. Every read goes through the access scope. Only the write
 //! path (`service::tickets`) calls [`lock`], [`insert`] and [`update`].
 
+use sqlx::types::Json;
 use sqlx::{PgConnection, PgExecutor, Postgres, QueryBuilder};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -10,6 +11,7 @@ use crate::domain::access::Scope;
 use crate::domain::ids::{DepartmentId, OrganisationId, TicketId, TicketNumber, UserId};
 use crate::domain::messages::Kind;
 use crate::domain::priority::Priority;
+use crate::domain::sla_clock::Memory;
 use crate::domain::status::Status;
 
 /// A ticket's own columns, as the write path locks and changes them.
@@ -33,11 +35,22 @@ pub struct TicketState {
     pub split_from_id: Option<TicketId>,
     pub version: i32,
     pub created_at: OffsetDateTime,
+    /// Service-level due times, set by the write path (None: nothing due).
+    pub first_response_due_at: Option<OffsetDateTime>,
+    pub next_response_due_at: Option<OffsetDateTime>,
+    pub resolution_due_at: Option<OffsetDateTime>,
+    /// The earliest of the three.
+    pub sla_due_at: Option<OffsetDateTime>,
+    /// When the escalation job looks next.
+    pub sla_next_at: Option<OffsetDateTime>,
+    /// What the service-level clock remembers.
+    pub sla: Json<Memory>,
 }
 
 const STATE: &str = "t.id, t.number, t.subject, t.department_id, t.requester_id, t.assignee_id, \
      t.organisation_id, t.status, t.priority, t.last_message_kind, t.last_activity_at, t.first_response_at, \
-     t.resolved_at, t.closed_at, t.merged_into_id, t.split_from_id, t.version, t.created_at";
+     t.resolved_at, t.closed_at, t.merged_into_id, t.split_from_id, t.version, t.created_at, \
+     t.first_response_due_at, t.next_response_due_at, t.resolution_due_at, t.sla_due_at, t.sla_next_at, t.sla";
 
 /// Which ticket.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -150,7 +163,9 @@ pub async fn update(db: impl PgExecutor<'_>, t: &TicketState) -> sqlx::Result<()
     sqlx::query(
         "update tickets set subject = $2, department_id = $3, assignee_id = $4, status = $5, priority = $6, \
              last_message_kind = $7, last_activity_at = $8, first_response_at = $9, resolved_at = $10, \
-             closed_at = $11, merged_into_id = $12, split_from_id = $13, version = $14 \
+             closed_at = $11, merged_into_id = $12, split_from_id = $13, version = $14, \
+             first_response_due_at = $15, next_response_due_at = $16, resolution_due_at = $17, \
+             sla_due_at = $18, sla_next_at = $19, sla = $20 \
          where id = $1",
     )
     .bind(t.id)
@@ -167,6 +182,12 @@ pub async fn update(db: impl PgExecutor<'_>, t: &TicketState) -> sqlx::Result<()
     .bind(t.merged_into_id)
     .bind(t.split_from_id)
     .bind(t.version)
+    .bind(t.first_response_due_at)
+    .bind(t.next_response_due_at)
+    .bind(t.resolution_due_at)
+    .bind(t.sla_due_at)
+    .bind(t.sla_next_at)
+    .bind(&t.sla)
     .execute(db)
     .await?;
     Ok(())

@@ -31,6 +31,7 @@ mod palette;
 mod portal;
 mod search;
 mod sla_config;
+mod sla_due;
 mod statements;
 mod tickets;
 mod walk;

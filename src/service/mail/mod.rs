@@ -6,11 +6,13 @@
 mod authres;
 pub mod connection;
 pub mod delivery;
+pub mod escalation;
 pub mod intake;
 pub mod mailboxes;
 pub mod notifications;
 pub mod outbox;
 pub mod raw;
+pub mod resolved;
 mod routing;
 mod storing;
 pub mod texts;

@@ -79,6 +79,10 @@ pub enum Change {
         message: MessageId,
         note: String,
     },
+    /// The escalation job: warn and breach what is due now.
+    SlaCheck,
+    /// The policy or calendar changed: recompute the due times.
+    SlaRefresh,
 }
 
 impl Change {
@@ -103,7 +107,11 @@ pub(super) async fn apply(
     tx: &mut PgConnection,
     change: Change,
 ) -> Result<Applied> {
-    if w.t.merged_into_id.is_some() && !matches!(change, Change::Link { .. }) {
+    let allowed_merged = matches!(
+        change,
+        Change::Link { .. } | Change::SlaCheck | Change::SlaRefresh
+    );
+    if w.t.merged_into_id.is_some() && !allowed_merged {
         return Err(Error::Conflict(Conflict::Merged));
     }
     match change {
@@ -124,22 +132,10 @@ pub(super) async fn apply(
             if w.t.priority == to {
                 return Err(Error::Conflict(Conflict::Unchanged));
             }
-            let before = w.t.clone();
-            w.t.priority = to;
-            w.step(
-                JournalKind::Priority,
-                before.clone(),
-                None,
-                json!({ "from": before.priority, "to": to }),
-                Some(NewHistory {
-                    ticket: w.t.id,
-                    change: "priority",
-                    from_priority: Some(before.priority),
-                    to_priority: Some(to),
-                    ..NewHistory::default()
-                }),
-            );
+            set_priority(w, to);
         }
+        Change::SlaCheck => super::sla::check(w, tx).await?,
+        Change::SlaRefresh => w.sla_refresh = true,
         Change::Assign(to) => {
             if w.t.assignee_id == to {
                 return Err(Error::Conflict(Conflict::Unchanged));
@@ -263,11 +259,36 @@ pub(super) async fn apply(
     Ok(Applied::default())
 }
 
-/// Sets the status with its stamps, as its own step.
+/// Sets the priority, as its own step.
+pub(super) fn set_priority(w: &mut TicketWrite<'_>, to: Priority) {
+    let before = w.t.clone();
+    w.t.priority = to;
+    w.step(
+        JournalKind::Priority,
+        before.clone(),
+        None,
+        json!({ "from": before.priority, "to": to }),
+        Some(NewHistory {
+            ticket: w.t.id,
+            change: "priority",
+            from_priority: Some(before.priority),
+            to_priority: Some(to),
+            ..NewHistory::default()
+        }),
+    );
+}
+
+/// Sets the status with its stamps, as its own step. Waiting on the
+/// customer pauses the service-level clock; leaving that resumes it.
 pub(super) fn set_status(w: &mut TicketWrite<'_>, to: Status) {
     let before = w.t.clone();
     if before.status == to {
         return;
+    }
+    if to == Status::Pending {
+        w.t.sla.0.pause(w.now);
+    } else if before.status == Status::Pending {
+        w.t.sla.0.resume(w.now);
     }
     let (resolved, closed) = status::stamps(to, w.t.resolved_at, w.t.closed_at, w.now);
     w.t.status = to;
@@ -307,7 +328,11 @@ pub(super) fn assign(w: &mut TicketWrite<'_>, to: Option<UserId>) {
     );
 }
 
-async fn transfer(w: &mut TicketWrite<'_>, tx: &mut PgConnection, to: DepartmentId) -> Result<()> {
+pub(super) async fn transfer(
+    w: &mut TicketWrite<'_>,
+    tx: &mut PgConnection,
+    to: DepartmentId,
+) -> Result<()> {
     if w.t.department_id == to {
         return Err(FieldErrors::one("department", "error-same-department"));
     }
@@ -424,8 +449,14 @@ async fn message(w: &mut TicketWrite<'_>, tx: &mut PgConnection, p: Post) -> Res
             Kind::Note => w.t.last_activity_at = now,
             Kind::System => {}
         }
-        if p.kind == Kind::Agent {
-            w.t.first_response_at = w.t.first_response_at.or(Some(now));
+        match p.kind {
+            Kind::Agent => {
+                w.t.first_response_at = w.t.first_response_at.or(Some(now));
+                w.t.sla.0.agent_replied(now);
+            }
+            // After the first answer, each customer message waits for the next.
+            Kind::Customer if w.t.first_response_at.is_some() => w.t.sla.0.customer_wrote(now),
+            _ => {}
         }
     }
     w.step(

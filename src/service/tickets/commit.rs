@@ -8,15 +8,17 @@
 use sqlx::PgConnection;
 
 use super::write::TicketWrite;
-use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber};
+use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber, UserId};
+use crate::domain::status::Status;
 use crate::domain::journal::JournalKind;
 use crate::events::{self, Event};
-use crate::service::mail::notifications;
+use crate::service::mail::{escalation, notifications};
 use crate::service::{Error, Result};
 use crate::state::AppState;
 use crate::store;
 use crate::store::counts::Key;
 use crate::store::journal::NewEntry;
+use crate::store::sla_outcomes::Claim;
 
 /// A mail the write causes, rendered at commit.
 #[derive(Debug, Clone)]
@@ -31,6 +33,8 @@ pub(super) enum Mail {
     },
     /// "A customer wrote" to the assignee or the department's agents.
     AgentNotice { author: String, body: String },
+    /// "Your ticket is resolved", with the rating links.
+    Resolved,
 }
 
 /// The domain of our Message-IDs: the public address's host.
@@ -57,7 +61,22 @@ impl<'a> TicketWrite<'a> {
 
     /// Writes everything the changes imply, in the caller's transaction.
     pub async fn commit(mut self, tx: &mut PgConnection) -> Result<Committed> {
+        let clock_moved = self.sla_checked
+            || self.sla_refresh
+            || self.steps.iter().any(|s| super::sla::moves_clock(s.kind));
+        if clock_moved {
+            super::sla::refresh(&mut self, tx).await?;
+        }
         if self.steps.is_empty() {
+            // Only the due times moved: nothing to tell, no new version
+            // (an open form stays valid).
+            if clock_moved && self.before.as_ref() != Some(&self.t) {
+                store::tickets::update(&mut *tx, &self.t).await?;
+                let moved = self.before.as_ref().map(|b| b.sla_next_at) != Some(self.t.sla_next_at);
+                if moved && !self.sla_checked {
+                    events::publish(&mut *tx, &Event::DueChanged { ticket: self.t.id }).await?;
+                }
+            }
             return Ok(Committed {
                 id: self.t.id,
                 number: self.t.number,
@@ -119,7 +138,11 @@ impl<'a> TicketWrite<'a> {
         deltas.sort();
         store::counts::add(&mut *tx, &deltas).await?;
 
+        if self.resolved_by_support() {
+            self.mails.push(Mail::Resolved);
+        }
         self.write_mails(tx).await?;
+        let told = self.escalate(tx).await?;
 
         for (kind, data) in std::mem::take(&mut self.audit) {
             store::audit::record(
@@ -161,6 +184,9 @@ impl<'a> TicketWrite<'a> {
             was,
             version: t.version,
         });
+        if !told.is_empty() {
+            out.push(Event::Notified { users: told });
+        }
         events::publish_all(&mut *tx, &out).await?;
         Ok(Committed {
             id: t.id,
@@ -169,6 +195,49 @@ impl<'a> TicketWrite<'a> {
             version: t.version,
             changed: true,
         })
+    }
+
+    /// Support (not the customer) resolved the ticket in this write.
+    fn resolved_by_support(&self) -> bool {
+        let was = self.before.as_ref().map(|b| b.status);
+        let by_customer = self.actor.id() == Some(self.t.requester_id);
+        self.t.status == Status::Resolved
+            && was.is_some_and(|s| s != Status::Resolved)
+            && !by_customer
+            && self.t.merged_into_id.is_none()
+    }
+
+    /// Tells the department's managers of each warning and breach: a mail
+    /// and the bell. Returns who was told, for the live event.
+    async fn escalate(&mut self, tx: &mut PgConnection) -> Result<Vec<UserId>> {
+        let escalations = std::mem::take(&mut self.escalations);
+        if escalations.is_empty() {
+            return Ok(Vec::new());
+        }
+        let t = &self.t;
+        let managers = store::notifications::managers_to_tell(&mut *tx, t.department_id).await?;
+        let department = store::departments::find(&mut *tx, t.department_id)
+            .await?
+            .ok_or(Error::NotFound)?;
+        let users: Vec<UserId> = managers.iter().map(|m| m.id).collect();
+        for e in escalations {
+            let breach = e.claim == Claim::Breach;
+            let escalated = escalation::Escalated {
+                ticket: t,
+                department_name: &department.name,
+                breach,
+                target: e.target,
+                due: e.due,
+            };
+            escalation::queue(tx, self.app, &managers, &escalated).await?;
+            let kind = if breach { "sla_breach" } else { "sla_warning" };
+            let data = serde_json::json!({
+                "target": e.target,
+                "due": e.due.unix_timestamp(),
+            });
+            store::notifications::insert(&mut *tx, &users, t.id, kind, &data).await?;
+        }
+        Ok(users)
     }
 
     async fn write_mails(&mut self, tx: &mut PgConnection) -> Result<()> {
@@ -230,6 +299,10 @@ impl<'a> TicketWrite<'a> {
                         },
                     )
                     .await?;
+                }
+                Mail::Resolved => {
+                    crate::service::mail::resolved::queue(tx, app, t, &requester, &department)
+                        .await?;
                 }
                 Mail::AgentNotice { author, body } => {
                     notifications::queue_agent_notice(

@@ -105,6 +105,17 @@ pub fn represent(t: &DetailRow, messages: &[MessageRow]) -> Value {
         "closed_at": t.closed_at.map(rfc3339),
         "merged_into": t.merged_into.map(|n| n.to_string()),
         "links": links,
+        "sla": {
+            "first_response_due": t.first_response_due_at.map(rfc3339),
+            "next_response_due": t.next_response_due_at.map(rfc3339),
+            "resolution_due": t.resolution_due_at.map(rfc3339),
+            "paused": t.sla_owed && t.status == crate::domain::status::Status::Pending,
+            "breaches": t.sla_breaches.0.iter().map(|b| json!({
+                "target": b.target,
+                "due": rfc3339(b.due),
+                "at": rfc3339(b.at),
+            })).collect::<Vec<_>>(),
+        },
         "messages": messages,
     })
 }

@@ -120,6 +120,8 @@ pub async fn page(
         rows.last().map(|r| Cursor {
             at: if filter.sort.by_created() {
                 r.created_at
+            } else if filter.sort.by_due() {
+                r.sla_due_at.unwrap_or(r.last_activity_at)
             } else {
                 r.last_activity_at
             },

@@ -96,6 +96,12 @@ pub struct TicketWrite<'a> {
     pub(super) mails: Vec<Mail>,
     pub(super) audit: Vec<(&'static str, serde_json::Value)>,
     pub(super) now: OffsetDateTime,
+    /// The escalation job acted on everything due up to `now`.
+    pub(super) sla_checked: bool,
+    /// Recompute the due times even without a step (a policy changed).
+    pub(super) sla_refresh: bool,
+    /// Warnings and breaches the commit tells the managers about.
+    pub(super) escalations: Vec<super::sla::Escalation>,
 }
 
 impl<'a> TicketWrite<'a> {
@@ -133,6 +139,9 @@ impl<'a> TicketWrite<'a> {
             mails: Vec::new(),
             audit: Vec::new(),
             now: OffsetDateTime::now_utc(),
+            sla_checked: false,
+            sla_refresh: false,
+            escalations: Vec::new(),
         })
     }
 
@@ -174,6 +183,9 @@ impl<'a> TicketWrite<'a> {
             mails: Vec::new(),
             audit: Vec::new(),
             now: OffsetDateTime::now_utc(),
+            sla_checked: false,
+            sla_refresh: false,
+            escalations: Vec::new(),
         };
         w.step(
             JournalKind::Opened,

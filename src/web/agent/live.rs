@@ -97,6 +97,7 @@ fn to_sse(
             json!({ "ticket": number.to_string(), "name": name, "typing": typing, "who": user.to_string() }),
         ),
         Event::Resync => ("reload", json!({})),
+        Event::Notified { users } if users.contains(&me) => ("notified", json!({})),
         _ => return None,
     };
     Some(SseEvent::default().event(name).data(data.to_string()))

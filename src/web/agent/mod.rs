@@ -1,6 +1,7 @@
 //! The agent workspace: workspaces (built-in queues and saved searches)
 //! with counts, a filterable queue with keyset pagination and bulk actions.
 
+mod bell;
 pub mod live;
 mod panel;
 mod search;
@@ -41,6 +42,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tickets::routes())
         .merge(panel::routes())
         .merge(live::routes())
+        .merge(bell::routes())
 }
 
 /// The queue's query string: a workspace, or an ad-hoc filter.
@@ -63,6 +65,8 @@ pub struct QueueQuery {
     days: String,
     #[serde(default)]
     sort: String,
+    #[serde(default)]
+    overdue: String,
     after: Option<String>,
 }
 
@@ -78,6 +82,7 @@ impl QueueQuery {
             &self.requester,
             &self.days,
             &self.sort,
+            &self.overdue,
         ]
         .iter()
         .any(|v| !v.is_empty())
@@ -93,6 +98,7 @@ impl QueueQuery {
             &self.requester,
             &self.days,
             &self.sort,
+            &self.overdue,
         ]
         .iter()
         .any(|v| !v.is_empty())
@@ -121,6 +127,7 @@ impl QueueQuery {
             requester: Some(self.requester.replace('\0', " ").trim().to_string())
                 .filter(|s| !s.is_empty()),
             within_days: self.days.parse().ok(),
+            overdue: self.overdue == "1",
             // A text search ranks by relevance unless asked otherwise.
             sort: self.sort.parse().unwrap_or(if self.q.trim().is_empty() {
                 Sort::default()
@@ -172,6 +179,9 @@ fn filter_query(filter: &Filter) -> String {
     if let Some(d) = filter.within_days {
         q.append_pair("days", &d.to_string());
     }
+    if filter.overdue {
+        q.append_pair("overdue", "1");
+    }
     // Words default to relevance, a queue to the newest activity: the
     // link says the order whenever it is not the default of its kind.
     let default = if filter.text.is_some() {
@@ -219,6 +229,10 @@ pub struct RowView {
     /// A search hit's highlighted fragment: (text, marked) parts.
     hit: Vec<(String, bool)>,
     version: i32,
+    /// "due in 2 h" / "overdue by 15 min"; empty when nothing is due.
+    due: String,
+    due_exact: String,
+    overdue: bool,
 }
 
 fn initials(name: &str) -> String {
@@ -231,7 +245,14 @@ fn initials(name: &str) -> String {
 
 fn row_view(page: &PageCtx, r: QueueRow, now: time::OffsetDateTime) -> RowView {
     let assignee = r.assignee_name.unwrap_or_default();
+    let (due, overdue) = r
+        .sla_due_at
+        .map(|d| page.fmt.due(d, now))
+        .unwrap_or_default();
     RowView {
+        due,
+        due_exact: r.sla_due_at.map(|d| page.fmt.exact(d)).unwrap_or_default(),
+        overdue,
         number: r.number.to_string(),
         subject: r.subject,
         requester: r.requester_name,
@@ -380,6 +401,7 @@ async fn load_queue(
         Some(Builtin::MineOpen) => "queue-empty-mine",
         Some(Builtin::Unassigned) => "queue-empty-unassigned",
         Some(Builtin::Waiting) => "queue-empty-waiting",
+        Some(Builtin::Overdue) => "queue-empty-overdue",
         Some(Builtin::RecentlyClosed) => "queue-empty-closed",
         None if adhoc => "queue-empty-search",
         None => "queue-empty-saved",

@@ -122,6 +122,9 @@ pub struct AgentTicketPage {
     conflict: bool,
     staged: Vec<StagedView>,
     agent_id: String,
+    /// Running promises: (target, "due in 2 h", exact time, overdue).
+    sla: Vec<(String, String, String, bool)>,
+    sla_paused: bool,
 }
 
 /// templates/agent/timeline.html: the timeline alone, for live refreshes.
@@ -185,6 +188,16 @@ fn event_text(page: &PageCtx, h: &HistoryRow, split_from: Option<TicketNumber>) 
                 ("from", h.from_department_name.clone().unwrap_or_default()),
                 ("to", h.to_department_name.clone().unwrap_or_default()),
             ]),
+        ),
+        change @ ("sla_warning" | "sla_breach") => l.t_with(
+            &format!("event-{}", change.replace('_', "-")),
+            &args(&[(
+                "target",
+                page.t(&format!(
+                    "sla-target-{}",
+                    h.detail.as_deref().unwrap_or("resolution")
+                )),
+            )]),
         ),
         "priority" => l.t_with(
             "event-priority",
@@ -347,7 +360,28 @@ async fn ticket_page(
     let requester_query: String =
         url::form_urlencoded::byte_serialize(t.requester_email.as_bytes()).collect();
     let answers = t.answers();
+    let now = time::OffsetDateTime::now_utc();
+    let sla = [
+        ("first_response", t.first_response_due_at),
+        ("next_response", t.next_response_due_at),
+        ("resolution", t.resolution_due_at),
+    ]
+    .into_iter()
+    .filter_map(|(target, due)| {
+        let due = due?;
+        let (text, overdue) = page.fmt.due(due, now);
+        Some((
+            page.t(&format!("sla-target-{target}")),
+            text,
+            page.fmt.exact(due),
+            overdue,
+        ))
+    })
+    .collect();
+    let sla_paused = t.sla_owed && t.status == Status::Pending;
     Ok(AgentTicketPage {
+        sla,
+        sla_paused,
         tabs,
         number: t.number.to_string(),
         subject: t.subject.clone(),
