@@ -5,6 +5,7 @@ use clap::{Args, Subcommand};
 use sqlx::PgPool;
 
 use crate::domain::priority::Priority;
+use crate::i18n::Arg;
 use crate::service::{self, Error};
 
 #[derive(Debug, Subcommand)]
@@ -56,6 +57,15 @@ pub struct SlaSet {
     /// How long before a due time to warn.
     #[arg(long, value_name = "DUR")]
     pub warn_before: Option<String>,
+    /// On a breach, raise the priority to P (or none).
+    #[arg(long, value_name = "P")]
+    pub on_breach_priority: Option<String>,
+    /// On a breach, assign to this staff member (or none).
+    #[arg(long, value_name = "EMAIL")]
+    pub on_breach_assign: Option<String>,
+    /// On a breach, move to this department (or none).
+    #[arg(long, value_name = "SLUG")]
+    pub on_breach_department: Option<String>,
 }
 
 #[derive(Debug, Args)]
@@ -79,27 +89,27 @@ fn priority(s: &str) -> Result<Priority, String> {
         .map_err(|()| "use low, normal, high or urgent".to_string())
 }
 
-/// One line naming the field; the domain's own sentence when it gave one
-/// (it says what exactly is wrong with the hours or a target).
+/// One line naming each field with its message, in English (the
+/// language of the command line).
 fn explain(err: Error) -> anyhow::Error {
     match err {
-        Error::Invalid(errors) if errors.0.iter().all(|e| e.key == "error-invalid") => {
+        Error::Invalid(errors) => {
+            let locale = crate::i18n::Locale::fallback();
             let parts: Vec<String> = errors
                 .0
                 .iter()
-                .map(|e| format!("{}: {}", e.field, e.name.as_deref().unwrap_or("invalid")))
+                .map(|e| {
+                    let mut args = Vec::new();
+                    if let Some(n) = e.n {
+                        args.push(("n", Arg::Num(n)));
+                    }
+                    if let Some(name) = &e.name {
+                        args.push(("name", Arg::Str(name.clone())));
+                    }
+                    format!("{}: {}", e.field, locale.t_with(e.key, &args))
+                })
                 .collect();
             anyhow::anyhow!(parts.join("; "))
-        }
-        Error::Invalid(errors) => {
-            // Mixed: the localized ones through the shared explanation.
-            let (own, shared): (Vec<_>, Vec<_>) =
-                errors.0.into_iter().partition(|e| e.key == "error-invalid");
-            let mut line = super::explain(Error::Invalid(service::FieldErrors(shared))).to_string();
-            for e in own {
-                line.push_str(&format!("; {}: {}", e.field, e.name.unwrap_or_default()));
-            }
-            anyhow::anyhow!(line)
         }
         other => super::explain(other),
     }
@@ -108,19 +118,11 @@ fn explain(err: Error) -> anyhow::Error {
 pub async fn calendar(db: &PgPool, command: CalendarCommand) -> anyhow::Result<()> {
     match command {
         CalendarCommand::Add(add) => {
-            let mut holidays = Vec::new();
-            for h in &add.holidays {
-                let date = h
-                    .trim()
-                    .parse::<jiff::civil::Date>()
-                    .map_err(|_| anyhow::anyhow!("holidays: {h:?} is not a date (YYYY-MM-DD)"))?;
-                holidays.push(date);
-            }
             let new = service::sla::NewCalendar {
                 name: add.name.clone(),
                 zone: add.zone,
                 hours: add.hours,
-                holidays,
+                holidays: add.holidays,
             };
             service::sla::add_calendar(db, None, new)
                 .await
@@ -143,6 +145,24 @@ pub async fn calendar(db: &PgPool, command: CalendarCommand) -> anyhow::Result<(
     Ok(())
 }
 
+/// A row's breach actions in one word: "priority=urgent,assign=a@b,move=sales".
+fn on_breach(r: &crate::store::sla::OverviewRow) -> String {
+    let mut parts = Vec::new();
+    if let Some(p) = r.breach.breach_priority {
+        parts.push(format!("priority={}", p.as_str()));
+    }
+    if let Some(a) = &r.breach_assignee {
+        parts.push(format!("assign={a}"));
+    }
+    if let Some(d) = &r.breach_department {
+        parts.push(format!("move={d}"));
+    }
+    match parts.is_empty() {
+        true => "-".into(),
+        false => parts.join(","),
+    }
+}
+
 pub async fn sla(db: &PgPool, command: SlaCommand) -> anyhow::Result<()> {
     match command {
         SlaCommand::Set(set) => {
@@ -153,6 +173,9 @@ pub async fn sla(db: &PgPool, command: SlaCommand) -> anyhow::Result<()> {
                 next_response: set.next_response,
                 resolution: set.resolution,
                 warn_before: set.warn_before,
+                breach_priority: set.on_breach_priority,
+                breach_assignee: set.on_breach_assign,
+                breach_department: set.on_breach_department,
             };
             service::sla::set_targets(db, None, input)
                 .await
@@ -163,12 +186,19 @@ pub async fn sla(db: &PgPool, command: SlaCommand) -> anyhow::Result<()> {
             let rows = service::sla::overview(db).await.map_err(explain)?;
             let dash = |t: &Option<String>| t.clone().unwrap_or_else(|| "-".into());
             println!(
-                "{:<16} {:<8} {:<8} {:<8} {:<8} {:<8} {:<16} MANAGERS",
-                "DEPARTMENT", "PRIORITY", "FIRST", "NEXT", "RESOLVE", "WARN", "CALENDAR"
+                "{:<16} {:<8} {:<8} {:<8} {:<8} {:<8} {:<16} {:<24} MANAGERS",
+                "DEPARTMENT",
+                "PRIORITY",
+                "FIRST",
+                "NEXT",
+                "RESOLVE",
+                "WARN",
+                "CALENDAR",
+                "ON BREACH"
             );
             for r in rows {
                 println!(
-                    "{:<16} {:<8} {:<8} {:<8} {:<8} {:<8} {:<16} {}",
+                    "{:<16} {:<8} {:<8} {:<8} {:<8} {:<8} {:<16} {:<24} {}",
                     r.department,
                     r.priority.map_or("any", Priority::as_str),
                     dash(&r.targets.first_response),
@@ -176,6 +206,7 @@ pub async fn sla(db: &PgPool, command: SlaCommand) -> anyhow::Result<()> {
                     dash(&r.targets.resolution),
                     dash(&r.targets.warn_before),
                     r.calendar.as_deref().unwrap_or("24/7"),
+                    on_breach(&r),
                     r.managers.join(",")
                 );
             }

@@ -7,6 +7,7 @@ pub mod health;
 pub mod journal;
 pub mod mail;
 pub mod notifications;
+pub mod rating_links;
 pub mod search;
 pub mod sla;
 pub mod tickets;

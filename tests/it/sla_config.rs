@@ -162,9 +162,9 @@ async fn targets_are_set_listed_and_cleared(db: PgPool) {
     .await;
     let rows = cli.sla_rows().await;
     let want = [
-        "sales any - - - - 24/7",
-        "tech any 4h - 2d - 24/7",
-        "tech urgent 30m - - 10m 24/7",
+        "sales any - - - - 24/7 -",
+        "tech any 4h - 2d - 24/7 -",
+        "tech urgent 30m - - 10m 24/7 -",
     ];
     let want: Vec<Vec<String>> = want
         .iter()
@@ -177,7 +177,7 @@ async fn targets_are_set_listed_and_cleared(db: PgPool) {
         .await;
     assert_eq!(
         cli.sla_rows().await[1],
-        ["tech", "any", "4h", "8h", "-", "-", "24/7"]
+        ["tech", "any", "4h", "8h", "-", "-", "24/7", "-"]
     );
 
     let before = cli.saved().await;
@@ -213,7 +213,7 @@ async fn departments_get_a_calendar_and_staff_managers(db: PgPool) {
     let rows = cli.sla_rows().await;
     assert_eq!(
         rows[0][6..],
-        ["office", "boss@support.test,deputy@support.test"]
+        ["office", "-", "boss@support.test,deputy@support.test"]
     );
 
     // A customer, an unknown calendar or department: refused, nothing changes.
@@ -234,10 +234,73 @@ async fn departments_get_a_calendar_and_staff_managers(db: PgPool) {
     .await;
     assert_eq!(
         cli.sla_rows().await[0][6..],
-        ["24/7", "deputy@support.test"]
+        ["24/7", "-", "deputy@support.test"]
     );
     cli.ok(&format!("{set} --no-managers")).await;
     assert_eq!(cli.saved().await, (1, 0, 0, 0));
+}
+
+#[sqlx::test]
+async fn breach_actions_are_set_checked_and_read_back(db: PgPool) {
+    let cli = Cli::new(&db).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let sales = fixtures::department(&db, "sales").await;
+    fixtures::user(&db, "boss@support.test", Role::Agent, &[("sales", Reply)]).await;
+    fixtures::user(&db, "anna@example.com", Role::Customer, &[]).await;
+    let set = "sla set --department tech --priority urgent --first-response 30m";
+
+    // The assignee must be staff and work where the ticket then is.
+    let before = cli.saved().await;
+    cli.refused(
+        &format!("{set} --on-breach-assign anna@example.com"),
+        "on-breach-assign",
+    )
+    .await;
+    cli.refused(
+        &format!("{set} --on-breach-assign boss@support.test"),
+        "on-breach-assign",
+    )
+    .await;
+    cli.refused(
+        &format!("{set} --on-breach-priority asap"),
+        "on-breach-priority",
+    )
+    .await;
+    cli.refused(
+        &format!("{set} --on-breach-department nope"),
+        "on-breach-department",
+    )
+    .await;
+    assert_eq!(cli.saved().await, before);
+
+    let all = "--on-breach-priority urgent --on-breach-assign boss@support.test \
+               --on-breach-department sales";
+    cli.ok(&format!("{set} {all}")).await;
+    let rows = cli.sla_rows().await;
+    assert_eq!(
+        rows[2][7],
+        "priority=urgent,assign=boss@support.test,move=sales"
+    );
+    let actions = bilet::store::sla::breach_actions(&db, tech, Priority::Urgent)
+        .await
+        .expect("actions")
+        .expect("some");
+    assert_eq!(actions.priority, Some(Priority::Urgent));
+    assert_eq!(actions.department, Some(sales));
+    assert!(actions.assignee.is_some());
+    let none = bilet::store::sla::breach_actions(&db, tech, Priority::Low).await;
+    assert_eq!(none.expect("low"), None, "no row for low, no default");
+
+    cli.ok("sla set --department tech --priority urgent --on-breach-department none")
+        .await;
+    let left = bilet::store::sla::breach_actions(&db, tech, Priority::Urgent)
+        .await
+        .expect("actions")
+        .expect("some");
+    assert_eq!(
+        (left.department, left.priority),
+        (None, Some(Priority::Urgent))
+    );
 }
 
 #[sqlx::test]

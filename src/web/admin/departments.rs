@@ -1,5 +1,6 @@
 //! Admin: departments (name, slug, addresses, signature with placeholders,
-//! manager, shown to customers or not).
+//! managers, shown to customers or not). Managers (one or more, staff
+//! only) are kept by `service::sla` in `department_managers`.
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -45,8 +46,6 @@ pub struct DepartmentForm {
     addresses: String,
     #[serde(default)]
     signature: String,
-    #[serde(default)]
-    manager: String,
     #[serde(default)]
     visible: String,
 }
@@ -113,7 +112,10 @@ pub struct DepartmentPage {
     page: PageCtx,
     slug: String,
     form: DepartmentForm,
+    /// Staff as (address, name), the managers' choices.
     staff: Vec<(String, String)>,
+    /// The chosen managers' addresses.
+    managers: Vec<String>,
     placeholders: String,
     errors: FieldErrors,
 }
@@ -122,8 +124,35 @@ async fn staff_choices(app: &AppState) -> Result<Vec<(String, String)>, WebError
     Ok(service::accounts::staff::list(&app.db)
         .await?
         .into_iter()
-        .map(|u| (u.id.to_string(), u.name))
+        .map(|u| (u.email, u.name))
         .collect())
+}
+
+/// The edit form's fields; `manager` may repeat.
+fn edit_form(body: &str) -> (DepartmentForm, Vec<String>) {
+    let pairs: Vec<(String, String)> = url::form_urlencoded::parse(body.as_bytes())
+        .into_owned()
+        .collect();
+    let one = |name: &str| {
+        pairs
+            .iter()
+            .find(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .unwrap_or_default()
+    };
+    let managers = pairs
+        .iter()
+        .filter(|(k, v)| k == "manager" && !v.trim().is_empty())
+        .map(|(_, v)| v.trim().to_string())
+        .collect();
+    let form = DepartmentForm {
+        slug: one("slug"),
+        name: one("name"),
+        addresses: one("addresses"),
+        signature: one("signature"),
+        visible: one("visible"),
+    };
+    (form, managers)
 }
 
 /// GET /admin/departments/{slug}
@@ -142,7 +171,6 @@ async fn edit(
             name: d.name,
             addresses: d.addresses.join("\n"),
             signature: d.signature,
-            manager: d.manager_id.map(|m| m.to_string()).unwrap_or_default(),
             visible: if d.customer_visible {
                 "1".into()
             } else {
@@ -150,6 +178,7 @@ async fn edit(
             },
         },
         staff: staff_choices(&app).await?,
+        managers: service::sla::managers(&app.db, d.id).await?,
         placeholders: KNOWN.join(" "),
         errors: FieldErrors::default(),
     })
@@ -161,18 +190,21 @@ async fn update(
     AdminUser(admin): AdminUser,
     page: PageCtx,
     Path(slug): Path<String>,
-    Form(form): Form<DepartmentForm>,
+    body: String,
 ) -> Result<Response, WebError> {
+    let (form, managers) = edit_form(&body);
     let current = service::catalog::departments::for_edit(&app.db, &slug).await?;
+    // The old single manager column stays as it was: managers live in
+    // `department_managers` now.
     let edit = DepartmentEdit {
         name: form.name.clone(),
         signature: form.signature.clone(),
         customer_visible: form.visible == "1",
-        manager_id: form.manager.parse().ok(),
         addresses: lines(&form.addresses),
         ..current
     };
-    match service::catalog::departments::update(&app.db, admin.user.id, edit).await {
+    let saved_managers = managers.clone();
+    match service::sla::update_department(&app.db, admin.user.id, edit, saved_managers).await {
         Ok(()) => Ok(saved(&format!("/admin/departments/{slug}")).into_response()),
         Err(service::Error::Invalid(errors)) => {
             let body = DepartmentPage {
@@ -180,6 +212,7 @@ async fn update(
                 slug,
                 form,
                 staff: staff_choices(&app).await?,
+                managers,
                 placeholders: KNOWN.join(" "),
                 errors,
             };

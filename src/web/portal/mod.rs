@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod claim;
+pub mod rate;
 pub mod tickets;
 pub mod verify;
 
@@ -29,6 +30,7 @@ pub fn routes() -> Router<AppState> {
         .merge(tickets::routes())
         .merge(claim::routes())
         .merge(verify::routes())
+        .merge(rate::routes())
 }
 
 /// One row of "My tickets".
