@@ -970,3 +970,58 @@ rate-link-my-tickets = My tickets
 mail-resolved-intro = your ticket #{ $number } has been resolved:
 mail-resolved-rate = How did we do? Each link below opens a page where you confirm your rating and may add a comment:
 mail-resolved-reopen = If the problem is not solved, simply reply to this email and the ticket opens again.
+
+## statistics
+nav-statistics = Statistics
+stats-title = Statistics
+stats-from = From
+stats-to = To
+stats-department = Department
+stats-all-departments = All my departments
+stats-per = Trend per
+stats-per-day = Day
+stats-per-week = Week
+stats-show = Show
+stats-csv = Download CSV
+stats-zone-note = Days are cut in the helpdesk's time zone, { $zone }. Durations run from the ticket's creation; business time counts the department's working hours.
+stats-summary = Totals for the range
+stats-handled = Tickets handled
+stats-replies = Replies sent
+stats-median-first-response = Median first response
+stats-median-resolution = Median resolution
+stats-compliance = SLA met
+stats-sla-counts = { $met } of { $total } targets met
+stats-rating-average = Average rating
+stats-rated = { $n ->
+    [one] { $n } rating
+   *[other] { $n } ratings
+}
+stats-ratings = Ratings
+stats-stars = { $n ->
+    [one] { $n } star
+   *[other] { $n } stars
+}
+stats-trend = Trend
+stats-trend-daily = Tickets handled and replies sent per day
+stats-trend-weekly = Tickets handled and replies sent per week
+stats-numbers = The numbers behind the chart
+stats-day = Day
+stats-week-of = Week of
+stats-by-department = By department
+stats-by-agent = By agent
+stats-first-response-wall = First response, wall time
+stats-first-response-business = First response, business time
+stats-resolution-wall = Resolution, wall time
+stats-resolution-business = Resolution, business time
+stats-median = Median
+stats-average = Average
+stats-p90 = 90th percentile
+stats-distribution = Ratings by stars
+stats-comments = Recent comments
+stats-no-comments = No rating with a comment in this range.
+stats-empty = Nothing in this range yet. Pick a longer range or another department.
+stats-nobody = Nobody assigned
+stats-minutes = { $m } min
+stats-hours = { $h } h { $m } min
+stats-days = { $d } d { $h } h
+stats-error-range = Choose a range of at most two years.

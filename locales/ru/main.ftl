@@ -985,3 +985,60 @@ rate-link-my-tickets = Мои обращения
 mail-resolved-intro = ваше обращение №{ $number } решено:
 mail-resolved-rate = Как мы справились? Каждая ссылка ниже открывает страницу, где вы подтвердите оценку и сможете добавить комментарий:
 mail-resolved-reopen = Если проблема не решена, просто ответьте на это письмо — обращение откроется снова.
+
+## statistics
+nav-statistics = Статистика
+stats-title = Статистика
+stats-from = С
+stats-to = По
+stats-department = Отдел
+stats-all-departments = Все мои отделы
+stats-per = Динамика по
+stats-per-day = дням
+stats-per-week = неделям
+stats-show = Показать
+stats-csv = Скачать CSV
+stats-zone-note = Дни считаются в часовом поясе службы поддержки: { $zone }. Время отсчитывается от создания заявки; рабочее время — по рабочим часам отдела.
+stats-summary = Итоги за период
+stats-handled = Заявок обработано
+stats-replies = Ответов отправлено
+stats-median-first-response = Медиана первого ответа
+stats-median-resolution = Медиана решения
+stats-compliance = SLA выполнено
+stats-sla-counts = выполнено { $met } из { $total } сроков
+stats-rating-average = Средняя оценка
+stats-rated = { $n ->
+    [one] { $n } оценка
+    [few] { $n } оценки
+   *[other] { $n } оценок
+}
+stats-ratings = Оценки
+stats-stars = { $n ->
+    [one] { $n } звезда
+    [few] { $n } звезды
+   *[other] { $n } звёзд
+}
+stats-trend = Динамика
+stats-trend-daily = Обработанные заявки и отправленные ответы по дням
+stats-trend-weekly = Обработанные заявки и отправленные ответы по неделям
+stats-numbers = Числа, по которым построен график
+stats-day = День
+stats-week-of = Неделя с
+stats-by-department = По отделам
+stats-by-agent = По сотрудникам
+stats-first-response-wall = Первый ответ, календарное время
+stats-first-response-business = Первый ответ, рабочее время
+stats-resolution-wall = Решение, календарное время
+stats-resolution-business = Решение, рабочее время
+stats-median = Медиана
+stats-average = Среднее
+stats-p90 = 90-й процентиль
+stats-distribution = Оценки по числу звёзд
+stats-comments = Последние комментарии
+stats-no-comments = За этот период нет оценок с комментарием.
+stats-empty = За этот период пока ничего нет. Выберите период длиннее или другой отдел.
+stats-nobody = Не назначено
+stats-minutes = { $m } мин
+stats-hours = { $h } ч { $m } мин
+stats-days = { $d } дн. { $h } ч
+stats-error-range = Выберите период не длиннее двух лет.

@@ -10,6 +10,7 @@ pub mod notifications;
 pub mod rating_links;
 pub mod search;
 pub mod sla;
+pub mod stats;
 pub mod tickets;
 
 /// What went wrong in a use case.

@@ -32,6 +32,7 @@ pub mod sessions;
 pub mod settings;
 pub mod sla;
 pub mod sla_outcomes;
+pub mod stats;
 pub mod ticket_views;
 pub mod tickets;
 pub mod users;

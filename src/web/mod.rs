@@ -7,6 +7,7 @@ pub mod agent;
 pub mod assets;
 pub mod attachments;
 pub mod auth;
+pub mod chart;
 pub mod client_ip;
 pub mod confirm;
 pub mod context;
@@ -19,6 +20,7 @@ pub mod mail_html;
 pub mod multipart;
 pub mod notice;
 pub mod portal;
+pub mod stats;
 
 use std::time::Duration;
 
@@ -52,6 +54,7 @@ pub fn router(state: AppState) -> Router {
         .merge(portal::routes())
         .merge(agent::routes())
         .merge(admin::routes())
+        .merge(stats::routes())
         .merge(attachments::routes())
         .fallback(not_found)
         .method_not_allowed_fallback(form_only)

@@ -33,5 +33,6 @@ mod search;
 mod sla_config;
 mod sla_due;
 mod statements;
+mod stats;
 mod tickets;
 mod walk;
