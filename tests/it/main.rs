@@ -29,6 +29,7 @@ mod nodes;
 mod pages;
 mod palette;
 mod portal;
+mod rating_links;
 mod search;
 mod sla_config;
 mod sla_due;
