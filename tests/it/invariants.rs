@@ -658,14 +658,36 @@ fn only_the_commit_writes_history_journal_counts_outbox_audit_and_events() {
         ),
         (
             "store::outbox::insert",
-            &["src/service/mail/notifications.rs"],
+            &[
+                "src/service/mail/notifications.rs",
+                "src/service/mail/escalation.rs",
+                "src/service/mail/resolved.rs",
+            ],
+        ),
+        ("escalation::queue(", &["src/service/tickets/commit.rs"]),
+        ("resolved::queue(", &["src/service/tickets/commit.rs"]),
+        (
+            "store::notifications::insert(",
+            &["src/service/tickets/commit.rs"],
+        ),
+        ("insert into notifications", &["src/store/notifications.rs"]),
+        (
+            "store::sla_outcomes::record(",
+            &["src/service/tickets/sla.rs"],
+        ),
+        (
+            "store::sla_outcomes::claim(",
+            &["src/service/tickets/sla.rs"],
         ),
         (
             "Event::TicketChanged {",
             &[
                 "src/service/tickets/commit.rs",
                 "src/events.rs",
+                // readers that only match on it
                 "src/web/agent/live.rs",
+                "src/jobs/escalation.rs",
+                "src/service/stats/facts.rs",
             ],
         ),
         (

@@ -155,5 +155,6 @@ async fn pages_send_few_statements(db: PgPool) {
     assert!(queue <= 5, "queue page: {queue} statements");
     assert!(ticket <= 6, "agent ticket page: {ticket} statements");
     assert!(portal <= 4, "portal ticket page: {portal} statements");
-    assert!(reply <= 14, "agent reply: {reply} statements");
+    // 14 before service levels: the write reads the department's policy.
+    assert!(reply <= 15, "agent reply: {reply} statements");
 }
