@@ -277,8 +277,9 @@ async fn breach_actions_are_set_checked_and_read_back(db: PgPool) {
                --on-breach-department sales";
     cli.ok(&format!("{set} {all}")).await;
     let rows = cli.sla_rows().await;
+    let urgent = rows.iter().find(|r| r[0] == "tech" && r[1] == "urgent");
     assert_eq!(
-        rows[2][7],
+        urgent.expect("tech urgent")[7],
         "priority=urgent,assign=boss@support.test,move=sales"
     );
     let actions = bilet::store::sla::breach_actions(&db, tech, Priority::Urgent)
