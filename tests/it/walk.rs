@@ -244,6 +244,8 @@ async fn the_agent_pages_fit_and_pass_axe_everywhere(db: PgPool) {
     let list = [
         ("queue", "/agent"),
         ("unassigned", "/agent?ws=unassigned"),
+        ("overdue", "/agent?ws=overdue"),
+        ("alerts", "/agent/notifications"),
         // Another form of the subject's word: found by its stem, marked.
         (
             "search",
