@@ -238,11 +238,15 @@ impl Formatter {
         let secs = (due - now).whole_seconds();
         if due > now {
             let span = self.span(secs);
-            (self.locale.t_with("sla-due-in", &[("span", span.into())]), false)
+            (
+                self.locale.t_with("sla-due-in", &[("span", span.into())]),
+                false,
+            )
         } else {
             let span = self.span(-secs);
             (
-                self.locale.t_with("sla-overdue-by", &[("span", span.into())]),
+                self.locale
+                    .t_with("sla-overdue-by", &[("span", span.into())]),
                 true,
             )
         }

@@ -165,7 +165,11 @@ pub fn running(due: &Due, clock: &Clock) -> Vec<Running> {
         clock.last_customer_message_at,
         due.next_response,
     );
-    add(TargetKind::Resolution, Some(clock.opened_at), due.resolution);
+    add(
+        TargetKind::Resolution,
+        Some(clock.opened_at),
+        due.resolution,
+    );
     out
 }
 

@@ -1,6 +1,7 @@
 //! The escalation job: acts on every due warning and breach, then sleeps
 //! until the next due moment. A change can bring that moment nearer, so any
-//! ticket change wakes it to look again (one cheap indexed query).
+//! ticket change wakes it to look again (one cheap indexed query). Each
+//! round first recomputes departments whose policy or calendar changed.
 
 use std::time::Duration;
 
@@ -35,7 +36,7 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
                 _ = stop.cancelled() => return Ok(()),
                 _ = &mut wake => break,
                 event = events.recv() => match event {
-                    Ok(Event::TicketChanged { .. } | Event::DueChanged { .. } | Event::Resync)
+                    Ok(Event::TicketChanged { .. } | Event::DueChanged { .. } | Event::SettingsChanged | Event::Resync)
                     | Err(RecvError::Lagged(_)) => break,
                     Ok(_) => {}
                     Err(RecvError::Closed) => return Ok(()),
@@ -47,12 +48,15 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
 
 /// One round: act on what is due; return how long to sleep.
 async fn tick(app: &AppState) -> anyhow::Result<Duration> {
+    escalation::recompute_stale(app).await?;
     while escalation::run_due(app).await? > 0 {}
     let next = store::sla_outcomes::next_look(&app.db).await?;
     let now = OffsetDateTime::now_utc();
     Ok(match next {
         Some(at) if at <= now => Duration::ZERO,
-        Some(at) => Duration::try_from(at - now).unwrap_or(MAX_SLEEP).min(MAX_SLEEP),
+        Some(at) => Duration::try_from(at - now)
+            .unwrap_or(MAX_SLEEP)
+            .min(MAX_SLEEP),
         None => MAX_SLEEP,
     })
 }

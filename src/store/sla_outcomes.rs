@@ -132,32 +132,6 @@ pub async fn for_ticket(
     .await
 }
 
-/// What a breach does besides telling the managers (the same row as the
-/// targets: the priority's own, else the department's default).
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, sqlx::FromRow)]
-pub struct BreachActions {
-    pub breach_priority: Option<Priority>,
-    pub breach_assignee_id: Option<UserId>,
-    pub breach_department_id: Option<DepartmentId>,
-}
-
-pub async fn breach_actions(
-    db: impl PgExecutor<'_>,
-    department: DepartmentId,
-    priority: Priority,
-) -> sqlx::Result<BreachActions> {
-    Ok(sqlx::query_as(
-        "select breach_priority, breach_assignee_id, breach_department_id from sla_targets \
-         where department_id = $1 and (priority = $2 or priority is null) \
-         order by priority nulls last limit 1",
-    )
-    .bind(department)
-    .bind(priority)
-    .fetch_optional(db)
-    .await?
-    .unwrap_or_default())
-}
-
 /// The ticket whose look is due soonest, locked, skipping those another
 /// runner holds.
 pub(crate) async fn claim_due(
@@ -200,4 +174,36 @@ pub async fn open_in(
     .bind(limit)
     .fetch_all(db)
     .await
+}
+
+/// Departments whose targets, calendar or own row changed since their open
+/// tickets were last recomputed (or that never were).
+pub async fn stale_departments(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DepartmentId>> {
+    sqlx::query_scalar(
+        "select d.id from departments d \
+         left join sla_recomputed r on r.department_id = d.id \
+         left join calendars c on c.id = d.calendar_id \
+         where r.at is null or d.updated_at > r.at or c.updated_at > r.at \
+            or exists (select 1 from sla_targets s where s.department_id = d.id and s.updated_at > r.at) \
+         order by d.id",
+    )
+    .fetch_all(db)
+    .await
+}
+
+/// Records that `department` was recomputed as of `at` (when it began).
+pub async fn mark_recomputed(
+    db: impl PgExecutor<'_>,
+    department: DepartmentId,
+    at: OffsetDateTime,
+) -> sqlx::Result<()> {
+    sqlx::query(
+        "insert into sla_recomputed (department_id, at) values ($1, $2) \
+         on conflict (department_id) do update set at = greatest(sla_recomputed.at, excluded.at)",
+    )
+    .bind(department)
+    .bind(at)
+    .execute(db)
+    .await?;
+    Ok(())
 }

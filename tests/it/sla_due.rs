@@ -199,14 +199,22 @@ async fn due_times_follow_the_conversation_pause_and_resolution(db: PgPool) {
         .await
         .expect("json");
     assert_eq!(json["sla"]["paused"], false);
-    assert!(json["sla"]["next_response_due"].is_string(), "{}", json["sla"]);
+    assert!(
+        json["sla"]["next_response_due"].is_string(),
+        "{}",
+        json["sla"]
+    );
     assert!(json["sla"]["first_response_due"].is_null());
 
     // Resolved: nothing is owed, and the resolution is recorded.
     fixtures::change(&db, t, Change::Status(Status::Resolved)).await;
     let resolved = due(&db, t).await;
     assert_eq!(
-        (resolved.resolution_due_at, resolved.sla_due_at, resolved.sla_next_at),
+        (
+            resolved.resolution_due_at,
+            resolved.sla_due_at,
+            resolved.sla_next_at
+        ),
         (None, None, None)
     );
     let open: i64 = count(
@@ -229,13 +237,19 @@ async fn a_breach_is_acted_on_once_however_many_runners_race(db: PgPool) {
 
     let (a, b) = (fixtures::state(&db), fixtures::state(&db));
     let (ra, rb) = tokio::join!(run_due(&a), run_due(&b));
-    assert_eq!(ra.expect("a") + rb.expect("b"), 1, "one runner took the ticket");
+    assert_eq!(
+        ra.expect("a") + rb.expect("b"),
+        1,
+        "one runner took the ticket"
+    );
     // Later rounds find nothing more to do.
     assert_eq!(run_due(&a).await.expect("again"), 0);
 
-    let breaches = "select count(*) from sla_outcomes where ticket_id = $1 and breached_at is not null";
+    let breaches =
+        "select count(*) from sla_outcomes where ticket_id = $1 and breached_at is not null";
     assert_eq!(count(&db, breaches, t).await, 1);
-    let history = "select count(*) from ticket_history where ticket_id = $1 and change = 'sla_breach'";
+    let history =
+        "select count(*) from ticket_history where ticket_id = $1 and change = 'sla_breach'";
     assert_eq!(count(&db, history, t).await, 1);
     let journal = "select count(*) from ticket_journal where ticket_id = $1 and kind = 'sla'";
     assert_eq!(count(&db, journal, t).await, 1);
@@ -251,7 +265,10 @@ async fn a_breach_is_acted_on_once_however_many_runners_race(db: PgPool) {
         .await
         .expect("priority");
     assert_eq!(priority, "urgent");
-    let next = due(&db, t).await.sla_next_at.expect("the resolution is still ahead");
+    let next = due(&db, t)
+        .await
+        .sla_next_at
+        .expect("the resolution is still ahead");
     assert!(next > OffsetDateTime::now_utc());
 }
 
@@ -295,7 +312,8 @@ async fn a_runner_that_dies_before_committing_leaves_the_breach_to_the_next(db: 
     assert_eq!(run_due(&app).await.expect("next runner"), 1);
     assert_eq!(run_due(&app).await.expect("and again"), 0);
     assert_eq!(count(&db, bell, t).await, 1);
-    let history = "select count(*) from ticket_history where ticket_id = $1 and change = 'sla_breach'";
+    let history =
+        "select count(*) from ticket_history where ticket_id = $1 and change = 'sla_breach'";
     assert_eq!(count(&db, history, t).await, 1);
 }
 
@@ -309,7 +327,8 @@ async fn an_answer_in_time_clears_the_pending_escalation(db: PgPool) {
     // Even long after the first response would have been due, nothing fires.
     age(&db, t, d.tech, time::Duration::hours(1)).await;
     run_due(&fixtures::state(&db)).await.expect("run");
-    let breaches = "select count(*) from sla_outcomes where ticket_id = $1 and breached_at is not null";
+    let breaches =
+        "select count(*) from sla_outcomes where ticket_id = $1 and breached_at is not null";
     assert_eq!(count(&db, breaches, t).await, 0);
 }
 
@@ -347,7 +366,10 @@ async fn the_job_acts_within_seconds_of_the_due_moment_and_the_manager_hears(db:
     let stop = tokio_util::sync::CancellationToken::new();
     tokio::spawn(app.state.events.clone().listen(db.clone(), stop.clone()));
     bus_ready(&app).await;
-    tokio::spawn(bilet::jobs::escalation::follow(app.state.clone(), stop.clone()));
+    tokio::spawn(bilet::jobs::escalation::follow(
+        app.state.clone(),
+        stop.clone(),
+    ));
 
     // The manager has the Overdue workspace and the live stream open.
     let manager = app.another_browser();
@@ -359,7 +381,13 @@ async fn the_job_acts_within_seconds_of_the_due_moment_and_the_manager_hears(db:
 
     // Due in three seconds.
     let (t, number) = fixtures::ticket(&db, d.tech, d.customer, "Сайт лежит").await;
-    age(&db, t, d.tech, time::Duration::hours(1) - time::Duration::seconds(3)).await;
+    age(
+        &db,
+        t,
+        d.tech,
+        time::Duration::hours(1) - time::Duration::seconds(3),
+    )
+    .await;
     let mut events = app.state.events.subscribe();
     let heard = tokio::time::timeout(Duration::from_secs(30), async {
         loop {
@@ -401,12 +429,25 @@ async fn the_job_acts_within_seconds_of_the_due_moment_and_the_manager_hears(db:
     // The bell counts it; its page names the ticket.
     let bell: serde_json::Value = manager.get("/agent/bell").await.json().await.expect("bell");
     assert_eq!(bell["unread"], 1);
-    let html = manager.get("/agent/notifications").await.text().await.expect("page");
+    let html = manager
+        .get("/agent/notifications")
+        .await
+        .text()
+        .await
+        .expect("page");
     let lines = texts(&html, ".bell-list li.unread");
-    assert!(lines.iter().any(|l| l.contains(&format!("#{number}"))), "{lines:?}");
+    assert!(
+        lines.iter().any(|l| l.contains(&format!("#{number}"))),
+        "{lines:?}"
+    );
 
     // The Overdue workspace lists it, red, with how late it is.
-    let html = manager.get("/agent?ws=overdue").await.text().await.expect("queue");
+    let html = manager
+        .get("/agent?ws=overdue")
+        .await
+        .text()
+        .await
+        .expect("queue");
     assert_eq!(
         texts(&html, ".queue-table .num"),
         vec![format!("#{number}")],
@@ -426,7 +467,10 @@ async fn the_job_acts_within_seconds_of_the_due_moment_and_the_manager_hears(db:
         .text()
         .await
         .expect("ticket");
-    assert!(attr(&html, ".sla-box .due.overdue", "title").is_some(), "{html}");
+    assert!(
+        attr(&html, ".sla-box .due.overdue", "title").is_some(),
+        "{html}"
+    );
     assert!(html.contains("is overdue; the managers were told"));
 
     // The mail reaches the manager through the real SMTP relay.
@@ -446,4 +490,67 @@ async fn the_job_acts_within_seconds_of_the_due_moment_and_the_manager_hears(db:
     let bell: serde_json::Value = manager.get("/agent/bell").await.json().await.expect("bell");
     assert_eq!(bell["unread"], 0);
     stop.cancel();
+}
+
+#[sqlx::test]
+async fn a_changed_policy_recomputes_the_open_tickets_it_covers(db: PgPool) {
+    let d = desk(&db, "boss@support.test").await;
+    targets(&db, d.tech, "1h", "2h", "2d").await;
+    let app = fixtures::state(&db);
+    let (t, _) = fixtures::ticket(&db, d.tech, d.customer, "Printer on fire").await;
+    // The job's first round brings every department up to date.
+    bilet::service::tickets::escalation::recompute_stale(&app)
+        .await
+        .expect("first round");
+    let before = due(&db, t).await;
+    assert_eq!(
+        before.first_response_due_at,
+        Some(before.created_at + time::Duration::hours(1))
+    );
+    sqlx::query("update sla_targets set first_response = '4h' where department_id = $1")
+        .bind(d.tech)
+        .execute(&db)
+        .await
+        .expect("policy");
+    let moved = bilet::service::tickets::escalation::recompute_stale(&app)
+        .await
+        .expect("recompute");
+    assert_eq!(moved, 1);
+    let after = due(&db, t).await;
+    assert_eq!(
+        after.first_response_due_at,
+        Some(after.created_at + time::Duration::hours(4))
+    );
+    // Nothing changed since: nothing to do.
+    assert_eq!(
+        bilet::service::tickets::escalation::recompute_stale(&app)
+            .await
+            .expect("again"),
+        0
+    );
+    // A calendar: the department now works office hours only.
+    sqlx::query(
+        "insert into calendars (id, name, zone, hours) values ($1, 'office', 'Europe/Moscow', 'mon-fri 09:00-18:00')",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .execute(&db)
+    .await
+    .expect("calendar");
+    sqlx::query("update departments set calendar_id = (select id from calendars) where id = $1")
+        .bind(d.tech)
+        .execute(&db)
+        .await
+        .expect("calendar set");
+    bilet::service::tickets::escalation::recompute_stale(&app)
+        .await
+        .expect("recompute");
+    let office = due(&db, t).await.first_response_due_at.expect("due");
+    let zone = jiff::tz::TimeZone::get("Europe/Moscow").expect("zone");
+    let local = jiff::Timestamp::from_second(office.unix_timestamp())
+        .expect("ts")
+        .to_zoned(zone);
+    assert!(
+        (9..=18).contains(&local.hour()) && local.weekday().to_monday_one_offset() <= 5,
+        "due within office hours: {local}"
+    );
 }

@@ -48,7 +48,11 @@ pub async fn queue(
         let fmt = Formatter::new(locale.clone(), tz);
         let target = locale.t(&format!("sla-target-{}", e.target.as_str()));
         let (when, _) = fmt.due(e.due, now);
-        let what = if e.breach { "mail-sla-breach" } else { "mail-sla-warning" };
+        let what = if e.breach {
+            "mail-sla-breach"
+        } else {
+            "mail-sla-warning"
+        };
         let args = [
             ("number", t.number.to_string().into()),
             ("subject", t.subject.clone().into()),

@@ -9,8 +9,8 @@ use sqlx::PgConnection;
 
 use super::write::TicketWrite;
 use crate::domain::ids::{AttachmentId, DepartmentId, MessageId, TicketId, TicketNumber, UserId};
-use crate::domain::status::Status;
 use crate::domain::journal::JournalKind;
+use crate::domain::status::Status;
 use crate::events::{self, Event};
 use crate::service::mail::{escalation, notifications};
 use crate::service::{Error, Result};

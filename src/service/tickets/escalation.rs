@@ -59,6 +59,19 @@ async fn check(
     Ok(())
 }
 
+/// Recomputes every department whose policy or calendar changed since its
+/// last recomputation; returns how many tickets' due times moved.
+pub async fn recompute_stale(app: &AppState) -> Result<u64> {
+    let mut moved = 0;
+    for department in store::sla_outcomes::stale_departments(&app.db).await? {
+        // A change made while this runs is newer than `began`: seen next time.
+        let began = OffsetDateTime::now_utc();
+        moved += recompute(app, department).await?;
+        store::sla_outcomes::mark_recomputed(&app.db, department, began).await?;
+    }
+    Ok(moved)
+}
+
 /// Recomputes the due times of a department's open tickets (its policy or
 /// calendar changed); returns how many moved.
 pub async fn recompute(app: &AppState, department: DepartmentId) -> Result<u64> {

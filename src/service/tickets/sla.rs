@@ -127,7 +127,8 @@ pub(super) async fn check(w: &mut TicketWrite<'_>, tx: &mut PgConnection) -> Res
             (Claim::Breach, Some(r.due).filter(|at| *at <= now)),
         ];
         for (claim, _) in claims.iter().filter(|(_, at)| at.is_some()) {
-            if !store::sla_outcomes::claim(&mut *tx, standing(w), promise(r), *claim, w.now).await? {
+            if !store::sla_outcomes::claim(&mut *tx, standing(w), promise(r), *claim, w.now).await?
+            {
                 continue;
             }
             record(w, *claim, r);
@@ -169,20 +170,23 @@ fn record(w: &mut TicketWrite<'_>, claim: Claim, r: &Running) {
 /// The policy's actions on a breach: raise the priority, hand the ticket
 /// to someone, move it. Each only when it changes something and is allowed.
 async fn act(w: &mut TicketWrite<'_>, tx: &mut PgConnection) -> Result<()> {
-    let actions =
-        store::sla_outcomes::breach_actions(&mut *tx, w.t.department_id, w.t.priority).await?;
-    if let Some(p) = actions.breach_priority
+    let Some(actions) =
+        store::sla::breach_actions(&mut *tx, w.t.department_id, w.t.priority).await?
+    else {
+        return Ok(());
+    };
+    if let Some(p) = actions.priority
         && p > w.t.priority
     {
         set_priority(w, p);
     }
-    if let Some(to) = actions.breach_department_id
+    if let Some(to) = actions.department
         && to != w.t.department_id
         && store::departments::find(&mut *tx, to).await?.is_some()
     {
         transfer(w, tx, to).await?;
     }
-    if let Some(user) = actions.breach_assignee_id
+    if let Some(user) = actions.assignee
         && w.t.assignee_id != Some(user)
         && store::access::works_in_department(&mut *tx, user, w.t.department_id).await?
     {

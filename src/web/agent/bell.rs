@@ -113,7 +113,10 @@ async fn read_all(
     StaffUser(v): StaffUser,
 ) -> Result<Response, WebError> {
     service::notifications::read_all(&app.db, &v.user).await?;
-    Ok(notice::redirect("/agent/notifications", "notifications-read"))
+    Ok(notice::redirect(
+        "/agent/notifications",
+        "notifications-read",
+    ))
 }
 
 /// GET /agent/bell: the unread count, for the header's badge.
@@ -126,9 +129,14 @@ async fn bell(
     let label = match n {
         0 => String::new(),
         n if n >= service::notifications::UNREAD_CAP => {
-            format!("{}+", page.fmt.number(service::notifications::UNREAD_CAP - 1))
+            format!(
+                "{}+",
+                page.fmt.number(service::notifications::UNREAD_CAP - 1)
+            )
         }
         n => page.fmt.number(n),
     };
-    Ok(axum::Json(serde_json::json!({ "unread": n, "label": label })))
+    Ok(axum::Json(
+        serde_json::json!({ "unread": n, "label": label }),
+    ))
 }
