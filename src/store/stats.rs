@@ -327,8 +327,8 @@ pub async fn compliance(
         .push_bind(r.end);
     push_departments(&mut qb, "department_id", r);
     qb.push(" group by grouping sets ((department_id), (agent_id), ())");
-    let rows: Vec<(i32, Option<DepartmentId>, Option<UserId>, i64, i64)> =
-        qb.build_query_as().fetch_all(db).await?;
+    type Row = (i32, Option<DepartmentId>, Option<UserId>, i64, i64);
+    let rows: Vec<Row> = qb.build_query_as().fetch_all(db).await?;
     Ok(rows
         .into_iter()
         .map(|(g, d, a, met, missed)| ComplianceRow {

@@ -282,9 +282,9 @@ fn line_view(page: &PageCtx, l: &Line, fallback: &str) -> LineView {
         sla_counts: page.t2(
             "stats-sla-counts",
             "met",
-            &page.fmt.number(l.met),
+            page.fmt.number(l.met),
             "total",
-            &page.fmt.number(l.met + l.missed),
+            page.fmt.number(l.met + l.missed),
         ),
         rating: l
             .rating

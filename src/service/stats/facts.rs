@@ -9,6 +9,7 @@
 //! they are now. Pending pauses are not taken out (the SLA clock does that
 //! for due times; the statistics show time as the customer lived it).
 
+use std::collections::hash_map::Entry;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
 
@@ -24,7 +25,7 @@ use crate::service::journal::{self, Apply, Reach, Reader};
 use crate::service::{Conflict, Error, Result};
 use crate::state::AppState;
 use crate::store;
-use crate::store::journal::Entry;
+use crate::store::journal::Entry as JournalEntry;
 use crate::store::stats::{Fact, Source};
 
 /// Journal entries per batch.
@@ -50,7 +51,7 @@ impl Reader for Facts {
         &'a self,
         app: &'a AppState,
         tx: &'a mut PgConnection,
-        entries: &'a [Entry],
+        entries: &'a [JournalEntry],
     ) -> Apply<'a> {
         Box::pin(async move {
             let ids: Vec<TicketId> = entries
@@ -71,11 +72,13 @@ pub async fn refresh(app: &AppState, conn: &mut PgConnection, ids: &[TicketId]) 
     let mut facts = Vec::with_capacity(sources.len());
     for s in sources {
         let key = (s.department_id, s.priority);
-        if !calendars.contains_key(&key) {
-            let (_, calendar) = crate::service::sla::policy_for(&mut *conn, key.0, key.1).await?;
-            calendars.insert(key, calendar);
-        }
-        let calendar = &calendars[&key];
+        let calendar = match calendars.entry(key) {
+            Entry::Occupied(c) => c.into_mut(),
+            Entry::Vacant(v) => {
+                let (_, c) = crate::service::sla::policy_for(&mut *conn, key.0, key.1).await?;
+                v.insert(c)
+            }
+        };
         facts.push(fact(s, calendar));
     }
     store::stats::replace(conn, ids, &facts, zone(app)).await?;
