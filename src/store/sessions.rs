@@ -51,6 +51,8 @@ pub struct LiveSession {
     pub session_id: SessionId,
     #[sqlx(flatten)]
     pub user: super::users::UserRow,
+    /// Whether they manage a department (the header's statistics link).
+    pub manages: bool,
 }
 
 /// The live session for a token hash and its user in one statement,
@@ -68,7 +70,9 @@ pub async fn resume(
          slide as ( \
              update sessions set last_seen_at = now(), expires_at = now() + make_interval(days => $2) \
              where id = (select id from live) and last_seen_at < now() - interval '1 minute') \
-         select live.id as session_id, {} from live join users u on u.id = live.user_id \
+         select live.id as session_id, {}, \
+             exists (select 1 from department_managers m where m.user_id = live.user_id) as manages \
+         from live join users u on u.id = live.user_id \
          join user_emails e on e.user_id = u.id and e.is_primary",
         super::users::COLUMNS
     ))

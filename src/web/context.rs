@@ -41,6 +41,8 @@ const FORM_LIMIT: usize = 1024 * 1024;
 pub struct Visitor {
     pub user: UserRow,
     pub session_id: SessionId,
+    /// Whether they manage a department: managers see its statistics.
+    pub manages: bool,
 }
 
 impl Visitor {
@@ -114,6 +116,7 @@ pub struct UserSummary {
     pub name: String,
     pub email: String,
     pub role: Role,
+    pub manages: bool,
 }
 
 impl PageCtx {
@@ -142,6 +145,7 @@ impl PageCtx {
                 name: v.user.name.clone(),
                 email: v.user.email.clone(),
                 role: v.user.role,
+                manages: v.manages,
             }),
             notice,
             notice_key,
@@ -209,6 +213,12 @@ impl PageCtx {
     /// Whether the signed-in user is an admin.
     pub fn is_admin(&self) -> bool {
         self.user.as_ref().is_some_and(|u| u.role == Role::Admin)
+    }
+
+    /// Whether the signed-in user may see statistics: admins, and the
+    /// managers of a department (`service::stats` narrows what they see).
+    pub fn sees_stats(&self) -> bool {
+        self.is_admin() || self.user.as_ref().is_some_and(|u| u.manages)
     }
 
     /// Whether the signed-in user is a customer.
@@ -411,6 +421,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                 visitor = Some(Visitor {
                     user: live.user,
                     session_id: live.session_id,
+                    manages: live.manages,
                 })
             }
             Ok(None) => {}

@@ -458,6 +458,10 @@ async fn managers_see_their_departments_others_get_404_and_csv_and_charts_follow
     assert_eq!(page.status(), 200);
     let html = page.text().await.expect("html");
     assert!(html.contains("<svg class=\"chart\""), "the trend chart");
+    assert!(
+        html.contains("<a href=\"/agent/stats\">"),
+        "a manager's header links to the statistics"
+    );
     assert!(html.contains("role=\"img\""));
     assert!(
         html.contains("stats-trend-table"),
@@ -504,6 +508,11 @@ async fn managers_see_their_departments_others_get_404_and_csv_and_charts_follow
     plain
         .login_and_set_password("plain@support.test", &once, "a long enough password 1")
         .await;
+    let home = plain.get("/agent").await.text().await.expect("html");
+    assert!(
+        !home.contains("href=\"/agent/stats\""),
+        "no statistics link for a plain agent"
+    );
     assert_eq!(plain.get("/agent/stats").await.status(), 404);
     assert_eq!(plain.get("/agent/stats.csv").await.status(), 404);
 }
