@@ -322,7 +322,7 @@ async fn a_customer_files_follows_closes_reopens_and_rates_a_ticket(db: PgPool) 
     phone.close().await.expect("close");
 }
 
-async fn sign_in(c: &Client, base: &str, email: &str) {
+pub async fn sign_in(c: &Client, base: &str, email: &str) {
     c.goto(&format!("{base}/login")).await.expect("goto");
     fill(c, "#email", email).await;
     fill(c, "#password", "correct horse battery").await;
@@ -574,7 +574,7 @@ async fn choose_and_submit(c: &Client, css: &str, value: &str) {
 }
 
 /// Waits until `check` holds for the page, with a generous ceiling.
-async fn wait_until(c: &Client, what: &str, check: impl AsyncFn(&Client) -> bool) {
+pub async fn wait_until(c: &Client, what: &str, check: impl AsyncFn(&Client) -> bool) {
     for _ in 0..150 {
         if check(c).await {
             return;

@@ -554,3 +554,92 @@ async fn a_changed_policy_recomputes_the_open_tickets_it_covers(db: PgPool) {
         "due within office hours: {local}"
     );
 }
+
+#[sqlx::test]
+async fn a_warning_and_a_breach_appear_live_on_an_open_agent_page(db: PgPool) {
+    use crate::browser::{browser, shot, sign_in, text, wait_until};
+
+    let app = TestApp::spawn(db.clone()).await;
+    let stop = tokio_util::sync::CancellationToken::new();
+    tokio::spawn(app.state.events.clone().listen(db.clone(), stop.clone()));
+    bus_ready(&app).await;
+    let tech = fixtures::department(&db, "tech").await;
+    sqlx::query(
+        "insert into sla_targets (department_id, priority, first_response, next_response, resolution, \
+             warn_before) values ($1, null, '1h', '2h', '2d', '1m')",
+    )
+    .bind(tech)
+    .execute(&db)
+    .await
+    .expect("targets");
+    let pw = app
+        .create_account("boss@support.test", Role::Agent, &[("tech", Reply)])
+        .await;
+    app.another_browser()
+        .login_and_set_password("boss@support.test", &pw, "correct horse battery")
+        .await;
+    sqlx::query(
+        "insert into department_managers (department_id, user_id) \
+         select $1, user_id from user_emails where email = 'boss@support.test'",
+    )
+    .bind(tech)
+    .execute(&db)
+    .await
+    .expect("manager");
+    let customer = fixtures::user(&db, "olga@client.test", Role::Customer, &[]).await;
+    let (t, number) = fixtures::ticket(&db, tech, customer, "Сайт лежит").await;
+    tokio::spawn(bilet::jobs::escalation::follow(
+        app.state.clone(),
+        stop.clone(),
+    ));
+
+    // The manager has the ticket open in the browser; the bell is quiet.
+    let base = app.url("");
+    let boss = browser(1280, 900, false).await;
+    sign_in(&boss, &base, "boss@support.test").await;
+    boss.goto(&format!("{base}/agent/tickets/{number}"))
+        .await
+        .expect("goto");
+    assert_eq!(text(&boss, "[data-bell-count]").await, "");
+
+    // The warning (a minute before the first response is due) falls due
+    // in two seconds: the timeline and the bell show it without a reload.
+    age(
+        &db,
+        t,
+        tech,
+        time::Duration::minutes(59) - time::Duration::seconds(2),
+    )
+    .await;
+    wait_until(&boss, "the warning on the open page", async |c| {
+        text(c, "#timeline")
+            .await
+            .contains("First response is due soon; the managers were told")
+    })
+    .await;
+    wait_until(&boss, "the bell counts the warning", async |c| {
+        text(c, "[data-bell-count]").await == "1"
+    })
+    .await;
+
+    // A minute later the promise is broken: the breach arrives the same way.
+    age(&db, t, tech, time::Duration::minutes(1)).await;
+    wait_until(&boss, "the breach on the open page", async |c| {
+        text(c, "#timeline")
+            .await
+            .contains("First response is overdue; the managers were told")
+    })
+    .await;
+    wait_until(&boss, "the bell counts both", async |c| {
+        text(c, "[data-bell-count]").await == "2"
+    })
+    .await;
+    assert!(
+        text(&boss, ".sla-box").await.contains("overdue by"),
+        "{}",
+        text(&boss, ".sla-box").await
+    );
+    shot(&boss, "agent-ticket-breach-en-1280").await;
+    boss.close().await.expect("close");
+    stop.cancel();
+}
