@@ -90,7 +90,15 @@ async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
         .await
         .with_context(|| format!("listening on {} (http.listen)", config.http.listen))?;
     let address = listener.local_addr()?;
+    let lmtp = jobs::lmtp::bind(&config.mail.lmtp.listen).await?;
     start_jobs(&state, &supervisor);
+    if let Some(lmtp) = lmtp {
+        println!("Taking mail over LMTP at {}", lmtp.describe());
+        supervisor.spawn(
+            "lmtp",
+            jobs::lmtp::serve(state.clone(), lmtp, supervisor.token()),
+        );
+    }
 
     let token = supervisor.token();
     tokio::spawn(wait_for_signal(token.clone()));

@@ -126,6 +126,19 @@ pub struct MailConfig {
     /// Authentication-Results are believed (RFC 8601).
     pub trusted_authserv_ids: Vec<String>,
     pub smtp: SmtpConfig,
+    pub lmtp: LmtpConfig,
+}
+
+/// The LMTP listener for mail straight from the MTA.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LmtpConfig {
+    /// `127.0.0.1:PORT` or `unix:/PATH`; empty: off.
+    pub listen: String,
+    /// Sessions at once; more are told to come back later.
+    pub max_sessions: usize,
+    /// A silent session is closed after this many seconds.
+    pub idle_seconds: u64,
 }
 
 /// How to reach an SMTP server.

@@ -10,11 +10,14 @@ fn main() -> ExitCode {
     // creates is readable by other local users (folders 0700, files 0600).
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let cli = Cli::parse();
+    // A pipe from the MTA must hear "try again" for any failure that is
+    // not the mail's own fault, the configuration included.
+    let pipe = matches!(&cli.command, Command::Mail(cli::MailCommand::Ingest(i)) if i.is_pipe());
     let config = match cli::load_config(&cli) {
         Ok(config) => config,
         Err(err) => {
             eprintln!("error: {err:#}");
-            return ExitCode::from(2);
+            return ExitCode::from(if pipe { cli::pipe::EX_TEMPFAIL } else { 2 });
         }
     };
     bilet::telemetry::init(&config.log);
@@ -35,7 +38,11 @@ fn main() -> ExitCode {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {
             eprintln!("error: {err:#}");
-            ExitCode::FAILURE
+            match err.downcast_ref::<cli::pipe::Exit>() {
+                Some(exit) => ExitCode::from(exit.code),
+                None if pipe => ExitCode::from(cli::pipe::EX_TEMPFAIL),
+                None => ExitCode::FAILURE,
+            }
         }
     }
 }

@@ -1,5 +1,6 @@
 //! The command line: parsing and printing only; the work is in `service`.
 
+pub mod pipe;
 mod search;
 mod sla;
 
@@ -72,6 +73,13 @@ pub enum MailCommand {
     Ingest(MailIngest),
 }
 
+impl MailIngest {
+    /// One mail from standard input (`bilet mail ingest -`).
+    pub fn is_pipe(&self) -> bool {
+        self.files.len() == 1 && self.files[0].as_os_str() == "-"
+    }
+}
+
 #[derive(Debug, Args)]
 pub struct MailIngest {
     /// One JSON object a line per message.
@@ -83,6 +91,8 @@ pub struct MailIngest {
     /// Send nothing (archive imports).
     #[arg(long)]
     pub no_notify: bool,
+    /// Files, or `-`: one mail on standard input, answered by exit status
+    /// for an MTA's pipe (0 stored, 67 unknown recipient, 75 try later).
     #[arg(required = true, value_name = "FILE")]
     pub files: Vec<PathBuf>,
 }
@@ -445,6 +455,9 @@ async fn mail_ingest(db: &Database, args: MailIngest) -> anyhow::Result<()> {
     service::catalog::settings::reload(&app.settings, &app.db, &app.config)
         .await
         .map_err(explain)?;
+    if args.is_pipe() {
+        return pipe::ingest(&app, args.to.as_deref()).await;
+    }
     let mut failed = 0;
     for file in &args.files {
         let bytes = std::fs::read(file).with_context(|| format!("reading {}", file.display()))?;

@@ -5,6 +5,7 @@
 
 pub mod cleanup;
 pub mod escalation;
+pub mod lmtp;
 pub mod mail;
 pub mod settings;
 

@@ -9,6 +9,7 @@ pub mod header;
 pub mod html;
 pub mod imap;
 pub mod limits;
+pub mod lmtp;
 pub mod mbox;
 pub mod message_id;
 pub mod outbound;

@@ -389,3 +389,21 @@ pub async fn outbox_by_mail_id(
         .fetch_optional(db)
         .await
 }
+
+/// Whether mail for `address` (normalised) is Bilet's, and the department
+/// it goes to: a department's address, or a mailbox's (its default
+/// department). None: not an address Bilet serves.
+pub async fn recipient(
+    db: impl PgExecutor<'_>,
+    address: &str,
+) -> sqlx::Result<Option<Option<DepartmentId>>> {
+    sqlx::query_scalar(
+        "select department_id from department_addresses where email = $1 \
+         union all \
+         select m.default_department_id from mailbox_addresses a join mailboxes m on m.id = a.mailbox_id \
+         where a.email = $1 limit 1",
+    )
+    .bind(address)
+    .fetch_optional(db)
+    .await
+}

@@ -20,6 +20,7 @@ mod hardening_mail;
 mod harness;
 mod invariants;
 mod keyboard;
+mod lmtp;
 mod mail;
 mod mail_fuzz;
 mod mail_texts;

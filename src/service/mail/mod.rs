@@ -8,6 +8,7 @@ pub mod connection;
 pub mod delivery;
 pub mod escalation;
 pub mod intake;
+pub mod lmtp;
 pub mod mailboxes;
 pub mod notifications;
 pub mod outbox;
