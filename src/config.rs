@@ -28,8 +28,17 @@ pub struct Config {
     pub mail: MailConfig,
     pub log: LogConfig,
     pub journal: JournalConfig,
+    pub metrics: MetricsConfig,
     #[serde(default)]
     pub secrets: SecretsConfig,
+}
+
+/// Who may read /metrics.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MetricsConfig {
+    /// Client networks (after `http.trusted_proxies`); others get 404.
+    pub allow: Vec<IpNet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

@@ -14,6 +14,7 @@ pub mod canned;
 pub mod catalog;
 pub mod counts;
 pub mod departments;
+pub mod gauges;
 pub mod history;
 pub mod journal;
 pub mod login_attempts;

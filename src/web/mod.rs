@@ -17,6 +17,7 @@ pub mod extract;
 pub mod format;
 pub mod health;
 pub mod mail_html;
+pub mod metrics;
 pub mod multipart;
 pub mod notice;
 pub mod portal;
@@ -43,6 +44,8 @@ const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-
 
 /// The whole application.
 pub fn router(state: AppState) -> Router {
+    // Counters are recorded from the first request on.
+    crate::telemetry::metrics();
     let request_id = HeaderName::from_static("x-request-id");
     let security = |name: HeaderName, value: &'static str| {
         SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
@@ -61,6 +64,8 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(state.clone(), context::middleware))
         .merge(assets::routes())
         .merge(health::routes())
+        .merge(metrics::routes())
+        .layer(middleware::from_fn(metrics::track))
         .layer(DefaultBodyLimit::max(state.config.http.body_limit))
         .layer(TimeoutLayer::with_status_code(
             StatusCode::REQUEST_TIMEOUT,

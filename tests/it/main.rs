@@ -26,6 +26,7 @@ mod mail_fuzz;
 mod mail_texts;
 mod mailbox_check;
 mod mailkit;
+mod metrics;
 mod nodes;
 mod pages;
 mod palette;

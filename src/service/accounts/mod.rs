@@ -218,6 +218,7 @@ pub async fn authenticate(
     if for_account > i64::from(limits.per_account_and_address)
         || for_address > i64::from(limits.per_address)
     {
+        metrics::counter!("bilet_login_failures_total", "reason" => "throttled").increment(1);
         return Err(Error::Throttled {
             retry_after: u64::from(limits.window_minutes) * 60,
         });
@@ -236,7 +237,10 @@ pub async fn authenticate(
             Ok(user)
         }
         Some(_) if ok => Err(FieldErrors::one("", "error-account-disabled")),
-        _ => Err(FieldErrors::one("", "error-login-failed")),
+        _ => {
+            metrics::counter!("bilet_login_failures_total", "reason" => "wrong").increment(1);
+            Err(FieldErrors::one("", "error-login-failed"))
+        }
     }
 }
 

@@ -231,6 +231,9 @@ impl<'a> TicketWrite<'a> {
             };
             escalation::queue(tx, self.app, &managers, &escalated).await?;
             let kind = if breach { "sla_breach" } else { "sla_warning" };
+            // Counted when claimed; a rolled-back claim is claimed again
+            // and counted again, which a rate over minutes does not notice.
+            metrics::counter!("bilet_sla_escalations_total", "kind" => kind).increment(1);
             let data = serde_json::json!({
                 "target": e.target,
                 "due": e.due.unix_timestamp(),
