@@ -57,6 +57,9 @@ pub enum Command {
     Mailbox(MailboxCommand),
     /// Show the change journal's readers: their position and lag on each node.
     Journal,
+    /// Check the installation (database, data folder, disk, clock,
+    /// mailboxes, public address); exits non-zero on a problem.
+    Doctor,
     /// Search tickets as someone; see or rebuild the search index.
     Search(search::SearchArgs),
     /// Manage business-hours calendars.
@@ -251,7 +254,14 @@ fn explain(err: Error) -> anyhow::Error {
 
 /// Runs a command other than `serve`.
 pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
-    let db = Database::open_for_cli(&config).await?;
+    let db = match Database::open_for_cli(&config).await {
+        Ok(db) => db,
+        Err(err) if matches!(command, Command::Doctor) => {
+            println!("FAIL database: {err:#}: check database.url, or start `bilet serve` once");
+            anyhow::bail!("1 problem found");
+        }
+        Err(err) => return Err(err),
+    };
     let result = run_with(&db, command).await;
     let closed = db.close().await;
     result.and(closed)
@@ -315,6 +325,22 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Search(args) => {
             let app = app_state(db)?;
             return search::run(&app, args).await;
+        }
+        Command::Doctor => {
+            let app = app_state(db)?;
+            let findings = service::doctor::run(&app).await;
+            for f in &findings {
+                println!(
+                    "{:<4} {}: {}",
+                    if f.ok { "ok" } else { "FAIL" },
+                    f.what,
+                    f.detail
+                );
+            }
+            let problems = findings.iter().filter(|f| !f.ok).count();
+            if problems > 0 {
+                anyhow::bail!("{problems} problem(s) found");
+            }
         }
         Command::Journal => {
             let app = app_state(db)?;

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod catalog;
+pub mod doctor;
 pub mod health;
 pub mod journal;
 pub mod mail;

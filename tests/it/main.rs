@@ -12,6 +12,7 @@ mod browser_search;
 mod catalog_names;
 mod cluster;
 mod csrf;
+mod doctor;
 mod embedded;
 mod events;
 mod faults;
