@@ -1025,3 +1025,46 @@ rate-link-my-tickets = My tickets
 mail-resolved-intro = your ticket #{ $number } has been resolved:
 mail-resolved-rate = How did we do? Each link below opens a page where you confirm your rating and may add a comment:
 mail-resolved-reopen = If the problem is not solved, simply reply to this email and the ticket opens again.
+
+## sla admin pages
+admin-sla = Service levels
+admin-sla-lead = Due times for each department and priority. They count the working hours of the department's calendar, or around the clock when it has none.
+admin-sla-departments = Departments
+admin-sla-calendar = Calendar
+admin-sla-always = 24/7
+admin-sla-priority = Priority
+admin-sla-any-priority = Any priority
+admin-sla-warn-before = Warn before
+admin-sla-on-breach = On a breach
+admin-sla-no-targets = No targets: tickets of this department have no due times.
+admin-sla-breach-raise = Raise the priority to { $name }
+admin-sla-breach-assign = Assign to { $name }
+admin-sla-breach-move = Move to { $name }
+admin-sla-edit-targets = Edit the service levels of { $name }
+admin-sla-calendars = Calendars
+admin-sla-calendars-empty = No calendars yet: every department counts time around the clock.
+admin-sla-calendar-new = New calendar
+admin-sla-calendar-edit = Edit calendar
+admin-sla-calendar-name = Name
+admin-sla-zone = Time zone
+admin-sla-zone-hint = A name from the time zone database, such as Europe/Moscow or America/New_York.
+admin-sla-hours = Working hours
+admin-sla-hours-hint = Days (mon, tue, wed, thu, fri, sat, sun) and times; separate periods with a semicolon: mon-fri 09:00-18:00; sat 10:00-14:00
+admin-sla-holidays = Holidays
+admin-sla-holidays-hint = One date per line, written as 2027-01-01. No working time passes on these days.
+admin-sla-holidays-count = { $n ->
+    [one] { $n } holiday
+   *[other] { $n } holidays
+}
+admin-sla-used-by = Used by the departments: { $list }
+admin-sla-unused = No department uses this calendar yet.
+admin-sla-department-title = Service levels of { $name }
+admin-sla-calendar-none = none — 24/7
+admin-sla-calendar-hint = Due times count only the working hours of this calendar; without one, around the clock.
+admin-sla-targets = Targets
+admin-sla-targets-hint = Working time such as 30m, 4h or 2d; leave a field empty for no target. A priority with nothing filled in follows “Any priority”.
+admin-sla-breach-hint = When a target is missed, the department's managers are always told; the actions below happen as well.
+admin-sla-raise = Raise the priority to
+admin-sla-assign = Assign to
+admin-sla-move = Move to department
+admin-sla-action-none = — nothing —

@@ -1042,3 +1042,47 @@ rate-link-my-tickets = Мои обращения
 mail-resolved-intro = ваше обращение №{ $number } решено:
 mail-resolved-rate = Как мы справились? Каждая ссылка ниже открывает страницу, где вы подтвердите оценку и сможете добавить комментарий:
 mail-resolved-reopen = Если проблема не решена, просто ответьте на это письмо — обращение откроется снова.
+
+## sla admin pages
+admin-sla = Уровни обслуживания
+admin-sla-lead = Сроки для каждого отдела и приоритета. Они отсчитываются в рабочие часы календаря отдела, а если календаря нет — круглосуточно.
+admin-sla-departments = Отделы
+admin-sla-calendar = Календарь
+admin-sla-always = Круглосуточно (24/7)
+admin-sla-priority = Приоритет
+admin-sla-any-priority = Любой приоритет
+admin-sla-warn-before = Предупредить за
+admin-sla-on-breach = При нарушении срока
+admin-sla-no-targets = Сроки не заданы: у обращений этого отдела нет крайних сроков.
+admin-sla-breach-raise = Повысить приоритет до уровня «{ $name }»
+admin-sla-breach-assign = Назначить сотруднику { $name }
+admin-sla-breach-move = Перевести в отдел { $name }
+admin-sla-edit-targets = Изменить уровень обслуживания отдела «{ $name }»
+admin-sla-calendars = Календари
+admin-sla-calendars-empty = Календарей пока нет: все отделы считают время круглосуточно.
+admin-sla-calendar-new = Новый календарь
+admin-sla-calendar-edit = Изменение календаря
+admin-sla-calendar-name = Название
+admin-sla-zone = Часовой пояс
+admin-sla-zone-hint = Название из базы часовых поясов, например Europe/Moscow или Asia/Yekaterinburg.
+admin-sla-hours = Рабочие часы
+admin-sla-hours-hint = Дни недели (mon, tue, wed, thu, fri, sat, sun) и время; периоды разделяются точкой с запятой: mon-fri 09:00-18:00; sat 10:00-14:00
+admin-sla-holidays = Праздничные дни
+admin-sla-holidays-hint = По одной дате в строке, в виде 2027-01-01. В эти дни рабочее время не идёт.
+admin-sla-holidays-count = { $n ->
+    [one] { $n } праздничный день
+    [few] { $n } праздничных дня
+   *[other] { $n } праздничных дней
+}
+admin-sla-used-by = Используется отделами: { $list }
+admin-sla-unused = Этот календарь пока не выбран ни в одном отделе.
+admin-sla-department-title = Уровень обслуживания: { $name }
+admin-sla-calendar-none = нет — круглосуточно (24/7)
+admin-sla-calendar-hint = Сроки отсчитываются только в рабочие часы этого календаря; без календаря — круглосуточно.
+admin-sla-targets = Сроки
+admin-sla-targets-hint = Рабочее время в виде 30m, 4h или 2d; оставьте поле пустым, если срока нет. Приоритет, у которого ничего не заполнено, следует строке «Любой приоритет».
+admin-sla-breach-hint = При нарушении срока руководители отдела получают уведомление всегда; действия ниже выполняются дополнительно.
+admin-sla-raise = Повысить приоритет до уровня
+admin-sla-assign = Назначить сотруднику
+admin-sla-move = Перевести в отдел
+admin-sla-action-none = — ничего —

@@ -272,6 +272,9 @@ async fn the_admin_pages_fit_and_pass_axe_everywhere(db: PgPool) {
         ("canned", "/admin/canned"),
         ("settings", "/admin/settings"),
         ("audit", "/admin/audit"),
+        ("sla", "/admin/sla"),
+        ("sla-department", "/admin/sla/departments/tech"),
+        ("sla-calendar", "/admin/sla/calendars/new"),
     ];
     walk(&app, "admin", "root@support.test", &list).await;
 }

@@ -1,6 +1,7 @@
 //! The admin console: departments, staff and their access, help topics,
-//! products, canned responses, settings, and the audit log. Admins only;
-//! every change goes through a service function that records it.
+//! products, canned responses, service levels, settings, and the audit
+//! log. Admins only; every change goes through a service function that
+//! records it.
 
 pub mod audit;
 pub mod catalog;
@@ -8,6 +9,9 @@ pub mod departments;
 pub mod mail;
 pub mod mail_texts;
 pub mod settings;
+pub mod sla;
+pub mod sla_calendars;
+pub mod sla_departments;
 pub mod staff;
 
 use askama::Template;
@@ -32,6 +36,9 @@ pub fn routes() -> Router<AppState> {
         .merge(settings::routes())
         .merge(audit::routes())
         .merge(mail::routes())
+        .merge(sla::routes())
+        .merge(sla_calendars::routes())
+        .merge(sla_departments::routes())
 }
 
 /// templates/admin/home.html
