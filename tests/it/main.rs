@@ -40,4 +40,5 @@ mod sla_due;
 mod statements;
 mod stats;
 mod tickets;
+mod upgrade;
 mod walk;
