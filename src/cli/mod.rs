@@ -60,6 +60,18 @@ pub enum Command {
     /// Check the installation (database, data folder, disk, clock,
     /// mailboxes, public address); exits non-zero on a problem.
     Doctor,
+    /// Write a consistent backup (database, files, secrets, manifest) into
+    /// a new folder, while Bilet runs.
+    Backup {
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
+    /// Restore a backup into a new data folder (--data-dir) and an empty
+    /// database (the embedded one there, or DATABASE_URL).
+    Restore {
+        #[arg(long, value_name = "DIR")]
+        from: PathBuf,
+    },
     /// Search tickets as someone; see or rebuild the search index.
     Search(search::SearchArgs),
     /// Manage business-hours calendars.
@@ -254,6 +266,17 @@ fn explain(err: Error) -> anyhow::Error {
 
 /// Runs a command other than `serve`.
 pub async fn run(config: Config, command: Command) -> anyhow::Result<()> {
+    // A restore makes its data folder and database; nothing to open first.
+    if let Command::Restore { from } = &command {
+        let m = service::backup::restore(&config, from).await?;
+        println!(
+            "restored the backup of {} ({} files) into {}",
+            m.created_at,
+            m.files.len(),
+            config.data_dir.display()
+        );
+        return Ok(());
+    }
     let db = match Database::open_for_cli(&config).await {
         Ok(db) => db,
         Err(err) if matches!(command, Command::Doctor) => {
@@ -326,6 +349,18 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             let app = app_state(db)?;
             return search::run(&app, args).await;
         }
+        Command::Backup { to } => {
+            let app = app_state(db)?;
+            let m = service::backup::backup(&app, &to).await?;
+            let bytes: u64 = m.files.iter().map(|f| f.size).sum();
+            println!(
+                "backup written to {}: {} files, {} bytes",
+                to.display(),
+                m.files.len(),
+                bytes
+            );
+        }
+        Command::Restore { .. } => unreachable!("restore is handled before the database opens"),
         Command::Doctor => {
             let app = app_state(db)?;
             let findings = service::doctor::run(&app).await;

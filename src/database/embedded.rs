@@ -434,7 +434,7 @@ async fn stop_leftover(layout: &Layout) -> anyhow::Result<()> {
     Ok(())
 }
 
-fn find_bin_dir(config: &EmbeddedDbConfig) -> anyhow::Result<PathBuf> {
+pub fn find_bin_dir(config: &EmbeddedDbConfig) -> anyhow::Result<PathBuf> {
     let has_initdb = |dir: &Path| dir.join("initdb").is_file() && dir.join("postgres").is_file();
     if let Some(dir) = &config.bin_dir {
         if has_initdb(dir) {

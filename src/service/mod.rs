@@ -2,6 +2,7 @@
 //! asks `domain` for the rules and `store` for the data. No HTTP here.
 
 pub mod accounts;
+pub mod backup;
 pub mod catalog;
 pub mod doctor;
 pub mod health;

@@ -8,6 +8,7 @@ mod admin;
 mod admin_sla;
 mod agent;
 mod audit_log;
+mod backup;
 mod browser;
 mod browser_search;
 mod catalog_names;
