@@ -5,7 +5,7 @@ SHELL := /bin/bash
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUST_MIN := 1.95
 
-.PHONY: help run test bench screenshots build lint deps-rust deps-run deps-test
+.PHONY: help run test bench screenshots build lint deb deps-rust deps-run deps-test deps-deb
 
 help:
 	@echo "make run    build and start Bilet on http://127.0.0.1:8080 with its embedded database"
@@ -45,6 +45,15 @@ deps-test: deps-run
 	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	 fi
 	@[ -f tests/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	@$(MAKE) --no-print-directory deps-deb
+
+# cargo-deb builds the Debian package (and the package test in make test).
+deps-deb: deps-rust
+	@command -v cargo-deb >/dev/null 2>&1 || cargo install --locked cargo-deb@3.8.0
+
+deb: deps-deb build
+	cargo deb --no-build
+	@ls target/debian/*.deb
 
 build: deps-rust
 	cargo build --release --locked

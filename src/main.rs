@@ -10,6 +10,10 @@ fn main() -> ExitCode {
     // creates is readable by other local users (folders 0700, files 0600).
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
     let cli = Cli::parse();
+    if let Some(line) = cli::packaged_as_root() {
+        eprintln!("error: run Bilet as its own user, so its files stay its own:\n  {line}");
+        return ExitCode::from(1);
+    }
     // A pipe from the MTA must hear "try again" for any failure that is
     // not the mail's own fault, the configuration included.
     let pipe = matches!(&cli.command, Command::Mail(cli::MailCommand::Ingest(i)) if i.is_pipe());

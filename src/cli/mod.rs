@@ -227,8 +227,49 @@ pub struct DepartmentAdd {
 }
 
 /// Loads the configuration with the command line's overrides.
+/// Where the Debian package puts the binary and its configuration.
+const PACKAGED_BIN: &str = "/usr/bin/bilet";
+const PACKAGED_CONFIG: &str = "/etc/bilet/config.toml";
+const PACKAGED_USER: &str = "bilet";
+
+/// Whether this is the packaged binary with its configuration in place.
+pub fn packaged() -> bool {
+    std::env::current_exe().is_ok_and(|e| e == std::path::Path::new(PACKAGED_BIN))
+        && std::path::Path::new(PACKAGED_CONFIG).is_file()
+}
+
+/// Under the package, root must not create files the service cannot
+/// read: the exact line to run instead, when root runs it.
+pub fn packaged_as_root() -> Option<String> {
+    if !packaged() || !nix::unistd::geteuid().is_root() {
+        return None;
+    }
+    nix::unistd::User::from_name(PACKAGED_USER).ok().flatten()?;
+    let args: Vec<String> = std::env::args()
+        .skip(1)
+        .map(|a| {
+            match a
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "-_./:=@,".contains(c))
+            {
+                true => a,
+                false => format!("'{}'", a.replace('\'', "'\\''")),
+            }
+        })
+        .collect();
+    Some(format!(
+        "sudo -u {PACKAGED_USER} {PACKAGED_BIN} {}",
+        args.join(" ")
+    ))
+}
+
 pub fn load_config(cli: &Cli) -> anyhow::Result<Config> {
-    let mut config = Config::load(cli.config.as_deref())?;
+    // The packaged binary reads the package's file unless told otherwise.
+    let file = cli
+        .config
+        .clone()
+        .or_else(|| packaged().then(|| PathBuf::from(PACKAGED_CONFIG)));
+    let mut config = Config::load(file.as_deref())?;
     if let Some(dir) = &cli.data_dir {
         config.data_dir = dir.clone();
     }

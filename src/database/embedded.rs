@@ -10,7 +10,7 @@
 //! PostgreSQL refuses to run as root, so a root Bilet runs it as an
 //! unprivileged account (`database.embedded.user`, default `postgres`). If
 //! that account cannot enter the data folder (a checkout under /root, say),
-//! the cluster lives in /var/lib/bilet/clusters/<hash> instead and the data
+//! the cluster lives in /var/lib/bilet-clusters/<hash> instead and the data
 //! folder records where. Socket paths are limited to 107 bytes: a data folder
 //! too deep gets its socket in /tmp/bilet-<hash>.
 
@@ -36,7 +36,9 @@ const DB_USER: &str = "bilet";
 const DB_NAME: &str = "bilet";
 // sockaddr_un.sun_path is 108 bytes including the terminating NUL.
 const MAX_SOCKET_PATH: usize = 107;
-const RELOCATED_ROOT: &str = "/var/lib/bilet/clusters";
+// Outside the data folder: the packaged data folder is 0700 for `bilet`.
+const RELOCATED_ROOT: &str = "/var/lib/bilet-clusters";
+const OLD_RELOCATED_ROOT: &str = "/var/lib/bilet/clusters";
 
 /// Where everything of one cluster lives.
 #[derive(Debug, Clone)]
@@ -97,7 +99,12 @@ impl Layout {
         let cluster_root = if reachable {
             data_dir.clone()
         } else {
-            PathBuf::from(RELOCATED_ROOT).join(&hash)
+            // Clusters made before the move stay where they are.
+            let old = PathBuf::from(OLD_RELOCATED_ROOT).join(&hash);
+            match old.join("pgdata/PG_VERSION").exists() {
+                true => old,
+                false => PathBuf::from(RELOCATED_ROOT).join(&hash),
+            }
         };
         let mut socket_dir = cluster_root.join("run");
         if socket_dir.as_os_str().len() + "/.s.PGSQL.5432".len() > MAX_SOCKET_PATH {

@@ -31,6 +31,7 @@ mod mailbox_check;
 mod mailkit;
 mod metrics;
 mod nodes;
+mod package;
 mod pages;
 mod palette;
 mod portal;
