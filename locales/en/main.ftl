@@ -1068,3 +1068,6 @@ admin-sla-raise = Raise the priority to
 admin-sla-assign = Assign to
 admin-sla-move = Move to department
 admin-sla-action-none = — nothing —
+
+## data protection
+audit-kind-customer-exported = Customer data exported

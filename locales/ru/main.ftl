@@ -1086,3 +1086,6 @@ admin-sla-raise = Повысить приоритет до уровня
 admin-sla-assign = Назначить сотруднику
 admin-sla-move = Перевести в отдел
 admin-sla-action-none = — ничего —
+
+## data protection
+audit-kind-customer-exported = Данные клиента выгружены

@@ -57,6 +57,9 @@ pub enum Command {
     Mailbox(MailboxCommand),
     /// Show the change journal's readers: their position and lag on each node.
     Journal,
+    /// Data protection: one customer's data.
+    #[command(subcommand)]
+    Customer(CustomerCommand),
     /// Check the installation (database, data folder, disk, clock,
     /// mailboxes, public address); exits non-zero on a problem.
     Doctor,
@@ -86,6 +89,17 @@ pub enum Command {
 pub enum MailCommand {
     /// Run .eml files and mbox archives through exactly the IMAP path.
     Ingest(MailIngest),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CustomerCommand {
+    /// Everything about one customer as they may see it (profile, their
+    /// tickets as JSON, attached files) into a new folder.
+    Export {
+        email: String,
+        #[arg(long, value_name = "DIR")]
+        to: PathBuf,
+    },
 }
 
 impl MailIngest {
@@ -389,6 +403,19 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Search(args) => {
             let app = app_state(db)?;
             return search::run(&app, args).await;
+        }
+        Command::Customer(CustomerCommand::Export { email, to }) => {
+            let app = app_state(db)?;
+            let done = service::privacy::export(&app, &email, &to)
+                .await
+                .map_err(explain)
+                .with_context(|| format!("exporting {email}"))?;
+            println!(
+                "exported {email}: {} tickets, {} files, into {}",
+                done.tickets,
+                done.files,
+                to.display()
+            );
         }
         Command::Backup { to } => {
             let app = app_state(db)?;

@@ -9,6 +9,7 @@ pub mod health;
 pub mod journal;
 pub mod mail;
 pub mod notifications;
+pub mod privacy;
 pub mod rating_links;
 pub mod search;
 pub mod sla;

@@ -345,3 +345,28 @@ pub async fn ids_named(
     .await?;
     Ok((ids.len() as i64 <= cap).then_some(ids))
 }
+
+/// The unmerged tickets someone asked or takes part in, by number.
+pub async fn ticket_numbers_of(
+    db: impl PgExecutor<'_>,
+    user: UserId,
+) -> sqlx::Result<Vec<crate::domain::ids::TicketNumber>> {
+    sqlx::query_scalar(
+        "select t.number from tickets t where t.merged_into_id is null and (t.requester_id = $1 \
+             or exists (select 1 from ticket_participants p where p.ticket_id = t.id and p.user_id = $1)) \
+         order by t.number",
+    )
+    .bind(user)
+    .fetch_all(db)
+    .await
+}
+
+/// Every address of a user, primary first.
+pub async fn addresses_of(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select email from user_emails where user_id = $1 order by is_primary desc, email",
+    )
+    .bind(user)
+    .fetch_all(db)
+    .await
+}

@@ -35,6 +35,7 @@ mod package;
 mod pages;
 mod palette;
 mod portal;
+mod privacy;
 mod rating_links;
 mod search;
 mod sla_config;

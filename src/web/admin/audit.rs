@@ -252,6 +252,7 @@ const KINDS: &[&str] = &[
     "account.password_changed",
     "account.registered",
     "canned.created",
+    "customer.exported",
     "canned.deleted",
     "canned.updated",
     "department.created",
