@@ -28,13 +28,11 @@ async fn a_customer_export_holds_their_tickets_and_files_and_nothing_else(db: Pg
     .await;
     let (_, other) = fixtures::ticket(&db, tech, ivan, "Чужой тикет").await;
     // A file of hers, by mail into a ticket of her own.
-    let mail = format!(
-        "From: olga@client.test\r\nTo: tech@support.test\r\nSubject: Вывод команды\r\n\
+    let mail = "From: olga@client.test\r\nTo: tech@support.test\r\nSubject: Вывод команды\r\n\
          Message-ID: <export-1@client.test>\r\nMIME-Version: 1.0\r\n\
          Content-Type: multipart/mixed; boundary=\"b\"\r\n\r\n--b\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n\
          См. файл.\r\n--b\r\nContent-Type: text/plain; name=\"df.txt\"\r\n\
-         Content-Disposition: attachment; filename=\"../df.txt\"\r\n\r\n/dev/sda1 100%\r\n--b--\r\n"
-    );
+         Content-Disposition: attachment; filename=\"../df.txt\"\r\n\r\n/dev/sda1 100%\r\n--b--\r\n";
     let report =
         bilet::service::mail::ingest(&app.state, mail.as_bytes(), &Default::default()).await;
     assert_eq!(report.outcome, "created", "{report:?}");
