@@ -84,12 +84,30 @@ async fn journal_readers_never_skip_a_late_commit(db: PgPool) {
     let customer = fixtures::user(&db, "c@example.com", Role::Customer, &[]).await;
     let (early, _) = fixtures::ticket(&db, tech, customer, "early").await;
     let (late, _) = fixtures::ticket(&db, tech, customer, "late").await;
-    let start = journal::read_after(&db, Position::default(), 1000)
-        .await
-        .expect("read")
-        .last()
-        .map(|e| e.position())
-        .unwrap_or_default();
+    // The openings first: another test's open transaction can hold them
+    // back for a moment, and the fast write below must be the only one
+    // readable after `start`.
+    let mut start = Position::default();
+    for _ in 0..300 {
+        let opened = journal::read_after(&db, Position::default(), 1000)
+            .await
+            .expect("read");
+        if opened
+            .iter()
+            .filter(|e| e.ticket_id == early || e.ticket_id == late)
+            .count()
+            >= 2
+        {
+            start = opened.last().map(|e| e.position()).unwrap_or_default();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(20)).await;
+    }
+    assert_ne!(
+        start,
+        Position::default(),
+        "the openings never became readable"
+    );
     let app = fixtures::state(&db);
 
     // The slow write takes its transaction id first but commits last.
