@@ -50,16 +50,6 @@ async fn bilet(data: &std::path::Path, url: &str, args: &[&str]) -> (bool, Strin
     )
 }
 
-async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(db)
-        .await
-        .expect("db");
-    std::env::var("DATABASE_URL")
-        .expect("url")
-        .replacen("/postgres?", &format!("/{name}?"), 1)
-}
-
 type Tickets = Vec<(i64, String, String, Vec<String>)>;
 
 /// Every ticket with its messages, by number.
@@ -135,7 +125,7 @@ async fn a_backup_under_load_restores_whole_into_a_new_folder_and_database(db: P
             bilet::service::mail::ingest(&state, &raw, &Default::default()).await;
         }
     });
-    let url = url_of(&db).await;
+    let url = crate::harness::fixtures::url_of(&db).await;
     let backup = tempfile::tempdir().expect("dir");
     let folder = backup.path().join("b");
     let (ok, out) = bilet(&data, &url, &["backup", "--to", &folder.to_string_lossy()]).await;

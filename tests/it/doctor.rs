@@ -12,21 +12,11 @@ use sqlx::PgPool;
 use crate::harness::TestApp;
 use crate::mailkit::{helpdesk, smtp_port};
 
-async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(db)
-        .await
-        .expect("db");
-    std::env::var("DATABASE_URL")
-        .expect("url")
-        .replacen("/postgres?", &format!("/{name}?"), 1)
-}
-
 async fn doctor(db: &PgPool, dir: &std::path::Path, public_url: &str) -> (bool, String) {
     let key = |seed: u8| base64::engine::general_purpose::STANDARD.encode([seed; 32]);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
         .args(["--data-dir", &dir.to_string_lossy(), "doctor"])
-        .env("DATABASE_URL", url_of(db).await)
+        .env("DATABASE_URL", crate::harness::fixtures::url_of(db).await)
         .env("BILET_LOG__FILTER", "off")
         .env("BILET_HTTP__PUBLIC_URL", public_url)
         // The tests' keys, so the mailbox passwords can be read.

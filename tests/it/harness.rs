@@ -283,6 +283,17 @@ pub fn attr(html: &str, selector: &str, name: &str) -> Option<String> {
 
 /// Small fixtures written through the service and store layers.
 pub mod fixtures {
+    /// The URL of the test's own database, for `bilet` child processes.
+    pub async fn url_of(db: &sqlx::PgPool) -> String {
+        let name: String = sqlx::query_scalar("select current_database()")
+            .fetch_one(db)
+            .await
+            .expect("db");
+        std::env::var("DATABASE_URL")
+            .expect("url")
+            .replacen("/postgres?", &format!("/{name}?"), 1)
+    }
+
     use bilet::domain::access::AccessLevel;
     use bilet::domain::ids::{DepartmentId, OrganisationId, TicketId, TicketNumber, UserId};
     use bilet::domain::messages::Kind;

@@ -170,16 +170,6 @@ fn free_port() -> u16 {
     l.local_addr().expect("addr").port()
 }
 
-async fn url_of(db: &PgPool) -> String {
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(db)
-        .await
-        .expect("db");
-    std::env::var("DATABASE_URL")
-        .expect("url")
-        .replacen("/postgres?", &format!("/{name}?"), 1)
-}
-
 /// `bilet serve` with LMTP on `port`, once it says so.
 async fn serve(url: &str, dir: &std::path::Path, port: u16) -> tokio::process::Child {
     let mut child = tokio::process::Command::new(BIN)
@@ -215,7 +205,7 @@ async fn serve(url: &str, dir: &std::path::Path, port: u16) -> tokio::process::C
 #[sqlx::test]
 async fn a_server_killed_during_a_delivery_gets_the_mail_once_from_the_retry(db: PgPool) {
     fixtures::department(&db, "tech").await;
-    let url = url_of(&db).await;
+    let url = crate::harness::fixtures::url_of(&db).await;
     let dir = tempfile::tempdir().expect("dir");
     let port = free_port();
     let mut server = serve(&url, dir.path(), port).await;
@@ -290,7 +280,7 @@ async fn pipe(url: &str, dir: &std::path::Path, to: &str, raw: &[u8]) -> (i32, S
 #[sqlx::test]
 async fn the_pipe_answers_by_sysexits(db: PgPool) {
     fixtures::department(&db, "tech").await;
-    let url = url_of(&db).await;
+    let url = crate::harness::fixtures::url_of(&db).await;
     let dir = tempfile::tempdir().expect("dir");
 
     let (code, err) = pipe(

@@ -58,14 +58,7 @@ async fn a_helpdesk_of_00dbb11_upgrades_with_its_data(db: PgPool) {
     );
 
     // The current read model reads the old ticket whole.
-    let name: String = sqlx::query_scalar("select current_database()")
-        .fetch_one(&db)
-        .await
-        .expect("db");
-    let url =
-        std::env::var("DATABASE_URL")
-            .expect("url")
-            .replacen("/postgres?", &format!("/{name}?"), 1);
+    let url = crate::harness::fixtures::url_of(&db).await;
     let dir = tempfile::tempdir().expect("dir");
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
         .args(["--data-dir", &dir.path().to_string_lossy()])
