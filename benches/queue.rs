@@ -156,6 +156,7 @@ async fn main() -> anyhow::Result<()> {
         organisation_id: None,
         disabled: false,
         mail_proven: true,
+        narrowing: None,
     };
     let agent_scope = scope(&viewer, AccessLevel::Read);
 

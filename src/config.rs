@@ -29,8 +29,21 @@ pub struct Config {
     pub log: LogConfig,
     pub journal: JournalConfig,
     pub metrics: MetricsConfig,
+    pub api: ApiConfig,
     #[serde(default)]
     pub secrets: SecretsConfig,
+}
+
+/// The REST API.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ApiConfig {
+    /// Requests each token may make per minute (sustained), on each node.
+    pub requests_per_minute: u32,
+    /// Requests a token may make at once after a quiet spell.
+    pub burst: u32,
+    /// Seconds a long-polling /api/v1/events request waits at most.
+    pub long_poll_seconds: u64,
 }
 
 /// Who may read /metrics.
@@ -315,6 +328,12 @@ impl Config {
         }
         if crate::domain::email::normalize(&self.accounts.first_admin_email).is_none() {
             return invalid("accounts.first_admin_email", "is not an email address");
+        }
+        if self.api.requests_per_minute == 0 || self.api.burst == 0 {
+            return invalid(
+                "api.requests_per_minute",
+                "and api.burst must be at least 1",
+            );
         }
         if self.accounts.throttle.window_minutes == 0 {
             return invalid("accounts.throttle.window_minutes", "must be at least 1");

@@ -3,6 +3,7 @@
 pub mod pipe;
 mod search;
 mod sla;
+mod token;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -83,6 +84,9 @@ pub enum Command {
     /// Set and list service-level targets.
     #[command(subcommand)]
     Sla(sla::SlaCommand),
+    /// API tokens.
+    #[command(subcommand)]
+    Token(token::TokenCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -400,6 +404,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Calendar(command) => return sla::calendar(pool, command).await,
         Command::Sla(command) => return sla::sla(pool, command).await,
         Command::Mail(MailCommand::Ingest(ingest)) => return mail_ingest(db, ingest).await,
+        Command::Token(command) => {
+            let app = app_state(db)?;
+            return token::run(&app, command).await;
+        }
         Command::Search(args) => {
             let app = app_state(db)?;
             return search::run(&app, args).await;
@@ -477,6 +485,7 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
                     .await
                     .map_err(explain)?,
             };
+            let value = serde_json::to_value(&value)?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&value)?);
             } else {

@@ -10,7 +10,10 @@
 //! - customers reach the tickets they requested, those they take part in
 //!   with portal access, and their organisation's tickets when the
 //!   organisation shares them; they may read and reply, never manage;
-//! - disabled accounts reach nothing.
+//! - disabled accounts reach nothing;
+//! - an API token narrows its user: to the departments (and levels) it was
+//!   given, and to reading when it is read-only. What the user could not
+//!   reach the token never reaches.
 //!
 //! Besides seeing, the rule says who works a department: staff at
 //! [`WORKS_IN`] or above (and admins) may be assigned its tickets, are told
@@ -22,7 +25,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::ids::{DepartmentId, OrganisationId, UserId};
+use super::ids::{DepartmentId, OrganisationId, TokenId, UserId};
 use super::users::Role;
 
 /// How much an agent may do in a department. Ordered: read < reply < manage.
@@ -75,6 +78,18 @@ pub struct Viewer {
     /// that mail from that address opened or answered (whoever registered
     /// the address first must not read its owner's mail).
     pub mail_proven: bool,
+    /// Set when the person acts through an API token.
+    pub narrowing: Option<Narrowing>,
+}
+
+/// How an API token narrows its user's reach.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Narrowing {
+    pub token: TokenId,
+    /// Only the departments listed for the token, at their levels.
+    pub departments: bool,
+    /// Nothing above [`AccessLevel::Read`].
+    pub read_only: bool,
 }
 
 /// The tickets a viewer reaches for one kind of need.
@@ -93,6 +108,13 @@ pub enum Scope {
         organisation: Option<OrganisationId>,
         mail_proven: bool,
     },
+    /// Tickets of the departments listed for an API token at `at_least`
+    /// or above, and (`agent` set) granted to its user there too.
+    Token {
+        token: TokenId,
+        agent: Option<UserId>,
+        at_least: AccessLevel,
+    },
     /// No ticket at all.
     Nothing,
 }
@@ -101,6 +123,26 @@ pub enum Scope {
 pub fn scope(viewer: &Viewer, need: AccessLevel) -> Scope {
     if viewer.disabled {
         return Scope::Nothing;
+    }
+    if let Some(n) = viewer.narrowing {
+        if n.read_only && need > AccessLevel::Read {
+            return Scope::Nothing;
+        }
+        if n.departments {
+            return match viewer.role {
+                Role::Admin => Scope::Token {
+                    token: n.token,
+                    agent: None,
+                    at_least: need,
+                },
+                Role::Agent => Scope::Token {
+                    token: n.token,
+                    agent: Some(viewer.user_id),
+                    at_least: need,
+                },
+                Role::Customer => Scope::Nothing,
+            };
+        }
     }
     match viewer.role {
         Role::Admin => Scope::All,
@@ -171,7 +213,35 @@ mod tests {
             organisation_id: None,
             disabled: false,
             mail_proven: true,
+            narrowing: None,
         }
+    }
+
+    #[test]
+    fn tokens_narrow_to_their_departments_and_to_reading() {
+        let token = TokenId::new();
+        let mut admin = viewer(Role::Admin);
+        admin.narrowing = Some(Narrowing {
+            token,
+            departments: true,
+            read_only: false,
+        });
+        assert_eq!(
+            scope(&admin, AccessLevel::Manage),
+            Scope::Token {
+                token,
+                agent: None,
+                at_least: AccessLevel::Manage
+            }
+        );
+        let mut reader = viewer(Role::Admin);
+        reader.narrowing = Some(Narrowing {
+            token,
+            departments: false,
+            read_only: true,
+        });
+        assert_eq!(scope(&reader, AccessLevel::Read), Scope::All);
+        assert_eq!(scope(&reader, AccessLevel::Reply), Scope::Nothing);
     }
 
     #[test]

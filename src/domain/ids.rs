@@ -70,6 +70,10 @@ id_type!(
     /// An organisation customers may belong to.
     OrganisationId
 );
+id_type!(
+    /// An API token.
+    TokenId
+);
 
 /// The public ticket number: plain digits, used in URLs, mail subject tags
 /// and JSON (as a string).

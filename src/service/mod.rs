@@ -15,6 +15,7 @@ pub mod search;
 pub mod sla;
 pub mod stats;
 pub mod tickets;
+pub mod tokens;
 
 /// What went wrong in a use case.
 #[derive(Debug, thiserror::Error)]

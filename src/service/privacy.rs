@@ -78,7 +78,11 @@ pub async fn export(app: &AppState, email: &str, to: &Path) -> Result<Exported> 
     let mut files = 0;
     for number in &numbers {
         let view = super::tickets::view::view(&app.db, &viewer, *number).await?;
-        let value = super::tickets::representation::represent(&view.ticket, &view.messages);
+        let value = serde_json::to_value(super::tickets::representation::represent(
+            &view.ticket,
+            &view.messages,
+        ))
+        .map_err(|e| Error::Internal(e.into()))?;
         write(to.join("tickets").join(format!("{number}.json")), &value)?;
         for m in &view.messages {
             for a in &m.files.0 {

@@ -36,6 +36,8 @@ pub struct AppState {
     pub hasher: Hasher,
     /// This node's search index.
     pub search: Arc<crate::search::Search>,
+    /// When each API token's last use was written.
+    pub token_uses: Arc<crate::service::tokens::Uses>,
 }
 
 impl AppState {
@@ -64,6 +66,7 @@ impl AppState {
             node: node.into(),
             hasher,
             search,
+            token_uses: Arc::default(),
         })
     }
 }

@@ -8,7 +8,7 @@
 use sqlx::{Postgres, QueryBuilder};
 
 use crate::domain::access::{AccessLevel, Grants, Scope, Viewer, WORKS_IN, reads_notes};
-use crate::domain::ids::{DepartmentId, UserId};
+use crate::domain::ids::{DepartmentId, TokenId, UserId};
 use crate::domain::users::Role;
 
 /// Appends ` and <t is within scope>`.
@@ -29,6 +29,16 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
             .push(" and ad.level >= ")
             .push_bind(at_least)
             .push(")");
+        }
+        Scope::Token {
+            token,
+            agent,
+            at_least,
+        } => {
+            push_token_departments(qb, token, at_least, "t.department_id");
+            if let Some(agent) = agent {
+                push_scope(qb, Scope::Departments { agent, at_least });
+            }
         }
         Scope::Customer {
             user,
@@ -61,6 +71,22 @@ pub fn push_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
     }
 }
 
+/// ` and <department is listed for the token at `at_least` or above>`.
+fn push_token_departments(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    token: TokenId,
+    at_least: AccessLevel,
+    department: &str,
+) {
+    qb.push(format!(
+        " and {department} in (select td.department_id from api_token_departments td where td.token_id = "
+    ))
+    .push_bind(token)
+    .push(" and td.level >= ")
+    .push_bind(at_least)
+    .push(")");
+}
+
 /// The search index's twin of [`push_scope`]: the index holds per-ticket
 /// keys only (department, requester, portal participants, organisation,
 /// mail authors), and what can change without a ticket changing (an
@@ -90,6 +116,22 @@ pub async fn search_keys(db: impl sqlx::PgExecutor<'_>, scope: Scope) -> sqlx::R
             )
             .bind(agent)
             .bind(at_least)
+            .fetch_all(db)
+            .await?,
+        ),
+        Scope::Token {
+            token,
+            agent,
+            at_least,
+        } => SearchKeys::Departments(
+            sqlx::query_scalar(
+                "select td.department_id from api_token_departments td where td.token_id = $1 and td.level >= $2 \
+                 and ($3::uuid is null or exists (select 1 from agent_departments ad \
+                     where ad.user_id = $3 and ad.department_id = td.department_id and ad.level >= $2))",
+            )
+            .bind(token)
+            .bind(at_least)
+            .bind(agent)
             .fetch_all(db)
             .await?,
         ),
@@ -132,6 +174,16 @@ pub fn push_department_scope(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, 
             .push_bind(at_least)
             .push(")");
         }
+        Scope::Token {
+            token,
+            agent,
+            at_least,
+        } => {
+            push_token_departments(qb, token, at_least, department);
+            if let Some(agent) = agent {
+                push_department_scope(qb, Scope::Departments { agent, at_least }, department);
+            }
+        }
         Scope::Customer { .. } | Scope::Nothing => {
             qb.push(" and false");
         }
@@ -152,6 +204,30 @@ pub fn push_message_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope) {
 pub fn push_level(qb: &mut QueryBuilder<'_, Postgres>, viewer: &Viewer) {
     if viewer.disabled {
         qb.push("null::access_level");
+        return;
+    }
+    // A token's level is the least of its user's, its own and (read-only) read.
+    if let Some(n) = viewer.narrowing {
+        qb.push("least(");
+        push_level(
+            qb,
+            &Viewer {
+                narrowing: None,
+                ..*viewer
+            },
+        );
+        if n.departments {
+            qb.push(
+                ", (select td.level from api_token_departments td \
+                 where td.department_id = t.department_id and td.token_id = ",
+            )
+            .push_bind(n.token)
+            .push(")");
+        }
+        if n.read_only {
+            qb.push(", 'read'::access_level");
+        }
+        qb.push(")");
         return;
     }
     match viewer.role {
@@ -211,7 +287,7 @@ pub async fn may_open(
     viewer: &Viewer,
     department: DepartmentId,
 ) -> sqlx::Result<bool> {
-    if viewer.disabled {
+    if viewer.disabled || viewer.narrowing.is_some_and(|n| n.read_only) {
         return Ok(false);
     }
     let sql = match viewer.role {
@@ -225,9 +301,17 @@ pub async fn may_open(
             works_in("$1")
         ),
     };
+    // A token narrowed to departments opens tickets only where it may reply.
+    let sql = format!(
+        "{sql} and ($3::uuid is null or exists (select 1 from api_token_departments td \
+             where td.token_id = $3 and td.department_id = $1 and td.level >= '{}'))",
+        WORKS_IN.as_str()
+    );
+    let token = viewer.narrowing.filter(|n| n.departments).map(|n| n.token);
     sqlx::query_scalar(&sql)
         .bind(department)
         .bind(viewer.user_id)
+        .bind(token)
         .fetch_one(db)
         .await
 }

@@ -6,6 +6,7 @@
 
 pub mod access;
 pub mod account_mails;
+pub mod api_tokens;
 pub mod attachments;
 pub mod audit;
 pub mod blobs;

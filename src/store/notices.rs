@@ -6,7 +6,8 @@ use sqlx::PgExecutor;
 use crate::domain::ids::TicketId;
 
 /// The assignee's address while they still work the ticket's department,
-/// or else the addresses of everyone who works it.
+/// or else the addresses of everyone who works it. An API token's service
+/// identity has no mailbox: it is never told.
 pub async fn agents_to_tell(
     db: impl PgExecutor<'_>,
     ticket: TicketId,
@@ -19,6 +20,7 @@ pub async fn agents_to_tell(
          select e.email from tickets t join users u on u.role <> 'customer' \
          join user_emails e on e.user_id = u.id and e.is_primary \
          where t.id = $1 and {works} \
+           and not exists (select 1 from api_tokens k where k.user_id = u.id and k.service) \
            and (u.id in (select id from assigned) or not exists (select 1 from assigned)) \
          order by e.email"
     ))

@@ -25,6 +25,9 @@ pub struct UserRow {
     pub preferences: serde_json::Value,
     /// The primary address was proven (a mailed link, or mail from it).
     pub email_verified: bool,
+    /// Set when the user acts through an API token (never from the database row).
+    #[sqlx(skip)]
+    pub narrowing: Option<crate::domain::access::Narrowing>,
 }
 
 impl UserRow {
@@ -36,6 +39,7 @@ impl UserRow {
             organisation_id: self.organisation_id,
             disabled: self.disabled_at.is_some(),
             mail_proven: self.email_verified,
+            narrowing: self.narrowing,
         }
     }
 }
@@ -93,6 +97,43 @@ pub async fn insert(db: &mut PgConnection, user: NewUser<'_>) -> sqlx::Result<()
     .execute(&mut *db)
     .await?;
     Ok(())
+}
+
+/// Inserts the user unless the address is taken (by a transaction that
+/// committed, or that commits while this one waits on it): the address's
+/// unique key decides, with ON CONFLICT, so two racing intakes of a new
+/// address make one person. Returns whether this call made them.
+pub async fn insert_if_new(db: &mut PgConnection, user: NewUser<'_>) -> sqlx::Result<bool> {
+    sqlx::query(
+        "insert into users (id, role, name, password_hash, must_change_password, locale) \
+         values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(user.id)
+    .bind(user.role)
+    .bind(user.name)
+    .bind(user.password_hash)
+    .bind(user.must_change_password)
+    .bind(user.locale)
+    .execute(&mut *db)
+    .await?;
+    let made = sqlx::query(
+        "insert into user_emails (id, user_id, email, is_primary) values ($1, $2, $3, true) \
+         on conflict (email) do nothing",
+    )
+    .bind(uuid::Uuid::now_v7())
+    .bind(user.id)
+    .bind(user.email)
+    .execute(&mut *db)
+    .await?
+    .rows_affected()
+        == 1;
+    if !made {
+        sqlx::query("delete from users where id = $1")
+            .bind(user.id)
+            .execute(&mut *db)
+            .await?;
+    }
+    Ok(made)
 }
 
 /// The user owning `email` (any of their addresses).

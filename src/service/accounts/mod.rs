@@ -334,7 +334,7 @@ pub async fn customer_for_address(
         .filter(|n| !n.is_empty())
         .unwrap_or(fallback);
     let name: String = name.chars().take(200).collect();
-    store::users::insert(
+    store::users::insert_if_new(
         tx,
         store::users::NewUser {
             id,
@@ -347,7 +347,8 @@ pub async fn customer_for_address(
         },
     )
     .await?;
-    store::users::find(&mut *tx, id)
+    // Ours, or the one a racing intake made first.
+    store::users::find_by_email(&mut *tx, address)
         .await?
         .ok_or(Error::NotFound)
 }

@@ -4,10 +4,11 @@
 //! text (quoted history included: only the display folds it). The fields
 //! are listed in the README ("The ticket representation").
 
-use serde_json::{Value, json};
+use serde::Serialize;
 use sqlx::PgPool;
 use time::OffsetDateTime;
 use time::format_description::well_known::Rfc3339;
+use utoipa::ToSchema;
 
 use crate::domain::access::Scope;
 use crate::domain::ids::TicketNumber;
@@ -22,21 +23,22 @@ fn rfc3339(at: OffsetDateTime) -> String {
         .unwrap_or_default()
 }
 
-fn person(email: Option<&str>, name: Option<&str>) -> Value {
-    match email {
-        Some(e) => json!({ "email": e, "name": name.unwrap_or(e) }),
-        None => Value::Null,
-    }
+fn person(email: Option<&str>, name: Option<&str>) -> Option<Person> {
+    email.map(|e| Person {
+        email: e.to_string(),
+        name: name.unwrap_or(e).to_string(),
+    })
 }
 
 /// The whole ticket, for operators (every message, notes included).
-pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Value> {
+pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Ticket> {
     let operator = crate::domain::access::Viewer {
         user_id: crate::domain::ids::UserId(uuid::Uuid::nil()),
         role: crate::domain::users::Role::Admin,
         organisation_id: None,
         disabled: false,
         mail_proven: true,
+        narrowing: None,
     };
     let t = store::ticket_views::detail(db, &operator, Scope::All, Target::Number(number))
         .await?
@@ -48,7 +50,7 @@ pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Value> {
 /// The ticket as the person with this address sees it: `NotFound` when
 /// they may not read it (or there is no such person); customers get no
 /// internal notes.
-pub async fn ticket_json_as(db: &PgPool, email: &str, number: TicketNumber) -> Result<Value> {
+pub async fn ticket_json_as(db: &PgPool, email: &str, number: TicketNumber) -> Result<Ticket> {
     let user = store::users::find_by_email(db, email)
         .await?
         .ok_or(Error::NotFound)?;
@@ -56,66 +58,174 @@ pub async fn ticket_json_as(db: &PgPool, email: &str, number: TicketNumber) -> R
     Ok(represent(&view.ticket, &view.messages))
 }
 
+/// A person: their address and display name.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Person {
+    pub email: String,
+    pub name: String,
+}
+
+/// A file attached to a message; download it from
+/// `/api/v1/attachments/{id}`.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Attachment {
+    pub id: String,
+    pub filename: String,
+    pub content_type: String,
+    pub size: i64,
+    pub sha256: String,
+}
+
+/// One message of the conversation.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Message {
+    pub id: String,
+    /// customer, agent, note (internal, staff only) or system.
+    pub kind: String,
+    pub author: Option<Person>,
+    /// web, email, api…
+    pub source: String,
+    pub created_at: String,
+    /// The mail's Message-ID, for mail in and out.
+    pub message_id: Option<String>,
+    pub to: Vec<String>,
+    pub cc: Vec<String>,
+    pub subject: Option<String>,
+    /// The whole text, quoted history included.
+    pub body_text: String,
+    /// Why the mail gateway filed it here, when it had to guess.
+    pub threading: Option<String>,
+    pub attachments: Vec<Attachment>,
+}
+
+/// A link to another ticket (split, merge, continuation, mention).
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Link {
+    pub kind: String,
+    /// "to": this ticket links to the other; "from": the other to this.
+    pub direction: String,
+    pub number: String,
+}
+
+/// A service-level target that was missed.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Breach {
+    pub target: String,
+    pub due: String,
+    pub at: String,
+}
+
+/// The ticket's service-level state.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Sla {
+    pub first_response_due: Option<String>,
+    pub next_response_due: Option<String>,
+    pub resolution_due: Option<String>,
+    /// Waiting on the customer: the clock stands still.
+    pub paused: bool,
+    pub breaches: Vec<Breach>,
+}
+
+/// A ticket with its messages. Times are RFC 3339 in UTC; numbers are
+/// strings.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct Ticket {
+    pub number: String,
+    pub subject: String,
+    /// The department's slug.
+    pub department: String,
+    pub status: String,
+    pub priority: String,
+    pub requester: Person,
+    pub assignee: Option<Person>,
+    /// Bumped by every change; the ETag of the ticket.
+    pub version: i32,
+    pub created_at: String,
+    pub last_activity_at: String,
+    pub first_response_at: Option<String>,
+    pub resolved_at: Option<String>,
+    pub closed_at: Option<String>,
+    pub merged_into: Option<String>,
+    pub links: Vec<Link>,
+    pub sla: Sla,
+    pub messages: Vec<Message>,
+}
+
 /// The representation of a ticket and its messages.
-pub fn represent(t: &DetailRow, messages: &[MessageRow]) -> Value {
-    let messages: Vec<Value> = messages
+pub fn represent(t: &DetailRow, messages: &[MessageRow]) -> Ticket {
+    let messages = messages
         .iter()
-        .map(|m| {
-            let attachments: Vec<Value> = m
+        .map(|m| Message {
+            id: m.id.to_string(),
+            kind: m.kind.as_str().to_string(),
+            author: person(m.author_email.as_deref(), m.author_name.as_deref()),
+            source: m.source.as_str().to_string(),
+            created_at: rfc3339(m.created_at),
+            message_id: m.mail_message_id.clone(),
+            to: m.to_addrs.clone(),
+            cc: m.cc_addrs.clone(),
+            subject: m.subject.clone(),
+            body_text: m.body_text.clone(),
+            threading: m.threading_note.clone(),
+            attachments: m
                 .files
                 .0
                 .iter()
-                .map(|a| json!({ "id": a.id.to_string(), "filename": a.filename, "content_type": a.content_type, "size": a.size, "sha256": a.sha256 }))
-                .collect();
-            json!({
-                "id": m.id.to_string(),
-                "kind": m.kind.as_str(),
-                "author": person(m.author_email.as_deref(), m.author_name.as_deref()),
-                "source": m.source.as_str(),
-                "created_at": rfc3339(m.created_at),
-                "message_id": m.mail_message_id,
-                "to": m.to_addrs,
-                "cc": m.cc_addrs,
-                "subject": m.subject,
-                "body_text": m.body_text,
-                "threading": m.threading_note,
-                "attachments": attachments,
-            })
+                .map(|a| Attachment {
+                    id: a.id.to_string(),
+                    filename: a.filename.clone(),
+                    content_type: a.content_type.clone(),
+                    size: a.size,
+                    sha256: a.sha256.clone(),
+                })
+                .collect(),
         })
         .collect();
-    let links: Vec<Value> = t
+    let links = t
         .links
         .0
         .iter()
-        .map(|l| json!({ "kind": l.kind, "direction": if l.outgoing { "to" } else { "from" }, "number": l.number.to_string() }))
+        .map(|l| Link {
+            kind: l.kind.clone(),
+            direction: if l.outgoing { "to" } else { "from" }.to_string(),
+            number: l.number.to_string(),
+        })
         .collect();
-    json!({
-        "number": t.number.to_string(),
-        "subject": t.subject,
-        "department": t.department_slug,
-        "status": t.status.as_str(),
-        "priority": t.priority.as_str(),
-        "requester": { "email": t.requester_email, "name": t.requester_name },
-        "assignee": person(t.assignee_email.as_deref(), t.assignee_name.as_deref()),
-        "version": t.version,
-        "created_at": rfc3339(t.created_at),
-        "last_activity_at": rfc3339(t.last_activity_at),
-        "first_response_at": t.first_response_at.map(rfc3339),
-        "resolved_at": t.resolved_at.map(rfc3339),
-        "closed_at": t.closed_at.map(rfc3339),
-        "merged_into": t.merged_into.map(|n| n.to_string()),
-        "links": links,
-        "sla": {
-            "first_response_due": t.first_response_due_at.map(rfc3339),
-            "next_response_due": t.next_response_due_at.map(rfc3339),
-            "resolution_due": t.resolution_due_at.map(rfc3339),
-            "paused": t.sla_owed && t.status == crate::domain::status::Status::Pending,
-            "breaches": t.sla_breaches.0.iter().map(|b| json!({
-                "target": b.target,
-                "due": rfc3339(b.due),
-                "at": rfc3339(b.at),
-            })).collect::<Vec<_>>(),
+    Ticket {
+        number: t.number.to_string(),
+        subject: t.subject.clone(),
+        department: t.department_slug.clone(),
+        status: t.status.as_str().to_string(),
+        priority: t.priority.as_str().to_string(),
+        requester: Person {
+            email: t.requester_email.clone(),
+            name: t.requester_name.clone(),
         },
-        "messages": messages,
-    })
+        assignee: person(t.assignee_email.as_deref(), t.assignee_name.as_deref()),
+        version: t.version,
+        created_at: rfc3339(t.created_at),
+        last_activity_at: rfc3339(t.last_activity_at),
+        first_response_at: t.first_response_at.map(rfc3339),
+        resolved_at: t.resolved_at.map(rfc3339),
+        closed_at: t.closed_at.map(rfc3339),
+        merged_into: t.merged_into.map(|n| n.to_string()),
+        links,
+        sla: Sla {
+            first_response_due: t.first_response_due_at.map(rfc3339),
+            next_response_due: t.next_response_due_at.map(rfc3339),
+            resolution_due: t.resolution_due_at.map(rfc3339),
+            paused: t.sla_owed && t.status == crate::domain::status::Status::Pending,
+            breaches: t
+                .sla_breaches
+                .0
+                .iter()
+                .map(|b| Breach {
+                    target: b.target.clone(),
+                    due: rfc3339(b.due),
+                    at: rfc3339(b.at),
+                })
+                .collect(),
+        },
+        messages,
+    }
 }
