@@ -94,6 +94,9 @@ pub struct Filter {
     pub text: Option<String>,
     /// The requester's address or name.
     pub requester: Option<String>,
+    /// Exactly this requester (the API's "a customer's tickets").
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub requester_id: Option<UserId>,
     /// Only tickets with activity within this many days.
     pub within_days: Option<u32>,
     /// Only tickets whose earliest due time has passed.
@@ -108,6 +111,7 @@ impl Filter {
         self.priority.is_none()
             && self.text.is_none()
             && self.requester.is_none()
+            && self.requester_id.is_none()
             && self.within_days.is_none()
             && !self.overdue
             && !self.sort.by_due()

@@ -218,3 +218,47 @@ pub async fn authenticate(app: &AppState, presented: &str) -> Result<Option<(Tok
     }
     Ok(Some((token, user)))
 }
+
+type Keyed = governor::RateLimiter<
+    TokenId,
+    governor::state::keyed::DefaultKeyedStateStore<TokenId>,
+    governor::clock::DefaultClock,
+>;
+
+/// Per-token request budget on this node (GCRA): `requests_per_minute`
+/// sustained, `burst` at once.
+pub struct Limits {
+    keyed: Keyed,
+    clock: governor::clock::DefaultClock,
+}
+
+impl std::fmt::Debug for Limits {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Limits")
+    }
+}
+
+impl Limits {
+    pub fn new(config: &crate::config::ApiConfig) -> Limits {
+        let per_minute = std::num::NonZeroU32::new(config.requests_per_minute)
+            .unwrap_or(std::num::NonZeroU32::MIN);
+        let burst = std::num::NonZeroU32::new(config.burst).unwrap_or(std::num::NonZeroU32::MIN);
+        let quota = governor::Quota::per_minute(per_minute).allow_burst(burst);
+        Limits {
+            keyed: governor::RateLimiter::keyed(quota),
+            clock: governor::clock::DefaultClock::default(),
+        }
+    }
+
+    /// Ok, or the seconds to wait before the next request is allowed.
+    pub fn check(&self, token: TokenId) -> std::result::Result<(), u64> {
+        use governor::clock::Clock;
+        match self.keyed.check_key(&token) {
+            Ok(()) => Ok(()),
+            Err(not_until) => {
+                let wait = not_until.wait_time_from(self.clock.now());
+                Err(wait.as_secs() + u64::from(wait.subsec_nanos() > 0))
+            }
+        }
+    }
+}

@@ -38,6 +38,8 @@ pub struct AppState {
     pub search: Arc<crate::search::Search>,
     /// When each API token's last use was written.
     pub token_uses: Arc<crate::service::tokens::Uses>,
+    /// Each API token's request budget on this node.
+    pub api_limits: Arc<crate::service::tokens::Limits>,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             config.accounts.hash_pool,
             std::time::Duration::from_millis(config.accounts.hash_wait_ms),
         );
+        let api_limits = Arc::new(crate::service::tokens::Limits::new(&config.api));
         Ok(Self {
             settings,
             db,
@@ -67,6 +70,7 @@ impl AppState {
             hasher,
             search,
             token_uses: Arc::default(),
+            api_limits,
         })
     }
 }

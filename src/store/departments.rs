@@ -57,6 +57,17 @@ pub async fn list(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<DepartmentRow>> {
         .await
 }
 
+/// The departments whose tickets `scope` reaches, in display order.
+pub async fn visible(
+    db: impl PgExecutor<'_>,
+    scope: crate::domain::access::Scope,
+) -> sqlx::Result<Vec<DepartmentRow>> {
+    let mut qb = sqlx::QueryBuilder::<sqlx::Postgres>::new(format!("{SELECT} where true"));
+    super::access::push_department_scope(&mut qb, scope, "d.id");
+    qb.push(" order by d.position, d.name");
+    qb.build_query_as().fetch_all(db).await
+}
+
 /// The departments `user` works (reply level or more; admins: all).
 pub async fn worked_by(
     db: impl PgExecutor<'_>,

@@ -97,6 +97,9 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
         .push_bind(p)
         .push("))");
     }
+    if let Some(r) = filter.requester_id {
+        qb.push(" and t.requester_id = ").push_bind(r);
+    }
     if filter.overdue {
         qb.push(" and t.sla_due_at < now()");
     }

@@ -83,7 +83,7 @@ async fn find(
 }
 
 /// RFC 6266: an ASCII fallback and the UTF-8 name (Cyrillic names survive).
-fn disposition(inline: bool, filename: &str) -> HeaderValue {
+pub fn disposition(inline: bool, filename: &str) -> HeaderValue {
     let ascii: String = filename
         .chars()
         .map(|c| {

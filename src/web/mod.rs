@@ -4,6 +4,7 @@
 pub mod account;
 pub mod admin;
 pub mod agent;
+pub mod api;
 pub mod assets;
 pub mod attachments;
 pub mod auth;
@@ -62,6 +63,7 @@ pub fn router(state: AppState) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(form_only)
         .layer(middleware::from_fn_with_state(state.clone(), context::middleware))
+        .merge(api::routes(state.clone()))
         .merge(assets::routes())
         .merge(health::routes())
         .merge(metrics::routes())

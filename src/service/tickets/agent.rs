@@ -10,7 +10,7 @@ use super::{Actor, Change, Expect, Post, TicketWrite};
 use crate::domain::access::AccessLevel;
 use crate::domain::email;
 use crate::domain::ids::{DepartmentId, MessageId, TicketNumber, UserId};
-use crate::domain::messages::{Kind, MAX_BODY};
+use crate::domain::messages::{Kind, MAX_BODY, Source};
 use crate::domain::placeholders::{self, Values};
 use crate::domain::priority::Priority;
 use crate::domain::status::Status;
@@ -86,6 +86,33 @@ pub async fn reply(
     uploads: &[Upload],
     then: Option<Status>,
 ) -> Result<()> {
+    let post = Written {
+        version: Some(version),
+        source: Source::Web,
+    };
+    reply_from(app, agent, number, post, body, uploads, then)
+        .await
+        .map(|_| ())
+}
+
+/// Where a message was written and from which version of the ticket
+/// (None: whatever it is now).
+#[derive(Debug, Clone, Copy)]
+pub struct Written {
+    pub version: Option<i32>,
+    pub source: Source,
+}
+
+/// [`reply`] from any entry point; returns the new message's id.
+pub async fn reply_from(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    from: Written,
+    body: &str,
+    uploads: &[Upload],
+    then: Option<Status>,
+) -> Result<MessageId> {
     check_body(body, uploads)?;
     let mut tx = app.db.begin().await?;
     let mut w = open(
@@ -94,7 +121,7 @@ pub async fn reply(
         agent,
         number,
         AccessLevel::Reply,
-        Some(version),
+        from.version,
     )
     .await?;
     let facts = store::tickets::signature_facts(&mut *tx, w.id()).await?;
@@ -112,12 +139,13 @@ pub async fn reply(
     };
     let post = Post {
         then,
+        source: from.source,
         ..Post::web(Kind::Agent, agent.id, &full, uploads)
     };
-    w.apply(&mut tx, Change::message(post)).await?;
+    let applied = w.apply(&mut tx, Change::message(post)).await?;
     w.commit(&mut tx).await?;
     tx.commit().await?;
-    Ok(())
+    applied.message.ok_or(Error::NotFound)
 }
 
 /// An internal note: staff only, never mailed, no status change.
@@ -129,6 +157,24 @@ pub async fn note(
     body: &str,
     uploads: &[Upload],
 ) -> Result<()> {
+    let from = Written {
+        version: Some(version),
+        source: Source::Web,
+    };
+    note_from(app, agent, number, from, body, uploads)
+        .await
+        .map(|_| ())
+}
+
+/// [`note`] from any entry point; returns the new message's id.
+pub async fn note_from(
+    app: &AppState,
+    agent: &UserRow,
+    number: TicketNumber,
+    from: Written,
+    body: &str,
+    uploads: &[Upload],
+) -> Result<MessageId> {
     check_body(body, uploads)?;
     let mut tx = app.db.begin().await?;
     let mut w = open(
@@ -137,14 +183,17 @@ pub async fn note(
         agent,
         number,
         AccessLevel::Reply,
-        Some(version),
+        from.version,
     )
     .await?;
-    let post = Post::web(Kind::Note, agent.id, body.trim_end(), uploads);
-    w.apply(&mut tx, Change::message(post)).await?;
+    let post = Post {
+        source: from.source,
+        ..Post::web(Kind::Note, agent.id, body.trim_end(), uploads)
+    };
+    let applied = w.apply(&mut tx, Change::message(post)).await?;
     w.commit(&mut tx).await?;
     tx.commit().await?;
-    Ok(())
+    applied.message.ok_or(Error::NotFound)
 }
 
 /// One property change on one ticket, at `version` (None: the current one).
@@ -177,11 +226,12 @@ pub async fn change(
 /// agent left them. Only what differs from the ticket is applied, all in one
 /// write (one version bump, one event), so saving the panel after changing
 /// one select changes that one property.
+/// A field left None stays as it is (the API sends only what changes).
 pub struct Properties<'a> {
-    pub status: Status,
-    pub priority: Priority,
-    pub assignee: Option<UserId>,
-    pub department: DepartmentId,
+    pub status: Option<Status>,
+    pub priority: Option<Priority>,
+    pub assignee: Option<Option<UserId>>,
+    pub department: Option<DepartmentId>,
     /// An internal note for the receiving department, with a transfer.
     pub note: &'a str,
 }
@@ -205,18 +255,18 @@ pub async fn properties(
     .await?;
     let t = w.ticket().clone();
     let mut changes = Vec::new();
-    if p.status != t.status {
-        changes.push(("status", Change::Status(p.status)));
+    if let Some(status) = p.status.filter(|s| *s != t.status) {
+        changes.push(("status", Change::Status(status)));
     }
-    if p.priority != t.priority {
-        changes.push(("priority", Change::Priority(p.priority)));
+    if let Some(priority) = p.priority.filter(|p| *p != t.priority) {
+        changes.push(("priority", Change::Priority(priority)));
     }
-    if p.assignee != t.assignee_id {
-        changes.push(("assignee", Change::Assign(p.assignee)));
+    if let Some(assignee) = p.assignee.filter(|a| *a != t.assignee_id) {
+        changes.push(("assignee", Change::Assign(assignee)));
     }
     // The department last: a transfer may take the ticket out of reach.
-    if p.department != t.department_id {
-        changes.push(("department", Change::Transfer(p.department)));
+    if let Some(department) = p.department.filter(|d| *d != t.department_id) {
+        changes.push(("department", Change::Transfer(department)));
         if !p.note.trim().is_empty() {
             let post = Post::web(Kind::Note, agent.id, p.note.trim(), &[]);
             changes.push(("note", Change::message(post)));
@@ -516,6 +566,8 @@ pub struct OnBehalf {
     pub uploads: Vec<Upload>,
     /// Mail the customer an acknowledgement as if they had written.
     pub notify: bool,
+    /// Opened through the REST API rather than the workspace.
+    pub api: bool,
 }
 
 /// Opens a ticket in the customer's name; creates the customer (without a
@@ -571,7 +623,7 @@ pub async fn open_for_customer(
         Actor::User(agent),
         NewTicket {
             organisation: customer.organisation_id,
-            via: "agent",
+            via: if input.api { "api" } else { "agent" },
             ..NewTicket::basic(subject, department, customer.id)
         },
     )
@@ -580,6 +632,7 @@ pub async fn open_for_customer(
         subject: Some(subject.to_string()),
         // The agent is the one who knows: nobody to tell.
         notify: false,
+        source: if input.api { Source::Api } else { Source::Web },
         ..Post::web(
             Kind::Customer,
             customer.id,

@@ -229,3 +229,18 @@ pub fn represent(t: &DetailRow, messages: &[MessageRow]) -> Ticket {
         messages,
     }
 }
+
+/// The ticket as `viewer` may see it (API): `NotFound` out of reach;
+/// customers get no internal notes.
+pub async fn ticket_for(
+    db: &PgPool,
+    viewer: &crate::domain::access::Viewer,
+    number: TicketNumber,
+) -> Result<Ticket> {
+    let s = crate::domain::access::scope(viewer, crate::domain::access::AccessLevel::Read);
+    let t = store::ticket_views::detail(db, viewer, s, Target::Number(number))
+        .await?
+        .ok_or(Error::NotFound)?;
+    let messages = store::ticket_views::timeline(db, s, t.id).await?;
+    Ok(represent(&t, &messages))
+}

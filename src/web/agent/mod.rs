@@ -126,6 +126,7 @@ impl QueueQuery {
             text: Some(self.q.replace('\0', " ").trim().to_string()).filter(|s| !s.is_empty()),
             requester: Some(self.requester.replace('\0', " ").trim().to_string())
                 .filter(|s| !s.is_empty()),
+            requester_id: None,
             within_days: self.days.parse().ok(),
             overdue: self.overdue == "1",
             // A text search ranks by relevance unless asked otherwise.

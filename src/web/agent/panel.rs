@@ -52,16 +52,18 @@ async fn properties(
         id => Some(id.parse::<UserId>().map_err(|_| WebError::Invalid)?),
     };
     let p = Properties {
-        status: f.status.parse::<Status>().map_err(|_| WebError::Invalid)?,
-        priority: f
-            .priority
-            .parse::<Priority>()
-            .map_err(|_| WebError::Invalid)?,
-        assignee,
-        department: f
-            .department
-            .parse::<DepartmentId>()
-            .map_err(|_| WebError::Invalid)?,
+        status: Some(f.status.parse::<Status>().map_err(|_| WebError::Invalid)?),
+        priority: Some(
+            f.priority
+                .parse::<Priority>()
+                .map_err(|_| WebError::Invalid)?,
+        ),
+        assignee: Some(assignee),
+        department: Some(
+            f.department
+                .parse::<DepartmentId>()
+                .map_err(|_| WebError::Invalid)?,
+        ),
         note: &f.note,
     };
     match work::properties(&app, &v.user, number, f.version, p).await {

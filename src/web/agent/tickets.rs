@@ -867,6 +867,7 @@ async fn create(
         body: form.get("body").to_string(),
         uploads: form.uploads.clone(),
         notify: form.get("notify") == "1",
+        api: false,
     };
     let mut errors = form.errors.clone();
     if errors.is_empty() {
