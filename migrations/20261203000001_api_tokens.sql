@@ -1,3 +1,7 @@
+-- The foundation's placeholder table was never written by any code: it
+-- makes way for the real one.
+drop table api_tokens;
+
 -- API tokens. Only a keyed hash of each token is kept (HMAC-SHA256 under
 -- the server's session key): tokens are long and random, so a fast hash is
 -- as safe as a password hash and costs nothing per request.

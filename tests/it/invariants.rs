@@ -403,6 +403,7 @@ async fn every_kind_of_change_writes_history_journal_counts_and_event(db: PgPool
             body: "By phone".into(),
             uploads: Vec::new(),
             notify: false,
+            api: false,
         },
     )
     .await

@@ -7,6 +7,7 @@ mod accounts;
 mod admin;
 mod admin_sla;
 mod agent;
+mod api;
 mod audit_log;
 mod backup;
 mod browser;

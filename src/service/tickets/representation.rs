@@ -31,7 +31,7 @@ fn person(email: Option<&str>, name: Option<&str>) -> Option<Person> {
 }
 
 /// The whole ticket, for operators (every message, notes included).
-pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Ticket> {
+pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<serde_json::Value> {
     let operator = crate::domain::access::Viewer {
         user_id: crate::domain::ids::UserId(uuid::Uuid::nil()),
         role: crate::domain::users::Role::Admin,
@@ -44,18 +44,26 @@ pub async fn ticket_json(db: &PgPool, number: TicketNumber) -> Result<Ticket> {
         .await?
         .ok_or(Error::NotFound)?;
     let messages = store::ticket_views::timeline(db, Scope::All, t.id).await?;
-    Ok(represent(&t, &messages))
+    json(represent(&t, &messages))
 }
 
 /// The ticket as the person with this address sees it: `NotFound` when
 /// they may not read it (or there is no such person); customers get no
 /// internal notes.
-pub async fn ticket_json_as(db: &PgPool, email: &str, number: TicketNumber) -> Result<Ticket> {
+pub async fn ticket_json_as(
+    db: &PgPool,
+    email: &str,
+    number: TicketNumber,
+) -> Result<serde_json::Value> {
     let user = store::users::find_by_email(db, email)
         .await?
         .ok_or(Error::NotFound)?;
     let view = super::view::view(db, &user.viewer(), number).await?;
-    Ok(represent(&view.ticket, &view.messages))
+    json(represent(&view.ticket, &view.messages))
+}
+
+fn json(t: Ticket) -> Result<serde_json::Value> {
+    serde_json::to_value(t).map_err(|e| Error::Internal(e.into()))
 }
 
 /// A person: their address and display name.

@@ -63,7 +63,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
 }
 
 async fn not_found() -> Problem {
-    Problem::not_found()
+    Problem::not_found().detail("no such endpoint")
 }
 
 async fn method_not_allowed() -> Problem {
