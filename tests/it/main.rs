@@ -8,6 +8,7 @@ mod admin;
 mod admin_sla;
 mod agent;
 mod api;
+mod api_fuzz;
 mod audit_log;
 mod backup;
 mod browser;

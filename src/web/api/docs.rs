@@ -26,6 +26,29 @@ impl Modify for Token {
                     .build(),
             ),
         );
+        // Every error is a problem details document (RFC 9457).
+        for item in doc.paths.paths.values_mut() {
+            let ops = [
+                &mut item.get,
+                &mut item.post,
+                &mut item.patch,
+                &mut item.put,
+                &mut item.delete,
+            ];
+            for op in ops.into_iter().flatten() {
+                for (code, response) in op.responses.responses.iter_mut() {
+                    if !code.starts_with('4') && !code.starts_with('5') {
+                        continue;
+                    }
+                    if let utoipa::openapi::RefOr::T(r) = response
+                        && let Some(content) = r.content.shift_remove("application/json")
+                    {
+                        r.content
+                            .insert("application/problem+json".to_string(), content);
+                    }
+                }
+            }
+        }
     }
 }
 
