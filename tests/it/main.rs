@@ -9,6 +9,7 @@ mod admin_sla;
 mod agent;
 mod api;
 mod api_fuzz;
+mod api_tokens;
 mod audit_log;
 mod backup;
 mod browser;
