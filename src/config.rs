@@ -335,6 +335,12 @@ impl Config {
                 "and api.burst must be at least 1",
             );
         }
+        if self.api.long_poll_seconds >= self.http.request_timeout {
+            return invalid(
+                "api.long_poll_seconds",
+                "must be shorter than http.request_timeout",
+            );
+        }
         if self.accounts.throttle.window_minutes == 0 {
             return invalid("accounts.throttle.window_minutes", "must be at least 1");
         }
