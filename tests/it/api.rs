@@ -503,8 +503,9 @@ async fn retries_with_one_idempotency_key_create_one_ticket(db: PgPool) {
 #[sqlx::test]
 async fn bad_requests_get_problem_details_and_a_token_over_its_budget_gets_429(db: PgPool) {
     let app = TestApp::spawn_with(db.clone(), |c| {
-        c.api.burst = 5;
+        c.api.burst = 6;
         c.api.requests_per_minute = 1;
+        c.http.body_limit = 64 * 1024;
     })
     .await;
     fixtures::department(&db, "tech").await;
@@ -545,8 +546,17 @@ async fn bad_requests_get_problem_details_and_a_token_over_its_budget_gets_429(d
         api.get("/api/v1/nothing-here").await.status(),
         StatusCode::NOT_FOUND
     );
-    assert_eq!(api.get("/api/v1/departments").await.status(), StatusCode::OK);
-    // Five requests were the burst; the sixth waits about a minute.
+    assert_eq!(
+        api.get("/api/v1/departments").await.status(),
+        StatusCode::OK
+    );
+    // A body over the limit is refused before it is held in memory.
+    let mut huge = new_ticket("a@client.test", "big");
+    huge["body"] = json!("x".repeat(100 * 1024));
+    let r = api.post("/api/v1/tickets", &huge).await;
+    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(r.headers()["content-type"], "application/problem+json");
+    // Six requests were the burst; the seventh waits about a minute.
     let r = api.get("/api/v1/departments").await;
     assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
     let wait: u64 = r.headers()["retry-after"]

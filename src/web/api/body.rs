@@ -69,7 +69,7 @@ pub async fn read<T: DeserializeOwned>(app: &AppState, req: Request) -> Result<I
     let (value, hash) = if is_multipart(&req) {
         multipart(app, req, &mut receiver).await?
     } else {
-        json(req, &mut receiver).await?
+        json(app, req, &mut receiver).await?
     };
     if !receiver.errors.is_empty() {
         return Err(crate::service::Error::Invalid(receiver.errors).into());
@@ -81,8 +81,13 @@ pub async fn read<T: DeserializeOwned>(app: &AppState, req: Request) -> Result<I
     })
 }
 
-async fn json(req: Request, receiver: &mut Receiver<'_>) -> Result<(Value, [u8; 32]), Problem> {
-    let bytes = axum::body::to_bytes(req.into_body(), usize::MAX)
+async fn json(
+    app: &AppState,
+    req: Request,
+    receiver: &mut Receiver<'_>,
+) -> Result<(Value, [u8; 32]), Problem> {
+    // A raw body is not bounded by the router's default limit: bound it here.
+    let bytes = axum::body::to_bytes(req.into_body(), app.config.http.body_limit)
         .await
         .map_err(|_| {
             Problem::new(
