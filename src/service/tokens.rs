@@ -199,10 +199,8 @@ pub async fn authenticate(app: &AppState, presented: &str) -> Result<Option<(Tok
     if !presented.starts_with(PREFIX) || presented.len() > 200 {
         return Ok(None);
     }
-    let Some(token) = store::api_tokens::by_hash(&app.db, &hash(app, presented)).await? else {
-        return Ok(None);
-    };
-    let Some(mut user) = store::users::find(&app.db, token.user_id).await? else {
+    let found = store::api_tokens::authenticate(&app.db, &hash(app, presented)).await?;
+    let Some((token, mut user)) = found else {
         return Ok(None);
     };
     if !user.role.is_staff() {

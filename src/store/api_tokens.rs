@@ -77,6 +77,54 @@ pub async fn by_hash(db: impl PgExecutor<'_>, hash: &[u8]) -> sqlx::Result<Optio
     .await
 }
 
+#[derive(sqlx::FromRow)]
+struct Authed {
+    k_id: TokenId,
+    k_name: String,
+    k_service: bool,
+    k_prefix: String,
+    k_read_only: bool,
+    k_all_departments: bool,
+    k_created_at: OffsetDateTime,
+    k_last_used_at: Option<OffsetDateTime>,
+    #[sqlx(flatten)]
+    user: super::users::UserRow,
+}
+
+/// The live token with this hash and its enabled user, in one statement
+/// (every API request runs it).
+pub async fn authenticate(
+    db: impl PgExecutor<'_>,
+    hash: &[u8],
+) -> sqlx::Result<Option<(TokenRow, super::users::UserRow)>> {
+    let row: Option<Authed> = sqlx::query_as(&format!(
+        "select k.id as k_id, k.name as k_name, k.service as k_service, k.prefix as k_prefix, \
+                k.read_only as k_read_only, k.all_departments as k_all_departments, \
+                k.created_at as k_created_at, k.last_used_at as k_last_used_at, {} \
+         from api_tokens k join users u on u.id = k.user_id \
+         join user_emails e on e.user_id = u.id and e.is_primary \
+         where k.hash = $1 and k.revoked_at is null and u.disabled_at is null",
+        super::users::COLUMNS
+    ))
+    .bind(hash)
+    .fetch_optional(db)
+    .await?;
+    Ok(row.map(|a| {
+        let token = TokenRow {
+            id: a.k_id,
+            name: a.k_name,
+            user_id: a.user.id,
+            service: a.k_service,
+            prefix: a.k_prefix,
+            read_only: a.k_read_only,
+            all_departments: a.k_all_departments,
+            created_at: a.k_created_at,
+            last_used_at: a.k_last_used_at,
+        };
+        (token, a.user)
+    }))
+}
+
 /// Records a use (callers do it at most once a minute per token).
 pub async fn touch(db: impl PgExecutor<'_>, id: TokenId) -> sqlx::Result<()> {
     sqlx::query("update api_tokens set last_used_at = now() where id = $1")
