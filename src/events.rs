@@ -136,6 +136,11 @@ impl Bus {
         self.sender.subscribe()
     }
 
+    /// How many receivers listen now (tests wait for a long poll to begin).
+    pub fn listeners(&self) -> usize {
+        self.sender.receiver_count()
+    }
+
     /// Listens on PostgreSQL until `stop` is cancelled. Reconnects by itself
     /// (sqlx's listener does) after the database went away.
     pub async fn listen(self, pool: PgPool, stop: CancellationToken) -> anyhow::Result<()> {

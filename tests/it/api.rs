@@ -628,8 +628,14 @@ async fn the_event_feed_follows_changes_waits_for_the_next_and_forgets_nothing_i
     let started = std::time::Instant::now();
     let poll_url = format!("/api/v1/events?after={cursor}&wait=20");
     let poll = api.get(&poll_url);
+    let listening = app.state.events.listeners();
     let reply = async {
-        tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+        // The change comes once the poll is waiting (it listens on the bus).
+        let ceiling = std::time::Instant::now() + std::time::Duration::from_secs(10);
+        while app.state.events.listeners() == listening && std::time::Instant::now() < ceiling {
+            tokio::task::yield_now().await;
+        }
+        assert!(app.state.events.listeners() > listening, "the poll listens");
         api.post(
             &format!("/api/v1/tickets/{number}/replies"),
             &json!({"body": "Готово."}),
