@@ -45,6 +45,10 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
         "stats",
         service::stats::facts::follow(state.clone(), supervisor.token()),
     );
+    supervisor.spawn(
+        "webhooks",
+        service::webhooks::send::follow(state.clone(), supervisor.token()),
+    );
     jobs::mail::start(state, supervisor);
     let app = state.clone();
     supervisor.spawn_every("counts", Duration::from_secs(30), move || {

@@ -70,6 +70,9 @@ pub enum Event {
     /// A ticket's service-level due times moved without a new version (a
     /// policy or calendar changed): the escalation job looks again.
     DueChanged { ticket: TicketId },
+    /// Webhook deliveries wait to be sent (a resend, a subscription
+    /// enabled again): senders look now rather than at their next round.
+    WebhooksDue,
     /// These people have something new under the bell (an escalation).
     Notified { users: Vec<UserId> },
     /// Someone is viewing or typing on a ticket.

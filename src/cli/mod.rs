@@ -4,6 +4,7 @@ pub mod pipe;
 mod search;
 mod sla;
 mod token;
+mod webhook;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -87,6 +88,9 @@ pub enum Command {
     /// API tokens.
     #[command(subcommand)]
     Token(token::TokenCommand),
+    /// Webhook subscriptions and their deliveries.
+    #[command(subcommand)]
+    Webhook(webhook::WebhookCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -407,6 +411,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Token(command) => {
             let app = app_state(db)?;
             return token::run(&app, command).await;
+        }
+        Command::Webhook(command) => {
+            let app = app_state(db)?;
+            return webhook::run(&app, command).await;
         }
         Command::Search(args) => {
             let app = app_state(db)?;

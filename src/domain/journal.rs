@@ -51,3 +51,10 @@ impl JournalKind {
         }
     }
 }
+
+/// The opaque name of a journal position: the API feed's cursors and event
+/// ids, and webhooks' `Bilet-Event-Id`, so the two can be matched.
+pub fn cursor(txid: i64, seq: i64) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(format!("j:{txid}:{seq}"))
+}

@@ -19,3 +19,4 @@ pub mod status;
 pub mod subjects;
 pub mod uploads;
 pub mod users;
+pub mod webhooks;

@@ -1,6 +1,6 @@
 //! Housekeeping: expired sessions, old failed sign-ins, closing resolved
 //! tickets after the configured number of days, and pruning the change
-//! journal past its retention.
+//! journal and finished webhook deliveries past the journal's retention.
 
 use crate::service;
 use crate::state::AppState;
@@ -12,6 +12,10 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<()> {
     let pruned = service::journal::prune(app).await?;
     if pruned > 0 {
         tracing::info!(pruned, "pruned journal entries past their retention");
+    }
+    let deliveries = service::webhooks::prune(app).await?;
+    if deliveries > 0 {
+        tracing::info!(deliveries, "pruned finished webhook deliveries");
     }
     if closed > 0 {
         tracing::info!(closed, "closed resolved tickets");

@@ -16,6 +16,7 @@ pub mod sla;
 pub mod stats;
 pub mod tickets;
 pub mod tokens;
+pub mod webhooks;
 
 /// What went wrong in a use case.
 #[derive(Debug, thiserror::Error)]

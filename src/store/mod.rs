@@ -39,6 +39,8 @@ pub mod stats;
 pub mod ticket_views;
 pub mod tickets;
 pub mod users;
+pub mod webhook_deliveries;
+pub mod webhooks;
 
 /// The name of the constraint a statement violated, if that is why it failed.
 pub fn violated_constraint(err: &sqlx::Error) -> Option<&str> {

@@ -118,3 +118,22 @@ pub async fn read_all(db: impl PgExecutor<'_>, user: UserId) -> sqlx::Result<u64
     .await?
     .rows_affected())
 }
+
+/// Tells every active admin of something outside any ticket (a webhook
+/// Bilet disabled); returns who was told.
+pub async fn tell_admins(
+    db: impl PgExecutor<'_>,
+    kind: &str,
+    data: &serde_json::Value,
+) -> sqlx::Result<Vec<UserId>> {
+    sqlx::query_scalar(
+        "insert into notifications (id, user_id, kind, data) \
+         select gen_random_uuid(), id, $1, $2 from users \
+         where role = 'admin' and disabled_at is null \
+         returning user_id",
+    )
+    .bind(kind)
+    .bind(data)
+    .fetch_all(db)
+    .await
+}

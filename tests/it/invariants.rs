@@ -690,6 +690,7 @@ fn only_the_commit_writes_history_journal_counts_outbox_audit_and_events() {
                 "src/jobs/escalation.rs",
                 "src/service/stats/facts.rs",
                 "src/web/api/events.rs",
+                "src/service/webhooks/send.rs",
             ],
         ),
         (

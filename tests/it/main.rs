@@ -48,3 +48,4 @@ mod stats;
 mod tickets;
 mod upgrade;
 mod walk;
+mod webhooks;

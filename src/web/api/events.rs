@@ -33,7 +33,7 @@ fn decode(cursor: &str, tag: char) -> Option<Vec<String>> {
 }
 
 pub fn encode_position(p: Position) -> String {
-    encode(format!("j:{}:{}", p.txid, p.seq))
+    crate::domain::journal::cursor(p.txid, p.seq)
 }
 
 pub fn decode_position(cursor: &str) -> Option<Position> {
