@@ -697,7 +697,9 @@ async fn every_documented_route_answers_and_the_docs_page_is_served(db: PgPool) 
             let concrete = path
                 .replace("{number}", "999999")
                 .replace("{id}", "0191d7a4-0000-7000-8000-000000000000")
-                .replace("{email}", "nobody@client.test");
+                .replace("{email}", "nobody@client.test")
+                .replace("{delivery}", "1")
+                .replace("{webhook}", "1");
             let m: reqwest::Method = method.to_uppercase().parse().expect("method");
             let r = api
                 .req(m, &concrete)
@@ -716,7 +718,7 @@ async fn every_documented_route_answers_and_the_docs_page_is_served(db: PgPool) 
             operations += 1;
         }
     }
-    assert_eq!(operations, 12);
+    assert_eq!(operations, 18);
     let page = app.get("/api/docs").await;
     assert_eq!(page.status(), StatusCode::OK);
     let html = page.text().await.expect("html");

@@ -46,6 +46,11 @@ async fn a_property_based_fuzzer_finds_no_server_error_and_no_answer_off_the_doc
             "--checks",
             "not_a_server_error,response_schema_conformance,content_type_conformance",
         ])
+        // Its stateful phase infers links between operations by name and
+        // breaks on ours (a reply's `id` taken for a webhook's, then asking
+        // for `number` there: "Invalid OpenAPI Links Definition"): the
+        // stateless phases cover every operation.
+        .args(["--phases", "examples,coverage,fuzzing"])
         .args([
             "--max-examples",
             "25",

@@ -81,7 +81,8 @@ impl Receiver {
                     me.arrived.notify_waiters();
                     let code = me.status.load(Ordering::SeqCst);
                     let mut res = axum::response::Response::new(axum::body::Body::empty());
-                    *res.status_mut() = axum::http::StatusCode::from_u16(code).expect("webhook test");
+                    *res.status_mut() =
+                        axum::http::StatusCode::from_u16(code).expect("webhook test");
                     res.headers_mut()
                         .insert("location", "/elsewhere".parse().expect("webhook test"));
                     res
@@ -129,7 +130,9 @@ fn json(hit: &Hit) -> Value {
 
 /// Checks the signature the way the README tells receivers to.
 fn verify(secret: &str, hit: &Hit) -> bool {
-    let header = hit.headers["bilet-signature"].to_str().expect("webhook test");
+    let header = hit.headers["bilet-signature"]
+        .to_str()
+        .expect("webhook test");
     let mut t = "";
     let mut v1 = "";
     for part in header.split(',') {
@@ -246,7 +249,10 @@ async fn deliveries_are_signed_in_order_and_retried_after_the_receiver_was_down(
         assert!(verify(&secret, h), "signature of {}", h.body);
         assert!(!verify("whsec_wrong", h));
         let body = json(h);
-        assert_eq!(h.headers["bilet-event-id"], body["id"].as_str().expect("webhook test"));
+        assert_eq!(
+            h.headers["bilet-event-id"],
+            body["id"].as_str().expect("webhook test")
+        );
         assert_eq!(body["ticket"]["number"], number.to_string());
         assert_eq!(body["ticket"]["subject"], "Счёт за март");
         assert_eq!(body["ticket"]["department"], "sales");
@@ -372,16 +378,22 @@ async fn a_failing_delivery_dies_after_a_day_and_the_subscription_after_three(db
         ]
     );
     receiver.status.store(204, Ordering::SeqCst);
-    webhooks::enable(&app.state, hook, None).await.expect("webhook test");
+    webhooks::enable(&app.state, hook, None)
+        .await
+        .expect("webhook test");
     fixtures::change(&db, ticket, Change::Status(Status::Pending)).await;
     let later = now + Duration::from_secs(81 * 3600);
     assert_eq!(round(&app.state, later).await.sent, 1);
-    let (_, history) = webhooks::history(&app.state, hook, None, 10).await.expect("webhook test");
+    let (_, history) = webhooks::history(&app.state, hook, None, 10)
+        .await
+        .expect("webhook test");
     let dead = history
         .iter()
         .find(|d| d.status.as_str() == "dead")
         .expect("webhook test");
-    webhooks::resend(&app.state, hook, dead.id).await.expect("webhook test");
+    webhooks::resend(&app.state, hook, dead.id)
+        .await
+        .expect("webhook test");
     assert_eq!(round(&app.state, later).await.sent, 1);
     let last = receiver.hits().pop().expect("webhook test");
     assert_eq!(last.headers["bilet-event-id"], dead.event_id.as_str());
@@ -412,7 +424,9 @@ async fn redirects_are_not_followed(db: PgPool) {
     let hits = receiver.hits();
     assert_eq!(hits.len(), 1);
     assert_eq!(hits[0].path, "/hook", "/elsewhere was never asked");
-    let (_, history) = webhooks::history(&app.state, hook, None, 10).await.expect("webhook test");
+    let (_, history) = webhooks::history(&app.state, hook, None, 10)
+        .await
+        .expect("webhook test");
     assert_eq!(history[0].last_code, Some(302));
 }
 
@@ -431,7 +445,9 @@ async fn private_addresses_are_refused_unless_allowed(db: PgPool) {
     assert_eq!((r.sent, r.failed), (1, 2));
     assert_eq!(receiver.hits().len(), 1, "only the allowed one reached it");
     for hook in [by_ip, by_name] {
-        let (_, history) = webhooks::history(&app.state, hook, None, 10).await.expect("webhook test");
+        let (_, history) = webhooks::history(&app.state, hook, None, 10)
+            .await
+            .expect("webhook test");
         let error = history[0].last_error.clone().unwrap_or_default();
         assert!(error.contains("loopback"), "{error}");
         assert_eq!(history[0].last_code, None);
@@ -475,7 +491,10 @@ async fn subscriptions_follow_only_their_events_and_department(db: PgPool) {
             let b = json(h);
             (
                 b["event"].as_str().expect("webhook test").to_string(),
-                b["ticket"]["subject"].as_str().expect("webhook test").to_string(),
+                b["ticket"]["subject"]
+                    .as_str()
+                    .expect("webhook test")
+                    .to_string(),
             )
         })
         .collect();
@@ -533,5 +552,154 @@ async fn bad_subscriptions_are_refused_with_reasons(db: PgPool) {
             other => panic!("{url}: {other:?}"),
         }
     }
-    assert!(webhooks::list(&app.state).await.expect("webhook test").is_empty());
+    assert!(
+        webhooks::list(&app.state)
+            .await
+            .expect("webhook test")
+            .is_empty()
+    );
+}
+
+#[sqlx::test]
+async fn the_api_manages_subscriptions_for_admin_tokens_only(db: PgPool) {
+    use bilet::service::tokens;
+    let (receiver, _stop) = Receiver::start().await;
+    let (app, ticket) = setup(&db).await;
+    let token =
+        |name: &str, departments: Vec<(String, bilet::domain::access::AccessLevel)>, read_only| {
+            tokens::create(
+                &app.state,
+                tokens::Spec {
+                    name: name.into(),
+                    departments,
+                    read_only,
+                    ..tokens::Spec::default()
+                },
+            )
+        };
+    let admin = token("billing", vec![], false).await.expect("token").0;
+    let reader = token("reader", vec![], true).await.expect("token").0;
+    let narrow = token(
+        "tech",
+        vec![("tech".into(), bilet::domain::access::AccessLevel::Manage)],
+        false,
+    )
+    .await
+    .expect("token")
+    .0;
+    let call = |method: reqwest::Method, path: &str, token: &str| {
+        app.client
+            .request(method, app.url(path))
+            .bearer_auth(token.to_string())
+    };
+    let new = serde_json::json!({
+        "url": receiver.url("/api-hook"),
+        "events": ["status.changed"],
+        "department": "tech",
+        "allow_private": true,
+    });
+    let r = call(reqwest::Method::POST, "/api/v1/webhooks", &reader)
+        .json(&new)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 403, "a read-only token");
+    let r = call(reqwest::Method::POST, "/api/v1/webhooks", &narrow)
+        .json(&new)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 404, "a department-limited token");
+    let r = call(reqwest::Method::POST, "/api/v1/webhooks", &admin)
+        .json(&serde_json::json!({"url": "gopher://x", "events": []}))
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 422);
+    let problem: Value = r.json().await.expect("problem");
+    let pointers: Vec<&str> = problem["errors"]
+        .as_array()
+        .expect("errors")
+        .iter()
+        .map(|e| e["pointer"].as_str().expect("pointer"))
+        .collect();
+    assert_eq!(pointers, ["/url", "/events"]);
+
+    let r = call(reqwest::Method::POST, "/api/v1/webhooks", &admin)
+        .json(&new)
+        .send()
+        .await
+        .expect("POST");
+    assert_eq!(r.status(), 201);
+    let created: Value = r.json().await.expect("json");
+    let secret = created["secret"].as_str().expect("secret").to_string();
+    assert!(secret.starts_with("whsec_"), "{secret}");
+    let id = created["id"].as_i64().expect("id");
+    let path = format!("/api/v1/webhooks/{id}");
+    let listed: Value = call(reqwest::Method::GET, "/api/v1/webhooks", &reader)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    assert_eq!(listed[0]["url"], receiver.url("/api-hook"));
+    assert_eq!(listed[0]["department"], "tech");
+    assert!(
+        !listed.to_string().contains(&secret),
+        "the secret is shown once"
+    );
+    let r = call(reqwest::Method::GET, "/api/v1/webhooks", &narrow)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+
+    fixtures::change(&db, ticket, Change::Status(Status::Pending)).await;
+    assert_eq!(round(&app.state, OffsetDateTime::now_utc()).await.sent, 1);
+    assert!(verify(&secret, &receiver.hits()[0]));
+    let history: Value = call(reqwest::Method::GET, &format!("{path}/deliveries"), &admin)
+        .send()
+        .await
+        .expect("GET")
+        .json()
+        .await
+        .expect("json");
+    let d = &history["deliveries"][0];
+    assert_eq!(
+        (d["status"].as_str(), d["response_code"].as_i64()),
+        (Some("sent"), Some(200))
+    );
+    let r = call(
+        reqwest::Method::POST,
+        &format!("{path}/deliveries/{}/resend", d["id"]),
+        &admin,
+    )
+    .send()
+    .await
+    .expect("resend");
+    assert_eq!(r.status(), 202);
+    assert_eq!(round(&app.state, OffsetDateTime::now_utc()).await.sent, 1);
+    assert_eq!(
+        receiver.hits()[1].headers["bilet-event-id"],
+        d["event_id"].as_str().expect("id")
+    );
+
+    let r = call(reqwest::Method::DELETE, &path, &admin)
+        .send()
+        .await
+        .expect("DELETE");
+    assert_eq!(r.status(), 204);
+    let r = call(reqwest::Method::GET, &path, &admin)
+        .send()
+        .await
+        .expect("GET");
+    assert_eq!(r.status(), 404);
+    fixtures::change(&db, ticket, Change::Status(Status::Open)).await;
+    round(&app.state, OffsetDateTime::now_utc()).await;
+    assert_eq!(
+        receiver.hits().len(),
+        2,
+        "a removed subscription gets nothing"
+    );
 }

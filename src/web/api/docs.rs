@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{body, directory, events, messages, problem, tickets};
+use super::{body, directory, events, messages, problem, tickets, webhooks};
 use crate::service::tickets::representation as rep;
 
 struct Token;
@@ -62,6 +62,7 @@ impl Modify for Token {
         messages::reply, messages::note, messages::attachment,
         directory::departments, directory::find_customer, directory::create_customer, directory::customer_tickets,
         events::feed,
+        webhooks::list, webhooks::create, webhooks::show, webhooks::remove, webhooks::deliveries, webhooks::resend,
     ),
     components(schemas(
         rep::Ticket, rep::Message, rep::Person, rep::Attachment, rep::Link, rep::Sla, rep::Breach,
@@ -69,6 +70,7 @@ impl Modify for Token {
         messages::NewMessage, body::Base64File,
         directory::Department, directory::Customer, directory::NewCustomer,
         events::Feed, events::FeedEvent,
+        webhooks::Webhook, webhooks::NewWebhook, webhooks::Created, webhooks::Delivery, webhooks::History, webhooks::Resent,
         problem::Problem, problem::FieldProblem,
     )),
     modifiers(&Token),

@@ -12,6 +12,7 @@ pub mod idempotency;
 pub mod messages;
 pub mod problem;
 pub mod tickets;
+pub mod webhooks;
 
 use axum::extract::{Request, State};
 use axum::http::header;
@@ -53,6 +54,22 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(directory::customer_tickets),
         )
         .route("/api/v1/events", get(events::feed))
+        .route(
+            "/api/v1/webhooks",
+            get(webhooks::list).post(webhooks::create),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook}",
+            get(webhooks::show).delete(webhooks::remove),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route(
+            "/api/v1/webhooks/{webhook}/deliveries/{delivery}/resend",
+            post(webhooks::resend),
+        )
         .route("/api/v1/{*rest}", axum::routing::any(not_found))
         .method_not_allowed_fallback(method_not_allowed)
         .layer(middleware::from_fn_with_state(state, authenticate));
