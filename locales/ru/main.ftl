@@ -20,6 +20,10 @@ language-browser = Как в браузере
 notice-signed-out = Вы вышли из системы.
 notice-signed-out-everywhere = Вы вышли на всех устройствах.
 notice-welcome = Добро пожаловать! Учётная запись создана.
+notice-webhook-enabled = Вебхук снова включён; всё, что ждало, уходит сейчас.
+notice-webhook-removed = Вебхук удалён. Больше ему ничего не отправляется.
+notice-webhook-resent = Поставлено в очередь на повторную отправку.
+notice-token-revoked = Токен отозван. Запросы с ним теперь отклоняются.
 notice-saved = Сохранено.
 notice-password-changed = Пароль изменён. На других устройствах выполнен выход.
 notice-session-ended = Этот сеанс завершён.
@@ -560,6 +564,78 @@ admin-notifications = Письма, которые отправляет Bilet
 admin-notify-ack = Подтверждать клиентам новые обращения
 admin-notify-replies = Отправлять клиентам ответы сотрудников
 admin-notify-agents = Сообщать исполнителю (или сотрудникам отдела) о сообщениях клиентов
+admin-webhooks = Вебхуки
+admin-webhooks-intro = Bilet отправляет каждое выбранное изменение на адрес в JSON, подписанным секретом вебхука (заголовок Bilet-Signature), по одному и по порядку. Неудачную доставку повторяет сутки; после трёх дней неудач вебхук выключается, и администраторы получают уведомление.
+admin-webhooks-empty = Вебхуков пока нет.
+admin-webhook-new = Новый вебхук
+admin-webhook-url = Адрес
+admin-webhook-events = События
+admin-webhook-event = Событие
+admin-webhook-event-ticket-created = открыта заявка
+admin-webhook-event-message-added = добавлено сообщение (и заметки)
+admin-webhook-event-status-changed = изменился статус
+admin-webhook-event-ticket-assigned = сменился исполнитель
+admin-webhook-event-ticket-transferred = передана в другой отдел
+admin-webhook-event-ticket-escalated = нарушен срок обслуживания
+admin-webhook-event-ticket-rated = клиент поставил оценку
+admin-webhook-department = Отдел
+admin-webhook-all-departments = Все отделы
+admin-webhook-allow-private = Разрешить частные адреса
+admin-webhook-allow-private-hint = Только для приёмника на этой машине или в вашей сети: без этого адреса loopback, частных сетей и link-local отклоняются.
+admin-webhook-created = Вебхук для { $url } создан
+admin-webhook-secret-once = Секрет подписи показан один раз; сохраните его у приёмника:
+admin-webhook-waiting = В очереди
+admin-webhook-dead-n = { $n ->
+    [one] { $n } не доставлено
+    [few] { $n } не доставлено
+    [many] { $n } не доставлено
+   *[other] { $n } не доставлено
+}
+admin-webhook-failing = Сбои
+admin-webhook-failing-since = сбои с { $when }
+admin-webhook-disabled-gone = : приёмник ответил 410 Gone.
+admin-webhook-disabled-failing = : доставки не проходили три дня.
+admin-webhook-enable = Включить снова
+admin-webhook-remove = Удалить вебхук
+admin-webhook-remove-question = Удалить вебхук для { $url }? Больше ему ничего не отправится; история какое-то время хранится.
+admin-webhook-history = Доставки
+admin-webhook-history-empty = Пока ничего не отправлено.
+admin-webhook-ticket = Заявка
+admin-webhook-answer = Ответ
+admin-webhook-when = Последняя попытка
+admin-webhook-next = Следующая попытка
+admin-webhook-next-now = сейчас
+admin-webhook-not-tried = ещё не отправлялось
+admin-webhook-resend = Отправить снова
+admin-webhook-status-pending = ждёт
+admin-webhook-status-sent = доставлено
+admin-webhook-status-dead = не доставлено
+admin-webhook-attempts = { $n ->
+    [one] { $n } попытка
+    [few] { $n } попытки
+    [many] { $n } попыток
+   *[other] { $n } попытки
+}
+admin-tokens = API-токены
+admin-tokens-intro = Токен позволяет программе работать с REST API от имени сотрудника или собственной учётной записи, с ограничением по отделам и, если нужно, только на чтение.
+admin-tokens-docs = Справочник API
+admin-tokens-empty = Токенов пока нет.
+admin-token-new = Новый токен
+admin-token-name = Название
+admin-token-user = От имени (адрес сотрудника)
+admin-token-user-hint = Оставьте пустым, чтобы у токена была своя учётная запись «название (API)».
+admin-token-departments = Отделы
+admin-token-departments-hint = Не выбирайте ни одного, чтобы токен видел все отделы своей учётной записи.
+admin-token-level-none = Без ограничения этим отделом
+admin-token-read-only = Только чтение
+admin-token-acts-as = От имени
+admin-token-reach = Доступ
+admin-token-last-use = Последнее использование
+admin-token-never-used = никогда
+admin-token-created = Токен { $name } создан
+admin-token-once = Токен показан один раз; храните его надёжно:
+admin-token-revoke = Отозвать
+admin-token-revoke-question = Отозвать токен { $name }? Программы с ним сразу перестанут работать.
 admin-mailboxes = Почтовые ящики
 admin-mail = Письма, требующие внимания
 admin-mail-lead = Письма, которые не удалось обработать (сохранены с ошибкой и обрабатываются повторно), и письма, задержанные по указанной рядом причине: спам, заблокированный отправитель, сотрудник без доступа или превышен лимит. Пропущенное письмо обрабатывается, если правило, по которому оно задержано, больше не действует.
@@ -954,6 +1030,9 @@ bell-read-all = Отметить все прочитанными
 bell-empty = Оповещений нет. Когда у обращения отдела, которым вы руководите, подходит или проходит срок, вы узнаете об этом здесь и по почте.
 bell-new = Новое
 bell-sla-warning = #{ $number } «{ $subject }»: скоро срок — { $target }
+bell-webhook-disabled = Вебхук { $url } выключен: { $reason }
+bell-webhook-reason-gone = приёмник ответил 410 Gone
+bell-webhook-reason-failing = доставки не проходили три дня
 bell-sla-breach = #{ $number } «{ $subject }»: просрочено — { $target }
 notice-notifications-read = Все оповещения отмечены прочитанными.
 

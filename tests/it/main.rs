@@ -5,6 +5,7 @@ mod access;
 mod access_cases;
 mod accounts;
 mod admin;
+mod admin_integrations;
 mod admin_sla;
 mod agent;
 mod api;

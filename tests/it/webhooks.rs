@@ -171,7 +171,7 @@ async fn subscribe(app: &AppState, url: &str, events: &str, private: bool) -> (i
 /// Queues every journal entry committed so far. Entries become readable
 /// only once older transactions anywhere in the cluster have ended (other
 /// tests run beside this one), so this polls the reader's position.
-async fn queued(app: &AppState) {
+pub async fn queued(app: &AppState) {
     let newest: Option<(i64, i64)> = sqlx::query_as(
         "select txid::text::bigint, seq from ticket_journal order by txid desc, seq desc limit 1",
     )
@@ -197,7 +197,7 @@ async fn queued(app: &AppState) {
 }
 
 /// Queues what the journal holds and sends what is due at `now`.
-async fn round(app: &AppState, now: OffsetDateTime) -> send::Round {
+pub async fn round(app: &AppState, now: OffsetDateTime) -> send::Round {
     queued(app).await;
     send::run_once(app, now).await.expect("send")
 }

@@ -13,6 +13,8 @@ pub mod sla;
 pub mod sla_calendars;
 pub mod sla_departments;
 pub mod staff;
+pub mod tokens;
+pub mod webhooks;
 
 use askama::Template;
 use askama_web::WebTemplate;
@@ -39,6 +41,8 @@ pub fn routes() -> Router<AppState> {
         .merge(sla::routes())
         .merge(sla_calendars::routes())
         .merge(sla_departments::routes())
+        .merge(webhooks::routes())
+        .merge(tokens::routes())
 }
 
 /// templates/admin/home.html

@@ -27,7 +27,8 @@ pub fn routes() -> Router<AppState> {
 /// One line under the bell.
 pub struct Line {
     text: String,
-    number: String,
+    /// Where the line leads (a ticket, a webhook), or nowhere.
+    href: String,
     unread: bool,
     breach: bool,
     time: String,
@@ -73,6 +74,37 @@ async fn list(
                 .and_then(|t| t.parse::<TargetKind>().ok())
                 .unwrap_or(TargetKind::Resolution);
             let number = r.number.map(|n| n.to_string()).unwrap_or_default();
+            if r.kind == "webhook_disabled" {
+                let reason = r.data.0["reason"].as_str().unwrap_or("failing");
+                let reason = if reason == "gone" { "gone" } else { "failing" };
+                return Line {
+                    text: page.locale.t_with(
+                        "bell-webhook-disabled",
+                        &[
+                            (
+                                "url",
+                                r.data.0["url"]
+                                    .as_str()
+                                    .unwrap_or_default()
+                                    .to_string()
+                                    .into(),
+                            ),
+                            (
+                                "reason",
+                                page.t(&format!("bell-webhook-reason-{reason}")).into(),
+                            ),
+                        ],
+                    ),
+                    href: format!(
+                        "/admin/webhooks/{}",
+                        r.data.0["webhook"].as_i64().unwrap_or(0)
+                    ),
+                    unread: r.read_at.is_none(),
+                    breach: true,
+                    time: page.fmt.relative(r.created_at, now),
+                    time_exact: page.fmt.exact(r.created_at),
+                };
+            }
             let text = page.locale.t_with(
                 &format!("bell-{}", r.kind.replace('_', "-")),
                 &[
@@ -86,7 +118,11 @@ async fn list(
             );
             Line {
                 text,
-                number,
+                href: if number.is_empty() {
+                    String::new()
+                } else {
+                    format!("/agent/tickets/{number}")
+                },
                 unread: r.read_at.is_none(),
                 breach: r.kind == "sla_breach",
                 time: page.fmt.relative(r.created_at, now),
