@@ -116,7 +116,22 @@ async fn check(c: &Client, name: &str, width: u32) -> Vec<String> {
         .as_i64()
         .unwrap_or(0);
     if wide > i64::from(width) {
-        problems.push(format!("{name}: the page is {wide} px wide at {width} px"));
+        // Name the deepest element that reaches past the edge.
+        let culprit = c
+            .execute(
+                &format!(
+                    "const past = [...document.querySelectorAll('body *')].filter(e => \
+                       e.getBoundingClientRect().right > {width} + 1 && !e.closest('table'));
+                     const e = past.filter(e => !past.some(o => o !== e && e.contains(o)))[0];
+                     return e ? e.tagName + '.' + e.className + ' ' + (e.textContent || '').slice(0, 40) : '';"
+                ),
+                vec![],
+            )
+            .await
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_string))
+            .unwrap_or_default();
+        problems.push(format!("{name}: the page is {wide} px wide at {width} px ({culprit})"));
     }
     if width >= 1280 {
         // A contained scroll is fine on a phone, not on a desktop.
@@ -260,8 +275,33 @@ async fn the_agent_pages_fit_and_pass_axe_everywhere(db: PgPool) {
 #[sqlx::test]
 async fn the_admin_pages_fit_and_pass_axe_everywhere(db: PgPool) {
     let (app, _) = helpdesk(&db).await;
+    let (hook, _) = bilet::service::webhooks::add(
+        &app.state,
+        bilet::service::webhooks::Spec {
+            url: "https://panel.example.com/bilet/webhooks/incoming".into(),
+            events: "*".into(),
+            department: Some("tech".into()),
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("webhook");
+    bilet::service::tokens::create(
+        &app.state,
+        bilet::service::tokens::Spec {
+            name: "billing panel".into(),
+            departments: vec![("tech".into(), bilet::domain::access::AccessLevel::Reply)],
+            ..Default::default()
+        },
+    )
+    .await
+    .expect("token");
+    let webhook = format!("/admin/webhooks/{}", hook.id);
     let list = [
         ("home", "/admin"),
+        ("webhooks", "/admin/webhooks"),
+        ("webhook", webhook.as_str()),
+        ("tokens", "/admin/tokens"),
         ("departments", "/admin/departments"),
         ("department", "/admin/departments/tech"),
         ("staff", "/admin/staff"),
