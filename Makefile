@@ -11,7 +11,7 @@ help:
 	@echo "make run    build and start Bilet on http://127.0.0.1:8080 with its embedded database"
 	@echo "make test   install test services, run fmt, clippy and the whole test suite"
 	@echo "make screenshots  every main page, both languages, 1280 and 390 px, light and dark, into test-artifacts/"
-	@echo "make bench  time the hot queries on a seeded database (BENCH_TICKETS=1000000 for a million), and memory under a sign-in flood"
+	@echo "make bench  time the hot queries on a seeded database (BENCH_TICKETS=1000000 for a million), memory under a sign-in flood, and the REST API under load"
 
 deps-rust:
 	@command -v cargo >/dev/null 2>&1 || { \
@@ -69,7 +69,7 @@ test: deps-rust deps-test lint
 	tests/env/with-services cargo test --locked --all-targets
 
 bench: deps-rust deps-test
-	tests/env/with-services cargo bench --locked --bench queue --bench signin --bench search --bench stats --bench escalation
+	tests/env/with-services cargo bench --locked --bench queue --bench signin --bench search --bench stats --bench escalation --bench api
 
 screenshots: deps-rust deps-test
 	tests/env/with-services cargo test --locked --test it walk::

@@ -147,10 +147,12 @@ async fn send_line(
             if failing_since.take().is_some() {
                 store::webhooks::set_failing(&app.db, c.id, None).await?;
             }
+            metrics::counter!("bilet_webhook_deliveries_total", "outcome" => "sent").increment(1);
             round.sent += 1;
             continue;
         }
         round.failed += 1;
+        metrics::counter!("bilet_webhook_deliveries_total", "outcome" => "failed").increment(1);
         let first = d.first_attempt_at.unwrap_or(at);
         let give_up = at - first >= GIVE_UP_AFTER;
         let attempts = u32::try_from(d.attempts).unwrap_or(0) + 1;

@@ -7,7 +7,7 @@ use axum::response::{Html, IntoResponse, Response};
 use utoipa::openapi::security::{HttpAuthScheme, HttpBuilder, SecurityScheme};
 use utoipa::{Modify, OpenApi};
 
-use super::{body, directory, events, messages, problem, tickets, webhooks};
+use super::{body, directory, events, messages, problem, statistics, tickets, webhooks};
 use crate::service::tickets::representation as rep;
 
 struct Token;
@@ -61,7 +61,7 @@ impl Modify for Token {
         tickets::list, tickets::show, tickets::create, tickets::update,
         messages::reply, messages::note, messages::attachment,
         directory::departments, directory::find_customer, directory::create_customer, directory::customer_tickets,
-        events::feed,
+        events::feed, statistics::report,
         webhooks::list, webhooks::create, webhooks::show, webhooks::remove, webhooks::deliveries, webhooks::resend,
     ),
     components(schemas(
@@ -70,6 +70,7 @@ impl Modify for Token {
         messages::NewMessage, body::Base64File,
         directory::Department, directory::Customer, directory::NewCustomer,
         events::Feed, events::FeedEvent,
+        statistics::Statistics, statistics::StatsLine, statistics::Durations, statistics::Spread, statistics::TrendPoint,
         webhooks::Webhook, webhooks::NewWebhook, webhooks::Created, webhooks::Delivery, webhooks::History, webhooks::Resent,
         problem::Problem, problem::FieldProblem,
     )),

@@ -11,6 +11,7 @@ pub mod events;
 pub mod idempotency;
 pub mod messages;
 pub mod problem;
+pub mod statistics;
 pub mod tickets;
 pub mod webhooks;
 
@@ -54,6 +55,7 @@ pub fn routes(state: AppState) -> Router<AppState> {
             get(directory::customer_tickets),
         )
         .route("/api/v1/events", get(events::feed))
+        .route("/api/v1/statistics", get(statistics::report))
         .route(
             "/api/v1/webhooks",
             get(webhooks::list).post(webhooks::create),
