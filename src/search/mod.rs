@@ -161,6 +161,11 @@ impl Search {
 /// corrupt or behind the journal's retention, then applies the journal as
 /// changes are announced (and every half second, for entries that became
 /// readable when an older transaction ended).
+/// How long the follower gathers changes before applying them: a burst of
+/// writes costs one index commit, and a change is searchable within this
+/// much more.
+const COALESCE: Duration = Duration::from_millis(100);
+
 pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()> {
     let search = app.search.clone();
     let mut events = app.events.subscribe();
@@ -196,12 +201,26 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
         tokio::select! {
             _ = stop.cancelled() => break,
             event = events.recv() => {
-                if let Ok(Event::SearchReindex { node }) = event
-                    && *node == *app.node
-                {
-                    let _ = events::publish(&app.db, &Event::SearchReindexStarted { node }).await;
-                    rebuild = true;
-                    requested = true;
+                // A burst of writes is applied as one batch (one index
+                // commit) rather than one commit per write: gather what
+                // arrives within a moment, then read the journal once.
+                tokio::time::sleep(COALESCE).await;
+                let mut seen = vec![event];
+                loop {
+                    match events.try_recv() {
+                        Err(tokio::sync::broadcast::error::TryRecvError::Empty) => break,
+                        Err(tokio::sync::broadcast::error::TryRecvError::Closed) => break,
+                        other => seen.push(other.map_err(|_| tokio::sync::broadcast::error::RecvError::Lagged(0))),
+                    }
+                }
+                for event in seen {
+                    if let Ok(Event::SearchReindex { node }) = event
+                        && *node == *app.node
+                    {
+                        let _ = events::publish(&app.db, &Event::SearchReindexStarted { node }).await;
+                        rebuild = true;
+                        requested = true;
+                    }
                 }
             }
             _ = tokio::time::sleep(Duration::from_millis(500)) => {}

@@ -32,6 +32,8 @@ use crate::store::stats::{Fact, Source};
 pub const BATCH: i64 = 500;
 /// Tickets per transaction while rebuilding.
 const REBUILD_PAGE: i64 = 500;
+/// How long a wake-up gathers further changes before reading the journal.
+const COALESCE: Duration = Duration::from_millis(100);
 /// The longest wait between rounds when no change is announced.
 const IDLE: Duration = Duration::from_secs(5);
 
@@ -162,7 +164,11 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
                 _ = stop.cancelled() => return Ok(()),
                 _ = &mut wait => break,
                 event = events.recv() => match event {
-                    Ok(Event::TicketChanged { .. } | Event::Resync) | Err(RecvError::Lagged(_)) => break,
+                    Ok(Event::TicketChanged { .. } | Event::Resync) | Err(RecvError::Lagged(_)) => {
+                        // A burst of writes becomes one batch.
+                        tokio::time::sleep(COALESCE).await;
+                        break;
+                    }
                     Ok(_) => {}
                     Err(RecvError::Closed) => return Ok(()),
                 },

@@ -27,6 +27,8 @@ pub const TIMEOUT: Duration = Duration::from_secs(10);
 const PER_ROUND: usize = 50;
 /// Subscriptions served side by side in one round.
 const SUBSCRIPTIONS: i64 = 32;
+/// How long a wake-up gathers further changes before reading the journal.
+const COALESCE: Duration = Duration::from_millis(100);
 /// The longest wait between rounds when nothing is announced.
 const IDLE: Duration = Duration::from_secs(5);
 
@@ -249,7 +251,11 @@ pub async fn follow(app: AppState, stop: CancellationToken) -> anyhow::Result<()
                 _ = &mut sleep => break,
                 event = events.recv() => match event {
                     Ok(Event::TicketChanged { .. } | Event::WebhooksDue | Event::Resync)
-                    | Err(RecvError::Lagged(_)) => break,
+                    | Err(RecvError::Lagged(_)) => {
+                        // A burst of writes becomes one batch.
+                        tokio::time::sleep(COALESCE).await;
+                        break;
+                    }
                     Ok(_) => {}
                     Err(RecvError::Closed) => return Ok(()),
                 },
