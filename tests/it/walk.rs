@@ -131,7 +131,9 @@ async fn check(c: &Client, name: &str, width: u32) -> Vec<String> {
             .ok()
             .and_then(|v| v.as_str().map(str::to_string))
             .unwrap_or_default();
-        problems.push(format!("{name}: the page is {wide} px wide at {width} px ({culprit})"));
+        problems.push(format!(
+            "{name}: the page is {wide} px wide at {width} px ({culprit})"
+        ));
     }
     if width >= 1280 {
         // A contained scroll is fine on a phone, not on a desktop.
