@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
 use crate::domain::access::AccessLevel;
-use crate::domain::ids::{DepartmentId, TokenId, UserId};
+use crate::domain::ids::{DepartmentId, TicketNumber, TokenId, UserId};
 
 /// A token as the API's authentication sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -185,6 +185,12 @@ pub enum Claim {
     },
     /// The first request is still running (or came with another body).
     Running { request_hash: Vec<u8> },
+    /// The first request made this ticket but kept no answer (its node
+    /// may have died after the commit): the answer is rebuilt from it.
+    Made {
+        request_hash: Vec<u8>,
+        ticket: TicketNumber,
+    },
 }
 
 /// Claims `key` for this request. A claim left running longer than
@@ -199,7 +205,7 @@ pub async fn claim(
     let fresh = sqlx::query(
         "insert into api_idempotency (token_id, key, request_hash) values ($1, $2, $3) \
          on conflict (token_id, key) do update set request_hash = excluded.request_hash, created_at = now() \
-             where api_idempotency.status is null \
+             where api_idempotency.status is null and api_idempotency.made_ticket is null \
                and api_idempotency.request_hash = excluded.request_hash \
                and api_idempotency.created_at < now() - make_interval(secs => $4) \
              or api_idempotency.created_at < now() - interval '24 hours'",
@@ -215,7 +221,7 @@ pub async fn claim(
     if fresh {
         // A row kept from an earlier day starts over.
         sqlx::query(
-            "update api_idempotency set status = null, location = null, body = null \
+            "update api_idempotency set status = null, location = null, body = null, made_ticket = null \
              where token_id = $1 and key = $2",
         )
         .bind(token)
@@ -224,14 +230,21 @@ pub async fn claim(
         .await?;
         return Ok(Claim::Fresh);
     }
-    let (request_hash, status, location, body): (Vec<u8>, Option<i16>, Option<String>, Option<Vec<u8>>) =
-        sqlx::query_as(
-            "select request_hash, status, location, body from api_idempotency where token_id = $1 and key = $2",
-        )
-        .bind(token)
-        .bind(key)
-        .fetch_one(&mut *db)
-        .await?;
+    #[allow(clippy::type_complexity)]
+    let (request_hash, status, location, body, made): (
+        Vec<u8>,
+        Option<i16>,
+        Option<String>,
+        Option<Vec<u8>>,
+        Option<TicketNumber>,
+    ) = sqlx::query_as(
+        "select request_hash, status, location, body, made_ticket from api_idempotency \
+             where token_id = $1 and key = $2",
+    )
+    .bind(token)
+    .bind(key)
+    .fetch_one(&mut *db)
+    .await?;
     Ok(match status {
         Some(status) => Claim::Done {
             request_hash,
@@ -239,8 +252,31 @@ pub async fn claim(
             location,
             body: body.unwrap_or_default(),
         },
-        None => Claim::Running { request_hash },
+        None => match made {
+            Some(ticket) => Claim::Made {
+                request_hash,
+                ticket,
+            },
+            None => Claim::Running { request_hash },
+        },
     })
+}
+
+/// Records, in the transaction that opened it, the ticket a keyed request
+/// made.
+pub async fn made(
+    db: impl PgExecutor<'_>,
+    token: TokenId,
+    key: &str,
+    ticket: TicketNumber,
+) -> sqlx::Result<()> {
+    sqlx::query("update api_idempotency set made_ticket = $3 where token_id = $1 and key = $2")
+        .bind(token)
+        .bind(key)
+        .bind(ticket)
+        .execute(db)
+        .await?;
+    Ok(())
 }
 
 /// Keeps the first request's answer for its retries.

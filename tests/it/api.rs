@@ -817,3 +817,58 @@ async fn statistics_are_for_admins_and_managers_with_unnarrowed_tokens(db: PgPoo
         StatusCode::NOT_FOUND
     );
 }
+
+#[sqlx::test]
+async fn a_retry_after_the_node_died_past_the_commit_gets_the_same_ticket(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let api = Api {
+        app: &app,
+        token: token(&app, spec("panel")).await,
+    };
+    let send = |key: &'static str| {
+        api.req(reqwest::Method::POST, "/api/v1/tickets")
+            .header("idempotency-key", key)
+            .json(&new_ticket("olga@client.test", "Сайт лежит"))
+            .send()
+    };
+    let first = send("order-1").await.expect("POST");
+    assert_eq!(first.status(), StatusCode::CREATED);
+    let number = body(first).await["number"].clone();
+    // The node died after the ticket's commit, before the answer was kept:
+    // the key's claim is old and holds no answer, only the ticket.
+    sqlx::query(
+        "update api_idempotency set status = null, location = null, body = null, \
+                created_at = now() - interval '1 hour'",
+    )
+    .execute(&db)
+    .await
+    .expect("crash");
+    let retry = send("order-1").await.expect("POST");
+    assert_eq!(retry.status(), StatusCode::CREATED);
+    assert_eq!(retry.headers()["idempotent-replayed"], "true");
+    assert_eq!(body(retry).await["number"], number);
+    let again = send("order-1").await.expect("POST");
+    assert_eq!(
+        body(again).await["number"],
+        number,
+        "the rebuilt answer is kept"
+    );
+    let tickets: i64 = sqlx::query_scalar("select count(*) from tickets")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(tickets, 1);
+
+    // A request that died before its commit left nothing: the retry runs.
+    sqlx::query(
+        "insert into api_idempotency (token_id, key, request_hash, created_at) \
+         select token_id, 'order-2', request_hash, now() - interval '1 hour' from api_idempotency",
+    )
+    .execute(&db)
+    .await
+    .expect("an abandoned claim");
+    let r = send("order-2").await.expect("POST");
+    assert_eq!(r.status(), StatusCode::CREATED);
+    assert_ne!(body(r).await["number"], number);
+}

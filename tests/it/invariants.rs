@@ -404,6 +404,7 @@ async fn every_kind_of_change_writes_history_journal_counts_and_event(db: PgPool
             uploads: Vec::new(),
             notify: false,
             api: false,
+            idempotency: None,
         },
     )
     .await

@@ -568,6 +568,10 @@ pub struct OnBehalf {
     pub notify: bool,
     /// Opened through the REST API rather than the workspace.
     pub api: bool,
+    /// The API request's token and Idempotency-Key: the ticket is recorded
+    /// against them in its own transaction, so a retry after a crash finds
+    /// it instead of opening another.
+    pub idempotency: Option<(crate::domain::ids::TokenId, String)>,
 }
 
 /// Opens a ticket in the customer's name; creates the customer (without a
@@ -645,6 +649,9 @@ pub async fn open_for_customer(
         w.acknowledge();
     }
     let done = w.commit(&mut tx).await?;
+    if let Some((token, key)) = &input.idempotency {
+        crate::store::api_tokens::made(&mut *tx, *token, key, done.number).await?;
+    }
     tx.commit().await?;
     Ok(done.number)
 }

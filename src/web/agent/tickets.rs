@@ -868,6 +868,7 @@ async fn create(
         uploads: form.uploads.clone(),
         notify: form.get("notify") == "1",
         api: false,
+        idempotency: None,
     };
     let mut errors = form.errors.clone();
     if errors.is_empty() {

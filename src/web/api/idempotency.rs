@@ -53,6 +53,11 @@ fn respond(a: Answer, replayed: bool) -> Response {
     r
 }
 
+/// The request's Idempotency-Key, if it has a valid one.
+pub fn key_of(headers: &HeaderMap) -> Option<String> {
+    key(headers).ok().flatten()
+}
+
 fn key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     let Some(v) = headers.get(HEADER) else {
         return Ok(None);
@@ -77,6 +82,30 @@ pub async fn once<F, Fut>(
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer, Problem>>,
+{
+    let unexpected = |_| async {
+        Err(Problem::new(StatusCode::CONFLICT, "Conflict")
+            .detail("a request with this Idempotency-Key is still running"))
+    };
+    once_or_rebuild(app, caller, headers, hash, work, unexpected).await
+}
+
+/// [`once`] for work that records the ticket it made in its own
+/// transaction (`store::api_tokens::made`): when the first request made
+/// its ticket but kept no answer, `rebuild` answers from that ticket.
+pub async fn once_or_rebuild<F, Fut, R, RFut>(
+    app: &AppState,
+    caller: &Caller,
+    headers: &HeaderMap,
+    hash: [u8; 32],
+    work: F,
+    rebuild: R,
+) -> Response
+where
+    F: FnOnce() -> Fut,
+    Fut: Future<Output = Result<Answer, Problem>>,
+    R: FnOnce(crate::domain::ids::TicketNumber) -> RFut,
+    RFut: Future<Output = Result<Answer, Problem>>,
 {
     let key = match key(headers) {
         Ok(k) => k,
@@ -122,7 +151,29 @@ where
                 true,
             )
         }
-        Ok(Claim::Running { request_hash }) if request_hash != hash => other_body(),
+        Ok(Claim::Running { request_hash } | Claim::Made { request_hash, .. })
+            if request_hash != hash =>
+        {
+            other_body()
+        }
+        Ok(Claim::Made { ticket, .. }) => match rebuild(ticket).await {
+            Ok(a) => {
+                let kept = api_tokens::finish(
+                    &app.db,
+                    token,
+                    &key,
+                    a.status.as_u16(),
+                    a.location.as_deref(),
+                    &a.body,
+                )
+                .await;
+                if let Err(e) = kept {
+                    tracing::warn!(error = %e, "could not keep an idempotent answer");
+                }
+                respond(a, true)
+            }
+            Err(p) => p.into_response(),
+        },
         Ok(Claim::Running { .. }) => Problem::new(StatusCode::CONFLICT, "Conflict")
             .detail("a request with this Idempotency-Key is still running")
             .into_response(),

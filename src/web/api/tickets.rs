@@ -289,43 +289,57 @@ pub async fn create(
         Ok(i) => i,
         Err(p) => return p.into_response(),
     };
-    idempotency::once(&app, &caller, &headers, input.hash, || async {
-        if caller.token.read_only {
-            return Err(service::Error::Forbidden.into());
-        }
-        let f = &input.fields;
-        let department = store::departments::find_by_slug(&app.db, f.department.trim())
-            .await?
-            .map(|d| d.id);
-        let number = work::open_for_customer(
-            &app,
-            &caller.user,
-            OnBehalf {
-                email: f.customer_email.clone(),
-                name: f.customer_name.clone().unwrap_or_default(),
-                department,
-                subject: f.subject.clone(),
-                body: f.body.clone(),
-                uploads: input.uploads.clone(),
-                notify: f.acknowledge.unwrap_or(true),
-                api: true,
-            },
-        )
-        .await
-        .map_err(|e| match e {
-            service::Error::Invalid(mut errors) => {
-                for e in &mut errors.0 {
-                    if e.field == "email" {
-                        e.field = "customer_email";
-                    }
-                }
-                service::Error::Invalid(errors)
-            }
-            other => other,
-        })?;
-        let t = representation::ticket_for(&app.db, &caller.user.viewer(), number).await?;
+    let key = idempotency::key_of(&headers).map(|k| (caller.token.id, k));
+    let (db, viewer) = (app.db.clone(), caller.user.viewer());
+    let rebuild = |number| async move {
+        let t = representation::ticket_for(&db, &viewer, number).await?;
         Ok(Answer::created(format!("/api/v1/tickets/{number}"), &t))
-    })
+    };
+    idempotency::once_or_rebuild(
+        &app,
+        &caller,
+        &headers,
+        input.hash,
+        || async {
+            if caller.token.read_only {
+                return Err(service::Error::Forbidden.into());
+            }
+            let f = &input.fields;
+            let department = store::departments::find_by_slug(&app.db, f.department.trim())
+                .await?
+                .map(|d| d.id);
+            let number = work::open_for_customer(
+                &app,
+                &caller.user,
+                OnBehalf {
+                    email: f.customer_email.clone(),
+                    name: f.customer_name.clone().unwrap_or_default(),
+                    department,
+                    subject: f.subject.clone(),
+                    body: f.body.clone(),
+                    uploads: input.uploads.clone(),
+                    notify: f.acknowledge.unwrap_or(true),
+                    api: true,
+                    idempotency: key,
+                },
+            )
+            .await
+            .map_err(|e| match e {
+                service::Error::Invalid(mut errors) => {
+                    for e in &mut errors.0 {
+                        if e.field == "email" {
+                            e.field = "customer_email";
+                        }
+                    }
+                    service::Error::Invalid(errors)
+                }
+                other => other,
+            })?;
+            let t = representation::ticket_for(&app.db, &caller.user.viewer(), number).await?;
+            Ok(Answer::created(format!("/api/v1/tickets/{number}"), &t))
+        },
+        rebuild,
+    )
     .await
 }
 
