@@ -14,6 +14,7 @@ pub mod sla_calendars;
 pub mod sla_departments;
 pub mod staff;
 pub mod tokens;
+pub mod webhook_history;
 pub mod webhooks;
 
 use askama::Template;

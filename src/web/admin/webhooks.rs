@@ -4,7 +4,7 @@
 
 use askama::Template;
 use askama_web::WebTemplate;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -15,7 +15,6 @@ use crate::domain::webhooks::Event;
 use crate::service::{self, FieldErrors};
 use crate::state::AppState;
 use crate::store::departments::DepartmentRow;
-use crate::store::webhook_deliveries::{DeliveryRow, DeliveryStatus};
 use crate::store::webhooks::WebhookRow;
 use crate::web::confirm::{ConfirmPage, confirmed};
 use crate::web::context::PageCtx;
@@ -23,18 +22,15 @@ use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
 use crate::web::notice;
 
-const PAGE: i64 = 50;
-
 pub fn routes() -> Router<AppState> {
     Router::new()
         .route("/admin/webhooks", get(list).post(create))
-        .route("/admin/webhooks/{id}", get(show))
         .route("/admin/webhooks/{id}/enable", post(enable))
         .route("/admin/webhooks/{id}/remove", post(remove))
-        .route("/admin/webhooks/{id}/resend/{delivery}", post(resend))
+        .merge(super::webhook_history::routes())
 }
 
-fn id(text: &str) -> Result<i64, WebError> {
+pub(super) fn id(text: &str) -> Result<i64, WebError> {
     text.parse().map_err(|_| WebError::NotFound)
 }
 
@@ -163,107 +159,6 @@ async fn create(
     }
 }
 
-/// templates/admin/webhook.html
-#[derive(Template, WebTemplate)]
-#[template(path = "admin/webhook.html")]
-pub struct WebhookPage {
-    page: PageCtx,
-    hook: WebhookRow,
-    /// "failing since …", or empty.
-    failing: String,
-    /// Why Bilet disabled it, or empty.
-    disabled: String,
-    deliveries: Vec<Line>,
-    next: Option<String>,
-}
-
-/// One delivery as the history shows it.
-pub struct Line {
-    id: i64,
-    event: String,
-    number: String,
-    status: &'static str,
-    attempts: i32,
-    answer: String,
-    ms: String,
-    when: String,
-    when_exact: String,
-    next: String,
-    may_resend: bool,
-}
-
-fn line(page: &PageCtx, d: DeliveryRow, now: time::OffsetDateTime) -> Line {
-    let answer = match (d.last_code, &d.last_error) {
-        (Some(code), _) => format!("HTTP {code}"),
-        (None, Some(e)) => e.clone(),
-        (None, None) => page.t("admin-webhook-not-tried"),
-    };
-    let at = d.last_attempt_at.unwrap_or(d.created_at);
-    let next = match (d.status, d.next_at) {
-        (DeliveryStatus::Pending, Some(n)) => page.fmt.exact(n),
-        (DeliveryStatus::Pending, None) => page.t("admin-webhook-next-now"),
-        _ => String::new(),
-    };
-    Line {
-        id: d.id,
-        event: d.event,
-        number: d.number.map(|n| n.to_string()).unwrap_or_default(),
-        status: d.status.as_str(),
-        attempts: d.attempts,
-        answer,
-        ms: d
-            .last_ms
-            .map(|ms| format!("{} ms", page.fmt.number(i64::from(ms))))
-            .unwrap_or_default(),
-        when: page.fmt.relative(at, now),
-        when_exact: page.fmt.exact(at),
-        next,
-        may_resend: d.status != DeliveryStatus::Pending,
-    }
-}
-
-#[derive(Deserialize)]
-pub struct HistoryQuery {
-    before: Option<i64>,
-}
-
-/// GET /admin/webhooks/{id}
-async fn show(
-    State(app): State<AppState>,
-    AdminUser(_): AdminUser,
-    page: PageCtx,
-    Path(hook): Path<String>,
-    Query(q): Query<HistoryQuery>,
-) -> Result<WebhookPage, WebError> {
-    let hook = id(&hook)?;
-    let (w, rows) = service::webhooks::history(&app, hook, q.before, PAGE).await?;
-    let next = (rows.len() as i64 == PAGE)
-        .then(|| {
-            rows.last()
-                .map(|d| format!("/admin/webhooks/{hook}?before={}", d.id))
-        })
-        .flatten();
-    let now = time::OffsetDateTime::now_utc();
-    let deliveries = rows.into_iter().map(|d| line(&page, d, now)).collect();
-    let failing = w.failing_since.map_or(String::new(), |at| {
-        page.t1("admin-webhook-failing-since", "when", page.fmt.exact(at))
-    });
-    let disabled = match (w.enabled, w.disabled_reason.as_deref()) {
-        (false, Some(reason @ ("gone" | "failing"))) => {
-            page.t(&format!("admin-webhook-disabled-{reason}"))
-        }
-        _ => String::new(),
-    };
-    Ok(WebhookPage {
-        page,
-        failing,
-        disabled,
-        hook: w,
-        deliveries,
-        next,
-    })
-}
-
 /// POST /admin/webhooks/{id}/enable
 async fn enable(
     State(app): State<AppState>,
@@ -308,18 +203,4 @@ async fn remove(
     }
     service::webhooks::remove(&app, hook, Some(admin.user.id)).await?;
     Ok(notice::redirect("/admin/webhooks", "webhook-removed"))
-}
-
-/// POST /admin/webhooks/{id}/resend/{delivery}
-async fn resend(
-    State(app): State<AppState>,
-    AdminUser(_): AdminUser,
-    Path((hook, delivery)): Path<(String, String)>,
-) -> Result<Response, WebError> {
-    let (hook, delivery) = (id(&hook)?, id(&delivery)?);
-    service::webhooks::resend(&app, hook, delivery).await?;
-    Ok(notice::redirect(
-        &format!("/admin/webhooks/{hook}"),
-        "webhook-resent",
-    ))
 }
