@@ -1,6 +1,6 @@
-//! Admin: webhook subscriptions (made with their secret shown once,
-//! enabled again, removed after a confirmation) and each one's delivery
-//! history with "send again". The rules are in `service::webhooks`.
+//! Admin: webhook subscriptions: listed, made with their secret shown
+//! once, enabled again, removed after a confirmation. One webhook's page
+//! and history are in `webhook_history`; the rules in `service::webhooks`.
 
 use askama::Template;
 use askama_web::WebTemplate;
