@@ -21,6 +21,8 @@ use crate::store::webhook_deliveries::{Attempt, DeliveryStatus};
 
 /// How long a sender holds a subscription; longer than one round.
 const LEASE_SECONDS: i64 = 120;
+/// A round ends after this long, one POST's limit inside the lease.
+const ROUND_LIMIT: Duration = Duration::from_secs(LEASE_SECONDS as u64 / 2);
 /// One POST's limit, connection and TLS included.
 pub const TIMEOUT: Duration = Duration::from_secs(10);
 /// Deliveries per subscription per round; the rest go in the next round.
@@ -99,7 +101,10 @@ async fn send_line(
     let mut failing_since = c.failing_since;
     let mut round = Round::default();
     for n in 0.. {
-        if n == PER_ROUND {
+        // Stop well inside the lease, so that no other sender can take the
+        // subscription while this one still posts (slow receivers answer
+        // in up to TIMEOUT each).
+        if n == PER_ROUND || started.elapsed() > ROUND_LIMIT {
             round.more = true;
             break;
         }
