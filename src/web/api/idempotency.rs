@@ -71,6 +71,22 @@ fn key(headers: &HeaderMap) -> Result<Option<String>, Problem> {
     }
 }
 
+/// Keeps `a` as the key's answer for its retries.
+async fn keep(app: &AppState, token: crate::domain::ids::TokenId, key: &str, a: &Answer) {
+    let kept = api_tokens::finish(
+        &app.db,
+        token,
+        key,
+        a.status.as_u16(),
+        a.location.as_deref(),
+        &a.body,
+    )
+    .await;
+    if let Err(e) = kept {
+        tracing::warn!(error = %e, "could not keep an idempotent answer");
+    }
+}
+
 /// Runs `work` once per key.
 pub async fn once<F, Fut>(
     app: &AppState,
@@ -158,18 +174,7 @@ where
         }
         Ok(Claim::Made { ticket, .. }) => match rebuild(ticket).await {
             Ok(a) => {
-                let kept = api_tokens::finish(
-                    &app.db,
-                    token,
-                    &key,
-                    a.status.as_u16(),
-                    a.location.as_deref(),
-                    &a.body,
-                )
-                .await;
-                if let Err(e) = kept {
-                    tracing::warn!(error = %e, "could not keep an idempotent answer");
-                }
+                keep(app, token, &key, &a).await;
                 respond(a, true)
             }
             Err(p) => p.into_response(),
@@ -179,18 +184,7 @@ where
             .into_response(),
         Ok(Claim::Fresh) => match work().await {
             Ok(a) => {
-                let kept = api_tokens::finish(
-                    &app.db,
-                    token,
-                    &key,
-                    a.status.as_u16(),
-                    a.location.as_deref(),
-                    &a.body,
-                )
-                .await;
-                if let Err(e) = kept {
-                    tracing::warn!(error = %e, "could not keep an idempotent answer");
-                }
+                keep(app, token, &key, &a).await;
                 respond(a, false)
             }
             Err(p) => {
