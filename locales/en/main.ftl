@@ -767,7 +767,7 @@ delivery-attempts = { $n ->
 
 # Mail texts per department and language (admin console)
 admin-mail-texts = Mail texts
-admin-mail-texts-link-hint = The acknowledgement and the password mail, in each language.
+admin-mail-texts-link-hint = The acknowledgement, the reply, the resolved mail and the password mail, in each language.
 admin-mail-texts-intro = What customers of { $department } get by mail. A text nobody changed is the shipped one and follows Bilet's updates.
 admin-mail-text-mail = Mail
 admin-mail-text-edit = Edit
@@ -797,6 +797,18 @@ mail-text-sample-customer = Olga Ivanova
 mail-text-sample-subject = The printer does not print
 mail-text-placeholders-acknowledgement = customer.name, department.name, ticket.number, ticket.subject, ticket.link
 mail-text-placeholders-claim = customer.name, department.name, claim.link
+mail-text-placeholders-reply = reply.body, customer.name, agent.name, department.name, ticket.number, ticket.subject, ticket.link
+mail-text-placeholders-resolved = customer.name, department.name, ticket.number, ticket.subject, ticket.link, rating.links
+mail-text-placeholders-subject = customer.name, department.name, ticket.number, ticket.subject
+mail-text-placeholders-subject-reply = customer.name, agent.name, department.name, ticket.number, ticket.subject
+mail-text-placeholders-subject-claim = customer.name, department.name
+mail-text-sample-agent = Anna Smirnova
+mail-text-sample-reply = We have restarted the print server. Please try again and tell us whether it works.
+error-mail-text-reply-required = The text must contain { $name }: it stands for the agent's words and signature.
+admin-mail-text-kind-reply = Agent's reply
+admin-mail-text-kind-resolved = Ticket resolved, with rating links
+admin-mail-text-when-reply = Sent with every answer an agent writes to the customer. {"{{reply.body}}"} is the agent's text with their signature.
+admin-mail-text-when-resolved = Sent when an agent resolves a ticket. {"{{rating.links}}"} stands for the five links that rate the answer without signing in.
 error-mail-text-required = Write something here.
 error-mail-text-too-long = At most { $n } characters.
 error-mail-text-placeholder = { $name } is not a placeholder of this mail. Use { $list }, each in double braces.

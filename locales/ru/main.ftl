@@ -783,7 +783,7 @@ delivery-attempts = { $n ->
 
 # Тексты писем по отделам и языкам (консоль администратора)
 admin-mail-texts = Тексты писем
-admin-mail-texts-link-hint = Подтверждение обращения и письмо для установки пароля, на каждом языке.
+admin-mail-texts-link-hint = Подтверждение обращения, ответ сотрудника, письмо о решении и письмо для установки пароля, на каждом языке.
 admin-mail-texts-intro = Что клиенты отдела «{ $department }» получают по почте. Текст, который никто не менял, — стандартный: он обновляется вместе с Bilet.
 admin-mail-text-mail = Письмо
 admin-mail-text-edit = Изменить
@@ -813,6 +813,18 @@ mail-text-sample-customer = Ольга Иванова
 mail-text-sample-subject = Принтер не печатает
 mail-text-placeholders-acknowledgement = customer.name, department.name, ticket.number, ticket.subject, ticket.link
 mail-text-placeholders-claim = customer.name, department.name, claim.link
+mail-text-placeholders-reply = reply.body, customer.name, agent.name, department.name, ticket.number, ticket.subject, ticket.link
+mail-text-placeholders-resolved = customer.name, department.name, ticket.number, ticket.subject, ticket.link, rating.links
+mail-text-placeholders-subject = customer.name, department.name, ticket.number, ticket.subject
+mail-text-placeholders-subject-reply = customer.name, agent.name, department.name, ticket.number, ticket.subject
+mail-text-placeholders-subject-claim = customer.name, department.name
+mail-text-sample-agent = Анна Смирнова
+mail-text-sample-reply = Мы перезапустили сервер печати. Попробуйте ещё раз и напишите, заработало ли.
+error-mail-text-reply-required = Текст должен содержать { $name }: это слова сотрудника с его подписью.
+admin-mail-text-kind-reply = Ответ сотрудника
+admin-mail-text-kind-resolved = Обращение решено, со ссылками для оценки
+admin-mail-text-when-reply = Отправляется с каждым ответом сотрудника клиенту. {"{{reply.body}}"} — текст сотрудника с его подписью.
+admin-mail-text-when-resolved = Отправляется, когда сотрудник решает обращение. {"{{rating.links}}"} — пять ссылок, которыми клиент оценивает ответ без входа.
 error-mail-text-required = Заполните это поле.
 error-mail-text-too-long = Не больше { $n } символов.
 error-mail-text-placeholder = { $name } — не подстановка этого письма. Используйте { $list } в двойных фигурных скобках.
@@ -1124,7 +1136,7 @@ rate-link-expired = Срок действия ссылки для оценки �
 rate-link-invalid = Ссылка для оценки недействительна. Возможно, её обрезали при копировании или она заменена после смены пароля.
 rate-link-sign-in = Оценить обращение можно и после входа:
 rate-link-my-tickets = Мои обращения
-mail-resolved-intro = ваше обращение №{ $number } решено:
+mail-resolved-intro = Ваше обращение №{ $number } решено:
 mail-resolved-rate = Как мы справились? Каждая ссылка ниже открывает страницу, где вы подтвердите оценку и сможете добавить комментарий:
 mail-resolved-reopen = Если проблема не решена, просто ответьте на это письмо — обращение откроется снова.
 

@@ -31,6 +31,7 @@ mod lmtp;
 mod mail;
 mod mail_fuzz;
 mod mail_texts;
+mod mail_texts_ticket;
 mod mailbox_check;
 mod mailkit;
 mod metrics;

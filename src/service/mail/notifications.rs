@@ -110,7 +110,7 @@ pub async fn queue_ack(db: &mut PgConnection, app: &AppState, ack: Ack<'_>) -> a
             ticket_number: &number,
             ticket_subject: ack.subject,
             ticket_link: Some(&link),
-            claim_link: None,
+            ..texts::Fill::default()
         },
         &locale,
     );
@@ -281,22 +281,6 @@ pub async fn queue_verify(
     Ok(())
 }
 
-#[derive(Template)]
-#[template(path = "email/reply.txt", escape = "none")]
-struct ReplyText<'a> {
-    l: &'a MailLocale,
-    body: &'a str,
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/reply.html")]
-struct ReplyHtml<'a> {
-    l: &'a MailLocale,
-    body: &'a str,
-    link: &'a str,
-}
-
 /// What an agent's reply mail needs to know.
 pub struct Reply<'a> {
     pub ticket: TicketId,
@@ -306,6 +290,7 @@ pub struct Reply<'a> {
     /// The whole text, signature included.
     pub body: &'a str,
     pub agent_name: &'a str,
+    pub department_name: &'a str,
     pub department_addresses: &'a [String],
     pub requester: &'a UserRow,
     /// Message-IDs of the thread so far, oldest first.
@@ -320,20 +305,24 @@ pub async fn queue_reply(
     app: &AppState,
     reply: Reply<'_>,
 ) -> anyhow::Result<String> {
-    let l = MailLocale(locale_of(app, reply.requester));
+    let locale = locale_of(app, reply.requester);
     let link = ticket_link(app, reply.requester, reply.number);
-    let text = ReplyText {
-        l: &l,
-        body: reply.body,
-        link: &link,
-    }
-    .render()?;
-    let html = ReplyHtml {
-        l: &l,
-        body: reply.body,
-        link: &link,
-    }
-    .render()?;
+    let number = reply.number.to_string();
+    let text = texts::for_ticket(&mut *db, reply.ticket, MailKind::Reply, &locale).await?;
+    let mail = texts::render(
+        &text,
+        &texts::Fill {
+            customer_name: &reply.requester.name,
+            agent_name: reply.agent_name,
+            department_name: reply.department_name,
+            ticket_number: &number,
+            ticket_subject: reply.subject,
+            ticket_link: Some(&link),
+            reply_body: Some(reply.body),
+            ..texts::Fill::default()
+        },
+        &locale,
+    );
     let message_id = crate::mail::message_id::generate(
         &app.secrets.message_id_key,
         reply.number,
@@ -352,9 +341,9 @@ pub async fn queue_reply(
             mail_message_id: &message_id,
             in_reply_to: reply.thread.last().map(String::as_str),
             references: reply.thread,
-            subject: &tagged_subject(app, reply.number, reply.subject),
-            body_text: &text,
-            body_html: Some(&html),
+            subject: &tagged_subject(app, reply.number, &mail.subject),
+            body_text: &mail.text,
+            body_html: Some(&mail.html),
             headers: json!({}),
             to: std::slice::from_ref(&reply.requester.email),
             attachments: reply.attachments,

@@ -1,52 +1,23 @@
 //! The "your ticket is resolved" mail, with five signed star links that
 //! rate the ticket without signing in (`service::rating_links`). Written
 //! to the outbox in the resolving transaction, in the requester's
-//! language, threaded under the ticket's earlier mail.
+//! language and the department's text (`texts`), threaded under the
+//! ticket's earlier mail.
 
-use askama::Template;
 use serde_json::json;
 use sqlx::PgConnection;
 
 use crate::domain::ids::MessageId;
 use crate::service::mail::notifications::{
-    MailLocale, from_address, locale_of, mail_domain, tagged_subject, ticket_link,
+    from_address, locale_of, mail_domain, tagged_subject, ticket_link,
 };
+use crate::service::mail::texts::{self, MailKind, Star};
 use crate::service::rating_links;
 use crate::state::AppState;
 use crate::store;
 use crate::store::departments::DepartmentRow;
 use crate::store::tickets::TicketState;
 use crate::store::users::UserRow;
-
-/// One star link: its number and address.
-pub struct Star {
-    pub n: i16,
-    pub link: String,
-}
-
-#[derive(Template)]
-#[template(path = "email/resolved.txt", escape = "none")]
-struct ResolvedText<'a> {
-    l: &'a MailLocale,
-    name: &'a str,
-    number: String,
-    subject: &'a str,
-    department: &'a str,
-    stars: &'a [Star],
-    link: &'a str,
-}
-
-#[derive(Template)]
-#[template(path = "email/resolved.html")]
-struct ResolvedHtml<'a> {
-    l: &'a MailLocale,
-    name: &'a str,
-    number: String,
-    subject: &'a str,
-    department: &'a str,
-    stars: &'a [Star],
-    link: &'a str,
-}
 
 /// Queues the resolved mail to the requester (through the outbox).
 pub async fn queue(
@@ -56,7 +27,7 @@ pub async fn queue(
     requester: &UserRow,
     department: &DepartmentRow,
 ) -> anyhow::Result<()> {
-    let l = MailLocale(locale_of(app, requester));
+    let locale = locale_of(app, requester);
     let token = rating_links::token_for(app, requester, ticket.number);
     let stars: Vec<Star> = (1..=5)
         .map(|n| Star {
@@ -65,26 +36,21 @@ pub async fn queue(
         })
         .collect();
     let link = ticket_link(app, requester, ticket.number);
-    let text = ResolvedText {
-        l: &l,
-        name: &requester.name,
-        number: ticket.number.to_string(),
-        subject: &ticket.subject,
-        department: &department.name,
-        stars: &stars,
-        link: &link,
-    }
-    .render()?;
-    let html = ResolvedHtml {
-        l: &l,
-        name: &requester.name,
-        number: ticket.number.to_string(),
-        subject: &ticket.subject,
-        department: &department.name,
-        stars: &stars,
-        link: &link,
-    }
-    .render()?;
+    let number = ticket.number.to_string();
+    let text = texts::for_ticket(&mut *db, ticket.id, MailKind::Resolved, &locale).await?;
+    let mail = texts::render(
+        &text,
+        &texts::Fill {
+            customer_name: &requester.name,
+            department_name: &department.name,
+            ticket_number: &number,
+            ticket_subject: &ticket.subject,
+            ticket_link: Some(&link),
+            stars: Some(&stars),
+            ..texts::Fill::default()
+        },
+        &locale,
+    );
     // Signed like every ticket mail: an answer to it threads back.
     let message_id = crate::mail::message_id::generate(
         &app.secrets.message_id_key,
@@ -106,9 +72,9 @@ pub async fn queue(
             mail_message_id: &message_id,
             in_reply_to: thread.last().map(String::as_str),
             references: &thread,
-            subject: &tagged_subject(app, ticket.number, &ticket.subject),
-            body_text: &text,
-            body_html: Some(&html),
+            subject: &tagged_subject(app, ticket.number, &mail.subject),
+            body_text: &mail.text,
+            body_html: Some(&mail.html),
             // RFC 3834: sent by Bilet itself, not typed by a person.
             headers: json!({ "Auto-Submitted": "auto-generated" }),
             to: std::slice::from_ref(&requester.email),

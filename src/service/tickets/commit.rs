@@ -295,6 +295,7 @@ impl<'a> TicketWrite<'a> {
                             message,
                             body: &body,
                             agent_name: &agent,
+                            department_name: &department.name,
                             department_addresses: &department.addresses,
                             requester: &requester,
                             thread: &thread,
