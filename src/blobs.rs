@@ -35,6 +35,8 @@ pub trait BlobStore: Send + Sync {
     -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>>;
     /// Removes a blob nobody references any more.
     fn delete<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
+    /// Whether the blob's bytes are there.
+    fn exists<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<bool, BlobError>>;
 }
 
 /// Blob store failures.
@@ -150,6 +152,13 @@ impl BlobStore for FsBlobStore {
                 Err(err) if err.kind() == std::io::ErrorKind::NotFound => Ok(()),
                 Err(err) => Err(err.into()),
             }
+        })
+    }
+
+    fn exists<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<bool, BlobError>> {
+        Box::pin(async move {
+            let path = self.path(sha256).ok_or(BlobError::Missing)?;
+            Ok(tokio::fs::try_exists(path).await?)
         })
     }
 }

@@ -1164,3 +1164,7 @@ admin-sla-action-none = — nothing —
 
 ## data protection
 audit-kind-customer-exported = Customer data exported
+message-erased = This message was erased at the customer's request.
+customer-erased-name = Erased customer
+audit-kind-customer-erased = Customer erased
+audit-kind-ticket-erased = Customer's content erased from a ticket

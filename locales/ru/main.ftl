@@ -1186,3 +1186,7 @@ admin-sla-action-none = — ничего —
 
 ## data protection
 audit-kind-customer-exported = Данные клиента выгружены
+message-erased = Сообщение удалено по просьбе клиента.
+customer-erased-name = Удалённый клиент
+audit-kind-customer-erased = Клиент удалён
+audit-kind-ticket-erased = Данные клиента удалены из обращения

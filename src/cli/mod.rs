@@ -1,5 +1,6 @@
 //! The command line: parsing and printing only; the work is in `service`.
 
+mod customer;
 pub mod pipe;
 mod search;
 mod sla;
@@ -61,7 +62,7 @@ pub enum Command {
     Journal,
     /// Data protection: one customer's data.
     #[command(subcommand)]
-    Customer(CustomerCommand),
+    Customer(customer::CustomerCommand),
     /// Check the installation (database, data folder, disk, clock,
     /// mailboxes, public address); exits non-zero on a problem.
     Doctor,
@@ -97,17 +98,6 @@ pub enum Command {
 pub enum MailCommand {
     /// Run .eml files and mbox archives through exactly the IMAP path.
     Ingest(MailIngest),
-}
-
-#[derive(Debug, Subcommand)]
-pub enum CustomerCommand {
-    /// Everything about one customer as they may see it (profile, their
-    /// tickets as JSON, attached files) into a new folder.
-    Export {
-        email: String,
-        #[arg(long, value_name = "DIR")]
-        to: PathBuf,
-    },
 }
 
 impl MailIngest {
@@ -420,18 +410,9 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
             let app = app_state(db)?;
             return search::run(&app, args).await;
         }
-        Command::Customer(CustomerCommand::Export { email, to }) => {
+        Command::Customer(command) => {
             let app = app_state(db)?;
-            let done = service::privacy::export(&app, &email, &to)
-                .await
-                .map_err(explain)
-                .with_context(|| format!("exporting {email}"))?;
-            println!(
-                "exported {email}: {} tickets, {} files, into {}",
-                done.tickets,
-                done.files,
-                to.display()
-            );
+            return customer::run(&app, command).await;
         }
         Command::Backup { to } => {
             let app = app_state(db)?;

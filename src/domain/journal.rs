@@ -31,6 +31,8 @@ pub enum JournalKind {
     Participant,
     /// A service-level warning or breach (the escalation job).
     Sla,
+    /// A customer's content was erased on request (data protection).
+    Erased,
 }
 
 impl JournalKind {
@@ -48,6 +50,7 @@ impl JournalKind {
             JournalKind::Linked => "linked",
             JournalKind::Participant => "participant",
             JournalKind::Sla => "sla",
+            JournalKind::Erased => "erased",
         }
     }
 }

@@ -17,6 +17,11 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<()> {
     if deliveries > 0 {
         tracing::info!(deliveries, "pruned finished webhook deliveries");
     }
+    // References released by erasure; an interrupted erasure's bytes too.
+    let blobs = service::blob_gc::collect(app).await?;
+    if blobs > 0 {
+        tracing::info!(blobs, "deleted stored files nobody references");
+    }
     if closed > 0 {
         tracing::info!(closed, "closed resolved tickets");
     }

@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod backup;
+pub mod blob_gc;
 pub mod catalog;
 pub mod doctor;
 pub mod health;

@@ -4,17 +4,29 @@
 //! representation `bilet ticket show --as` prints (through the access rule:
 //! no internal notes, nothing of other people's tickets), and every file
 //! attached there under `files/<number>/`. The export is audited.
+//!
+//! `erase` removes a customer's content on request: every ticket they
+//! asked, wrote on or take part in goes through the write path with
+//! `Change::Erase` (see `tickets::erase` for what goes), then their own
+//! row is reduced to a neutral name, all in one transaction; the bytes of
+//! their files and raw mail go with the blob collector right after.
 
 use std::path::Path;
 
 use serde_json::json;
 use tokio::io::AsyncWriteExt;
 
+use crate::domain::access::AccessLevel;
+use crate::domain::ids::UserId;
 use crate::domain::users::Role;
+use crate::i18n::Locale;
+use crate::service::tickets::{Actor, Change, Expect, TicketWrite};
 use crate::service::{Error, Result};
 use crate::state::AppState;
 use crate::store;
 use crate::store::audit::AuditEntry;
+use crate::store::tickets::Target;
+use crate::store::users::UserRow;
 
 /// What an export wrote.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,13 +58,19 @@ fn io(e: std::io::Error) -> Error {
     Error::Internal(e.into())
 }
 
+/// The customer with address `email`; staff and unknown addresses are
+/// not found (staff accounts are never exported or erased as customers).
+pub async fn customer(app: &AppState, email: &str) -> Result<UserRow> {
+    store::users::find_by_email(&app.db, &email.trim().to_lowercase())
+        .await?
+        .filter(|u| u.role == Role::Customer)
+        .ok_or(Error::NotFound)
+}
+
 /// Exports the customer with address `email` into the new folder `to`.
 pub async fn export(app: &AppState, email: &str, to: &Path) -> Result<Exported> {
     use std::os::unix::fs::PermissionsExt;
-    let user = store::users::find_by_email(&app.db, &email.trim().to_lowercase())
-        .await?
-        .filter(|u| u.role == Role::Customer)
-        .ok_or(Error::NotFound)?;
+    let user = customer(app, email).await?;
     if to.exists() && std::fs::read_dir(to).map_err(io)?.next().is_some() {
         return Err(Error::Internal(anyhow::anyhow!(
             "{} is not empty: choose a new folder",
@@ -116,5 +134,68 @@ pub async fn export(app: &AppState, email: &str, to: &Path) -> Result<Exported> 
     Ok(Exported {
         tickets: numbers.len(),
         files,
+    })
+}
+
+/// What an erasure removed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Erased {
+    pub tickets: usize,
+    pub messages: i64,
+    pub files: i64,
+    /// Blobs whose bytes the collector deleted right after.
+    pub blobs: usize,
+}
+
+/// Erases the customer `user` (see the module comment); `by` is the admin
+/// who asked, for the audit log (None: the command line).
+pub async fn erase(app: &AppState, user: &UserRow, by: Option<UserId>) -> Result<Erased> {
+    // An erased customer has no address left, so is not found again.
+    if user.role != Role::Customer {
+        return Err(Error::NotFound);
+    }
+    let mut tx = app.db.begin().await?;
+    let tickets = store::erasure::tickets_of(&mut tx, user.id).await?;
+    let (mut messages, mut files) = (0, 0);
+    for ticket in &tickets {
+        let mut w = TicketWrite::open(
+            app,
+            &mut tx,
+            Actor::System,
+            Target::Id(*ticket),
+            AccessLevel::Manage,
+            Expect::Current,
+        )
+        .await?;
+        let removed = w
+            .apply(&mut tx, Change::Erase { customer: user.id })
+            .await?
+            .erased;
+        messages += removed.messages;
+        files += removed.files;
+        w.commit(&mut tx).await?;
+    }
+    // In the helpdesk's language: the name is stored, shown to every agent.
+    let helpdesk = Locale::parse(&app.config.i18n.default_locale).unwrap_or_else(Locale::fallback);
+    store::erasure::person(&mut tx, user.id, &helpdesk.t("customer-erased-name")).await?;
+    store::audit::record(
+        &mut *tx,
+        AuditEntry {
+            actor: by,
+            kind: "customer.erased",
+            ticket: None,
+            subject: Some(user.id.0),
+            data: json!({ "tickets": tickets.len(), "messages": messages, "files": files }),
+            ip: None,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    let blobs = super::blob_gc::collect(app).await?;
+    Ok(Erased {
+        tickets: tickets.len(),
+        messages,
+        files,
+        blobs,
     })
 }

@@ -1,6 +1,6 @@
 //! Reference counts of content-addressed blobs.
 
-use sqlx::PgExecutor;
+use sqlx::{PgConnection, PgExecutor};
 
 /// Counts one more reference to a stored blob.
 pub async fn add_ref(db: impl PgExecutor<'_>, sha256: &str, size: i64) -> sqlx::Result<()> {
@@ -12,5 +12,27 @@ pub async fn add_ref(db: impl PgExecutor<'_>, sha256: &str, size: i64) -> sqlx::
     .bind(size)
     .execute(db)
     .await?;
+    Ok(())
+}
+
+/// Up to `limit` blobs nobody references, locked for the collector: a
+/// writer adding a reference meanwhile waits for this transaction, then
+/// finds the row gone and counts anew (and then checks the bytes).
+pub async fn lock_unreferenced(db: &mut PgConnection, limit: i64) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar(
+        "select sha256 from blobs where ref_count = 0 order by sha256 limit $1 \
+         for update skip locked",
+    )
+    .bind(limit)
+    .fetch_all(db)
+    .await
+}
+
+/// Forgets blobs whose bytes the collector deleted.
+pub async fn forget(db: &mut PgConnection, sha256: &[String]) -> sqlx::Result<()> {
+    sqlx::query("delete from blobs where sha256 = any($1) and ref_count = 0")
+        .bind(sha256)
+        .execute(db)
+        .await?;
     Ok(())
 }

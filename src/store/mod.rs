@@ -15,6 +15,7 @@ pub mod canned;
 pub mod catalog;
 pub mod counts;
 pub mod departments;
+pub mod erasure;
 pub mod feed;
 pub mod gauges;
 pub mod history;

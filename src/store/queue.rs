@@ -115,7 +115,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
 
 /// The columns of a queue row, over `t` and its joins.
 const ROW_SELECT: &str = "select t.id, t.number, t.subject, t.status, t.priority, d.name as department_name, \
-                ru.name as requester_name, re.email as requester_email, au.name as assignee_name, \
+                ru.name as requester_name, coalesce(re.email, '') as requester_email, au.name as assignee_name, \
                 t.last_message_kind, t.last_activity_at, t.created_at, t.version, t.sla_due_at, \
                 (select left(m.body_text, 160) from messages m \
                  where m.ticket_id = t.id and m.kind in ('customer', 'agent') \
@@ -123,7 +123,7 @@ const ROW_SELECT: &str = "select t.id, t.number, t.subject, t.status, t.priority
          from tickets t \
          join departments d on d.id = t.department_id \
          join users ru on ru.id = t.requester_id \
-         join user_emails re on re.user_id = ru.id and re.is_primary \
+         left join user_emails re on re.user_id = ru.id and re.is_primary \
          left join users au on au.id = t.assignee_id \
          where t.merged_into_id is null";
 

@@ -120,7 +120,7 @@ pub async fn detail(
     let mut qb = QueryBuilder::<Postgres>::new(
         "select t.id, t.number, t.subject, t.status, t.priority, t.department_id, d.slug as department_slug, \
                 d.name as department_name, d.signature, t.requester_id, u.name as requester_name, \
-                re.email as requester_email, t.assignee_id, au.name as assignee_name, ae.email as assignee_email, \
+                coalesce(re.email, '') as requester_email, t.assignee_id, au.name as assignee_name, ae.email as assignee_email, \
                 p.name as product_name, coalesce(p.names, '{}') as product_names, t.prompt_answers, mt.number as merged_into, t.created_at, \
                 t.last_activity_at, t.first_response_at, t.resolved_at, t.closed_at, t.version, ",
     );
@@ -143,7 +143,7 @@ pub async fn detail(
            from sla_outcomes o where o.ticket_id = t.id and o.breached_at is not null), '[]') as sla_breaches \
          from tickets t join departments d on d.id = t.department_id \
          join users u on u.id = t.requester_id \
-         join user_emails re on re.user_id = u.id and re.is_primary \
+         left join user_emails re on re.user_id = u.id and re.is_primary \
          left join users au on au.id = t.assignee_id \
          left join user_emails ae on ae.user_id = au.id and ae.is_primary \
          left join tickets mt on mt.id = t.merged_into_id \
@@ -190,6 +190,8 @@ pub struct MessageRow {
     pub subject: Option<String>,
     pub body_text: String,
     pub body_html: Option<String>,
+    /// Set when the content was erased on the customer's request.
+    pub erased_at: Option<OffsetDateTime>,
     pub threading_note: Option<String>,
     pub raw_mail_id: Option<uuid::Uuid>,
     pub mail_message_id: Option<String>,
@@ -209,7 +211,7 @@ pub async fn timeline(
 ) -> sqlx::Result<Vec<MessageRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "select m.id, m.kind, m.source, m.author_id, u.name as author_name, e.email as author_email, \
-                m.subject, m.body_text, m.body_html, m.threading_note, m.raw_mail_id, m.mail_message_id, \
+                m.subject, m.body_text, m.body_html, m.erased_at, m.threading_note, m.raw_mail_id, m.mail_message_id, \
                 m.to_addrs, m.cc_addrs, m.created_at, \
                 coalesce((select json_agg(json_build_object('id', a.id, 'filename', a.filename, \
                          'content_type', a.content_type, 'size', a.size, 'sha256', a.blob_sha256) \

@@ -61,6 +61,14 @@ fn quote_start(text: &str) -> Option<usize> {
     None
 }
 
+/// What an erased message shows instead of its text (escaped `label`).
+pub fn erased_html(label: &str) -> String {
+    let mut out = String::from("<p class=\"erased\">");
+    escape(label, &mut out);
+    out.push_str("</p>");
+    out
+}
+
 /// Message text as HTML with the quoted history folded away (kept, one
 /// click from view). Safe to mark `|safe`: built from [`linkify`].
 pub fn message_html(text: &str, fold_label: &str) -> String {

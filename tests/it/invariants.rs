@@ -708,6 +708,7 @@ fn only_the_commit_writes_history_journal_counts_outbox_audit_and_events() {
             &[
                 "src/service/tickets/write.rs",
                 "src/service/tickets/change.rs",
+                "src/service/tickets/erase.rs",
             ],
         ),
         ("store::tickets::lock(", &["src/service/tickets/write.rs"]),

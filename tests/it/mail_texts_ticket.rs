@@ -105,11 +105,13 @@ async fn a_departments_reply_and_resolved_texts_reach_its_customers(db: PgPool) 
         &[("tech", AccessLevel::Reply)],
     )
     .await;
-    sqlx::query("update users set name = 'Анна' \
-         where id = (select user_id from user_emails where email = 'anna@support.test')")
-        .execute(&db)
-        .await
-        .expect("name");
+    sqlx::query(
+        "update users set name = 'Анна' \
+         where id = (select user_id from user_emails where email = 'anna@support.test')",
+    )
+    .execute(&db)
+    .await
+    .expect("name");
 
     let list = root
         .get("/admin/departments/tech/mail-texts")

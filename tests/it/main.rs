@@ -20,6 +20,7 @@ mod cluster;
 mod csrf;
 mod doctor;
 mod embedded;
+mod erasure;
 mod events;
 mod faults;
 mod hardening;

@@ -41,7 +41,7 @@ const BIN: &str = env!("CARGO_BIN_EXE_bilet");
 
 /// The app with its index built once, as the follower does when a node
 /// starts: from then on every search catches the index up by itself.
-async fn ready(db: &PgPool) -> TestApp {
+pub(crate) async fn ready(db: &PgPool) -> TestApp {
     let app = TestApp::spawn(db.clone()).await;
     build_index(&app.state).await;
     app
@@ -57,7 +57,7 @@ async fn build_index(state: &AppState) {
 /// Entries become readable only once older transactions anywhere in the
 /// cluster have ended (other tests run beside this one), so this polls the
 /// index's own position rather than trusting a single catch-up.
-async fn indexed(state: &AppState) {
+pub(crate) async fn indexed(state: &AppState) {
     let newest: Option<(i64, i64)> = sqlx::query_as(
         "select txid::text::bigint, seq from ticket_journal order by txid desc, seq desc limit 1",
     )
@@ -150,7 +150,7 @@ async fn staff(
 }
 
 /// An admin (sees every department) signed in.
-async fn admin(app: &TestApp) -> TestApp {
+pub(crate) async fn admin(app: &TestApp) -> TestApp {
     staff(app, "root@support.test", "Root Admin", Role::Admin, &[])
         .await
         .0
@@ -223,7 +223,7 @@ async fn search_page(browser: &TestApp, query: &str) -> String {
 }
 
 /// The ticket numbers `browser` finds for `query`.
-async fn found(browser: &TestApp, query: &str) -> BTreeSet<i64> {
+pub(crate) async fn found(browser: &TestApp, query: &str) -> BTreeSet<i64> {
     rows(&search_page(browser, query).await)
 }
 

@@ -224,7 +224,8 @@ async fn quarantine(
     let result: anyhow::Result<()> = async {
         let stored = app.blobs.put(Box::pin(raw), u64::MAX).await?;
         let mut tx = app.db.begin().await?;
-        store::mail::save_raw(
+        super::storing::save_raw(
+            app,
             &mut tx,
             store::mail::NewRaw {
                 id: existing.unwrap_or_else(Uuid::now_v7),
@@ -349,7 +350,8 @@ async fn process(
         && let Some((_, ticket)) = store::mail::duplicate_of(&app.db, mid, &mail.hash).await?
     {
         let mut tx = app.db.begin().await?;
-        store::mail::save_raw(
+        super::storing::save_raw(
+            app,
             &mut tx,
             mail.raw("ignored", "ignored", Some("duplicate"), None, None),
         )
@@ -380,7 +382,8 @@ async fn process(
     }
     if verdict.spam && !release_spam {
         let mut tx = app.db.begin().await?;
-        store::mail::save_raw(
+        super::storing::save_raw(
+            app,
             &mut tx,
             mail.raw("held", "ignored", Some("held as spam"), None, None),
         )

@@ -93,9 +93,27 @@ async fn post(
 /// never filed.
 pub(super) async fn hold(app: &AppState, mail: &Mail<'_>, why: &str) -> anyhow::Result<Report> {
     let mut tx = app.db.begin().await?;
-    store::mail::save_raw(&mut tx, mail.raw("held", "held", Some(why), None, None)).await?;
+    save_raw(
+        app,
+        &mut tx,
+        mail.raw("held", "held", Some(why), None, None),
+    )
+    .await?;
     tx.commit().await?;
     Ok(Report::new("held", &mail.m, None, why))
+}
+
+/// Saves the raw mail's row and checks its bytes are still stored (a
+/// collector may have taken the same content a moment ago: `blob_gc`).
+pub(super) async fn save_raw(
+    app: &AppState,
+    tx: &mut sqlx::PgConnection,
+    raw: store::mail::NewRaw<'_>,
+) -> anyhow::Result<()> {
+    let sha = [raw.sha256.to_string()];
+    store::mail::save_raw(tx, raw).await?;
+    crate::service::blob_gc::kept(app, &sha).await?;
+    Ok(())
 }
 
 /// Why mail from `address` is never filed, if it is not: one of the
@@ -206,7 +224,8 @@ pub(super) async fn append(
         Err(other) => return Err(other.into()),
     };
     let done = w.commit(&mut tx).await?;
-    store::mail::save_raw(
+    save_raw(
+        app,
         &mut tx,
         mail.raw("processed", "appended", Some(&note), Some(t.id), message),
     )
@@ -267,7 +286,8 @@ pub(super) async fn from_staff(
     }
     let message = w.apply(&mut tx, Change::message(p)).await?.message;
     let done = w.commit(&mut tx).await?;
-    store::mail::save_raw(
+    save_raw(
+        app,
         &mut tx,
         mail.raw("processed", "appended", Some(&note), Some(t.id), message),
     )
@@ -296,7 +316,8 @@ pub(super) async fn create(
     if let Some(reason) = verdict.automatic {
         let mut tx = app.db.begin().await?;
         let why = format!("automatic mail ({reason}) on no known ticket");
-        store::mail::save_raw(
+        save_raw(
+            app,
             &mut tx,
             mail.raw("ignored", "ignored", Some(&why), None, None),
         )
@@ -406,7 +427,8 @@ async fn open_ticket(
         store::mail::count_auto_reply(&mut *tx, &user.email).await?;
     }
     let done = w.commit(&mut tx).await?;
-    store::mail::save_raw(
+    save_raw(
+        app,
         &mut tx,
         mail.raw("processed", "created", Some(&note), Some(done.id), message),
     )
@@ -454,7 +476,12 @@ pub(super) async fn bounce(
             store::mail::mark_bounced(&mut tx, o, &failed, mail.raw_id, "bounced").await?;
         }
         let why = Some("bounce for no known mail");
-        store::mail::save_raw(&mut tx, mail.raw("ignored", "ignored", why, None, None)).await?;
+        save_raw(
+            app,
+            &mut tx,
+            mail.raw("ignored", "ignored", why, None, None),
+        )
+        .await?;
         tx.commit().await?;
         return Ok(Report::new(
             "ignored",
@@ -499,7 +526,8 @@ pub(super) async fn bounce(
         Err(other) => return Err(other.into()),
     };
     let done = w.commit(&mut tx).await?;
-    store::mail::save_raw(
+    save_raw(
+        app,
         &mut tx,
         mail.raw("processed", "appended", Some(&note), Some(ticket), message),
     )

@@ -83,6 +83,10 @@ pub enum Change {
     SlaCheck,
     /// The policy or calendar changed: recompute the due times.
     SlaRefresh,
+    /// A customer's content goes on request (`erase.rs`).
+    Erase {
+        customer: UserId,
+    },
 }
 
 impl Change {
@@ -109,7 +113,7 @@ pub(super) async fn apply(
 ) -> Result<Applied> {
     let allowed_merged = matches!(
         change,
-        Change::Link { .. } | Change::SlaCheck | Change::SlaRefresh
+        Change::Link { .. } | Change::SlaCheck | Change::SlaRefresh | Change::Erase { .. }
     );
     if w.t.merged_into_id.is_some() && !allowed_merged {
         return Err(Error::Conflict(Conflict::Merged));
@@ -136,6 +140,13 @@ pub(super) async fn apply(
         }
         Change::SlaCheck => super::sla::check(w, tx).await?,
         Change::SlaRefresh => w.sla_refresh = true,
+        Change::Erase { customer } => {
+            let erased = super::erase::apply(w, tx, customer).await?;
+            return Ok(Applied {
+                erased,
+                ..Applied::default()
+            });
+        }
         Change::Assign(to) => {
             if w.t.assignee_id == to {
                 return Err(Error::Conflict(Conflict::Unchanged));
@@ -467,7 +478,10 @@ async fn message(w: &mut TicketWrite<'_>, tx: &mut PgConnection, p: Post) -> Res
         None,
     );
     if p.silent {
-        return Ok(Applied { message: Some(id) });
+        return Ok(Applied {
+            message: Some(id),
+            ..Applied::default()
+        });
     }
     match p.kind {
         Kind::Customer => {
@@ -490,7 +504,10 @@ async fn message(w: &mut TicketWrite<'_>, tx: &mut PgConnection, p: Post) -> Res
         Kind::Note | Kind::System => {}
     }
     post::queue_mails(w, id, files, &p);
-    Ok(Applied { message: Some(id) })
+    Ok(Applied {
+        message: Some(id),
+        ..Applied::default()
+    })
 }
 
 /// The level a change needs, for callers that open a write for it.

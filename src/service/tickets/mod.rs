@@ -8,6 +8,7 @@ pub mod agent;
 pub mod bulk;
 pub mod change;
 pub mod commit;
+pub mod erase;
 pub mod escalation;
 pub mod jobs;
 pub mod portal;

@@ -160,6 +160,8 @@ pub(super) async fn insert(
             })
             .collect();
         store::attachments::insert_many(&mut *tx, id, w.t.id, &rows).await?;
+        let shas: Vec<String> = rows.iter().map(|r| r.sha256.clone()).collect();
+        crate::service::blob_gc::kept(w.app, &shas).await?;
     }
     Ok((id, file_ids))
 }

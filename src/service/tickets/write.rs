@@ -264,4 +264,6 @@ impl<'a> TicketWrite<'a> {
 pub struct Applied {
     /// The message it added.
     pub message: Option<MessageId>,
+    /// What an erasure removed.
+    pub erased: store::erasure::Removed,
 }

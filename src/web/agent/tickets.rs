@@ -243,7 +243,11 @@ fn timeline(
                 time: page.fmt.relative(m.created_at, now),
                 time_exact: page.fmt.exact(m.created_at),
                 time_iso: iso(m.created_at),
-                body_html: message_html(&m.body_text, &page.t("show-quoted")),
+                body_html: if m.erased_at.is_some() {
+                    crate::web::format::erased_html(&page.t("message-erased"))
+                } else {
+                    message_html(&m.body_text, &page.t("show-quoted"))
+                },
                 note: m.threading_note.clone().unwrap_or_default(),
                 raw: m.raw_mail_id.map(|r| r.to_string()),
                 html: m

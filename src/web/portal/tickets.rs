@@ -412,7 +412,11 @@ fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
                     .created_at
                     .format(&time::format_description::well_known::Rfc3339)
                     .unwrap_or_default(),
-                body_html: message_html(&m.body_text, &page.t("show-quoted")),
+                body_html: if m.erased_at.is_some() {
+                    crate::web::format::erased_html(&page.t("message-erased"))
+                } else {
+                    message_html(&m.body_text, &page.t("show-quoted"))
+                },
                 attachments: chips_of(&m.files.0, &page.fmt),
                 rating: t
                     .ratings
