@@ -69,8 +69,50 @@ pub async fn customer(app: &AppState, email: &str) -> Result<UserRow> {
 
 /// Exports the customer with address `email` into the new folder `to`.
 pub async fn export(app: &AppState, email: &str, to: &Path) -> Result<Exported> {
-    use std::os::unix::fs::PermissionsExt;
     let user = customer(app, email).await?;
+    export_user(app, &user, to, None).await
+}
+
+/// The export of `user` as one `.tar` (the folder `export` writes, under
+/// `bilet-export/`), for the console's download: made under the data
+/// folder's `tmp/`, opened and unlinked at once, so the open file is all
+/// that is left and it goes when the download ends. `by`: the admin.
+pub async fn export_archive(
+    app: &AppState,
+    user: &UserRow,
+    by: Option<UserId>,
+) -> Result<tokio::fs::File> {
+    let tmp = app.config.data_dir.join("tmp");
+    std::fs::create_dir_all(&tmp).map_err(io)?;
+    let name = uuid::Uuid::new_v4().simple().to_string();
+    let dir = tmp.join(format!("export-{name}"));
+    let archive = tmp.join(format!("export-{name}.tar"));
+    let made = async {
+        export_user(app, user, &dir, by).await?;
+        let (from, to) = (dir.clone(), archive.clone());
+        tokio::task::spawn_blocking(move || -> std::io::Result<()> {
+            let mut tar = tar::Builder::new(std::fs::File::create(to)?);
+            tar.append_dir_all("bilet-export", from)?;
+            tar.into_inner()?.sync_all()
+        })
+        .await
+        .map_err(|e| Error::Internal(e.into()))?
+        .map_err(io)?;
+        tokio::fs::File::open(&archive).await.map_err(io)
+    }
+    .await;
+    let _ = std::fs::remove_dir_all(&dir);
+    let _ = std::fs::remove_file(&archive);
+    made
+}
+
+async fn export_user(
+    app: &AppState,
+    user: &UserRow,
+    to: &Path,
+    by: Option<UserId>,
+) -> Result<Exported> {
+    use std::os::unix::fs::PermissionsExt;
     if to.exists() && std::fs::read_dir(to).map_err(io)?.next().is_some() {
         return Err(Error::Internal(anyhow::anyhow!(
             "{} is not empty: choose a new folder",
@@ -122,7 +164,7 @@ pub async fn export(app: &AppState, email: &str, to: &Path) -> Result<Exported> 
     store::audit::record(
         &app.db,
         AuditEntry {
-            actor: None,
+            actor: by,
             kind: "customer.exported",
             ticket: None,
             subject: Some(user.id.0),
@@ -197,5 +239,28 @@ pub async fn erase(app: &AppState, user: &UserRow, by: Option<UserId>) -> Result
         messages,
         files,
         blobs,
+    })
+}
+
+/// One customer as the console's data-protection page shows them.
+#[derive(Debug, Clone)]
+pub struct Overview {
+    pub user: UserRow,
+    pub addresses: Vec<String>,
+    pub tickets: usize,
+}
+
+/// The customer `id` (staff and erased people are not found).
+pub async fn overview(app: &AppState, id: UserId) -> Result<Overview> {
+    let user = store::users::find(&app.db, id)
+        .await?
+        .filter(|u| u.role == Role::Customer)
+        .ok_or(Error::NotFound)?;
+    Ok(Overview {
+        addresses: store::users::addresses_of(&app.db, user.id).await?,
+        tickets: store::users::ticket_numbers_of(&app.db, user.id)
+            .await?
+            .len(),
+        user,
     })
 }

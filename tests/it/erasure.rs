@@ -369,3 +369,110 @@ async fn bilet_customer_erase_asks_first_and_names_unknown_addresses(db: PgPool)
     );
     assert_eq!(bodies(&db, t).await, [(String::new(), true)]);
 }
+
+#[sqlx::test]
+async fn admins_find_export_and_erase_a_customer_in_the_console(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let tech = fixtures::department(&db, "tech").await;
+    let olga = fixtures::user(&db, "olga@client.test", Role::Customer, &[]).await;
+    let (t, number) = fixtures::ticket(&db, tech, olga, "Не открывается сайт").await;
+    fixtures::say(&db, t, Kind::Customer, Some(olga), "Ошибка 500 с утра").await;
+    let root = admin(&app).await;
+
+    // Agents do not reach the page.
+    let pw = app
+        .create_account("ana@support.test", Role::Agent, &[("tech", Reply)])
+        .await;
+    let ana = app.another_browser();
+    ana.login_and_set_password("ana@support.test", &pw, "correct horse battery")
+        .await;
+    assert_eq!(
+        ana.get("/admin/customers?email=olga%40client.test")
+            .await
+            .status(),
+        StatusCode::NOT_FOUND
+    );
+
+    for unknown in ["nobody@client.test", "ana@support.test"] {
+        let page = root
+            .get(&format!(
+                "/admin/customers?email={}",
+                unknown.replace('@', "%40")
+            ))
+            .await
+            .text()
+            .await
+            .expect("page");
+        assert_eq!(texts(&page, "#customer-missing").len(), 1, "{unknown}");
+        assert!(
+            page.contains(&format!("value=\"{unknown}\"")),
+            "the address typed is kept"
+        );
+    }
+    let page = root
+        .get("/admin/customers?email=Olga%40Client.test")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert_eq!(texts(&page, "#customer-tickets"), ["1"]);
+    let export = crate::harness::attr(&page, "form[action$='/export']", "action").expect("export");
+    let erase = crate::harness::attr(&page, "form[action$='/erase']", "action").expect("erase");
+
+    let res = root.post_form(&export, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    assert_eq!(
+        res.headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok()),
+        Some("application/x-tar")
+    );
+    let bytes = res.bytes().await.expect("tar");
+    let mut archive = tar::Archive::new(&bytes[..]);
+    let mut names = BTreeSet::new();
+    let mut ticket_json = String::new();
+    for entry in archive.entries().expect("entries") {
+        let mut entry = entry.expect("entry");
+        let path = entry.path().expect("path").to_string_lossy().into_owned();
+        if path == format!("bilet-export/tickets/{number}.json") {
+            std::io::Read::read_to_string(&mut entry, &mut ticket_json).expect("read");
+        }
+        names.insert(path);
+    }
+    assert!(names.contains("bilet-export/profile.json"), "{names:?}");
+    assert!(ticket_json.contains("Ошибка 500 с утра"), "{ticket_json}");
+    let leftovers = std::fs::read_dir(app.state.config.data_dir.join("tmp"))
+        .expect("tmp")
+        .count();
+    assert_eq!(leftovers, 0, "nothing of the export stays on disk");
+    let exported_by_admin = scalar_i64(
+        &db,
+        &format!(
+            "select count(*) from events where kind = 'customer.exported' \
+             and subject_id = '{olga}' and actor_id is not null"
+        ),
+    )
+    .await;
+    assert_eq!(exported_by_admin, 1);
+
+    // Erasing asks first and says what goes.
+    let res = root.post_form(&erase, &[]).await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let question = res.text().await.expect("page");
+    assert!(question.contains("olga@client.test"), "{question}");
+    assert_eq!(bodies(&db, t).await[0].0, "Ошибка 500 с утра", "not yet");
+    let res = root.post_form(&erase, &[("confirm", "1")]).await;
+    crate::harness::assert_redirect(&res, "/admin/customers");
+    assert_eq!(bodies(&db, t).await, [(String::new(), true)]);
+    let page = root
+        .get("/admin/customers?email=olga%40client.test")
+        .await
+        .text()
+        .await
+        .expect("page");
+    assert_eq!(texts(&page, "#customer-missing").len(), 1, "gone");
+    assert_eq!(
+        root.post_form(&erase, &[("confirm", "1")]).await.status(),
+        StatusCode::NOT_FOUND
+    );
+}

@@ -5,6 +5,7 @@
 
 pub mod audit;
 pub mod catalog;
+pub mod customers;
 pub mod departments;
 pub mod mail;
 pub mod mail_texts;
@@ -34,6 +35,7 @@ pub fn routes() -> Router<AppState> {
         .route("/admin", get(home))
         .merge(departments::routes())
         .merge(mail_texts::routes())
+        .merge(customers::routes())
         .merge(staff::routes())
         .merge(catalog::routes())
         .merge(settings::routes())
