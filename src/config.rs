@@ -147,6 +147,11 @@ pub struct MailConfig {
     /// authserv-ids of the site's own receiving servers, whose
     /// Authentication-Results are believed (RFC 8601).
     pub trusted_authserv_ids: Vec<String>,
+    /// Days the bytes of mail filed on a ticket are kept; 0: forever.
+    pub filed_raw_retention_days: u32,
+    /// Days the bytes of mail on no ticket (quarantined, held, ignored)
+    /// are kept; 0: forever.
+    pub unfiled_raw_retention_days: u32,
     pub smtp: SmtpConfig,
     pub lmtp: LmtpConfig,
 }

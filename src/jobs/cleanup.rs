@@ -17,7 +17,12 @@ pub async fn run_once(app: &AppState) -> anyhow::Result<()> {
     if deliveries > 0 {
         tracing::info!(deliveries, "pruned finished webhook deliveries");
     }
-    // References released by erasure; an interrupted erasure's bytes too.
+    let raw = service::mail::retention::prune(app).await?;
+    if raw > 0 {
+        tracing::info!(raw, "released raw mail past its retention");
+    }
+    // References released by erasure and retention (an interrupted
+    // run's too).
     let blobs = service::blob_gc::collect(app).await?;
     if blobs > 0 {
         tracing::info!(blobs, "deleted stored files nobody references");

@@ -26,7 +26,7 @@ pub struct RawRow {
     pub outcome: Option<String>,
 }
 
-const RAW: &str = "select r.id, r.state::text as state, t.number as ticket_number, r.blob_sha256, r.mailbox_id, \
+const RAW: &str = "select r.id, r.state::text as state, t.number as ticket_number, coalesce(r.blob_sha256, '') as blob_sha256, r.mailbox_id, \
      r.uid_validity, r.uid, r.envelope_to, r.error, r.message_id, r.attempts, r.received_at, r.outcome \
      from raw_mails r left join tickets t on t.id = r.ticket_id";
 

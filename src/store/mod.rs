@@ -30,6 +30,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod queue;
 pub mod ratings;
+pub mod retention;
 pub mod saved_searches;
 pub mod search_docs;
 pub mod sessions;

@@ -211,7 +211,9 @@ pub async fn timeline(
 ) -> sqlx::Result<Vec<MessageRow>> {
     let mut qb = QueryBuilder::<Postgres>::new(
         "select m.id, m.kind, m.source, m.author_id, u.name as author_name, e.email as author_email, \
-                m.subject, m.body_text, m.body_html, m.erased_at, m.threading_note, m.raw_mail_id, m.mail_message_id, \
+                m.subject, m.body_text, m.body_html, m.erased_at, m.threading_note, \
+                (select r.id from raw_mails r where r.id = m.raw_mail_id and r.blob_sha256 is not null) as raw_mail_id, \
+                m.mail_message_id, \
                 m.to_addrs, m.cc_addrs, m.created_at, \
                 coalesce((select json_agg(json_build_object('id', a.id, 'filename', a.filename, \
                          'content_type', a.content_type, 'size', a.size, 'sha256', a.blob_sha256) \

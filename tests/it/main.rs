@@ -43,6 +43,7 @@ mod palette;
 mod portal;
 mod privacy;
 mod rating_links;
+mod retention;
 mod search;
 mod sla_config;
 mod sla_due;

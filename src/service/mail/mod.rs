@@ -1,7 +1,7 @@
 //! The mail gateway's use cases: taking mail in (intake → threading →
 //! routing → storing, one path for IMAP, `bilet mail ingest` and retries),
 //! the mailboxes it polls, the outbox sender, the mails Bilet writes, and
-//! who may download a raw mail.
+//! who may download a raw mail, and how long raw mail is kept.
 
 mod authres;
 pub mod connection;
@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod outbox;
 pub mod raw;
 pub mod resolved;
+pub mod retention;
 mod routing;
 mod storing;
 pub mod texts;

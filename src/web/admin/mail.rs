@@ -552,11 +552,11 @@ async fn raw(
 
 /// A raw mail as a download.
 pub async fn raw_response(app: &AppState, sha256: &str, id: Uuid) -> Result<Response, WebError> {
-    let reader = app
-        .blobs
-        .open(sha256)
-        .await
-        .map_err(|e| WebError::Internal(e.into()))?;
+    let reader = app.blobs.open(sha256).await.map_err(|e| match e {
+        // Past its retention the bytes are gone; the record stays.
+        crate::blobs::BlobError::Missing => WebError::NotFound,
+        other => WebError::Internal(other.into()),
+    })?;
     Ok((
         [
             (header::CONTENT_TYPE, "message/rfc822".to_string()),
