@@ -305,7 +305,10 @@ async fn the_admin_pages_fit_and_pass_axe_everywhere(db: PgPool) {
         ("webhook", webhook.as_str()),
         ("tokens", "/admin/tokens"),
         ("customer", "/admin/customers?email=olga%40example.com"),
-        ("mail-text-resolved", "/admin/departments/tech/mail-texts/resolved/ru"),
+        (
+            "mail-text-resolved",
+            "/admin/departments/tech/mail-texts/resolved/ru",
+        ),
         ("departments", "/admin/departments"),
         ("department", "/admin/departments/tech"),
         ("staff", "/admin/staff"),
