@@ -5,7 +5,7 @@ use sqlx::{PgConnection, PgExecutor};
 use time::OffsetDateTime;
 
 use crate::domain::access::AccessLevel;
-use crate::domain::ids::{DepartmentId, TicketNumber, TokenId, UserId};
+use crate::domain::ids::{DepartmentId, MessageId, TicketNumber, TokenId, UserId};
 
 /// A token as the API's authentication sees it.
 #[derive(Debug, Clone, sqlx::FromRow)]
@@ -187,10 +187,14 @@ pub enum Claim {
     Running { request_hash: Vec<u8> },
     /// The first request made this ticket but kept no answer (its node
     /// may have died after the commit): the answer is rebuilt from it.
-    Made {
-        request_hash: Vec<u8>,
-        ticket: TicketNumber,
-    },
+    Made { request_hash: Vec<u8>, made: Made },
+}
+
+/// What a keyed request made: a ticket, or a message on it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Made {
+    pub ticket: TicketNumber,
+    pub message: Option<MessageId>,
 }
 
 /// Claims `key` for this request. A claim left running longer than
@@ -221,7 +225,8 @@ pub async fn claim(
     if fresh {
         // A row kept from an earlier day starts over.
         sqlx::query(
-            "update api_idempotency set status = null, location = null, body = null, made_ticket = null \
+            "update api_idempotency set status = null, location = null, body = null, made_ticket = null, \
+                 made_message = null \
              where token_id = $1 and key = $2",
         )
         .bind(token)
@@ -231,14 +236,15 @@ pub async fn claim(
         return Ok(Claim::Fresh);
     }
     #[allow(clippy::type_complexity)]
-    let (request_hash, status, location, body, made): (
+    let (request_hash, status, location, body, made, message): (
         Vec<u8>,
         Option<i16>,
         Option<String>,
         Option<Vec<u8>>,
         Option<TicketNumber>,
+        Option<MessageId>,
     ) = sqlx::query_as(
-        "select request_hash, status, location, body, made_ticket from api_idempotency \
+        "select request_hash, status, location, body, made_ticket, made_message from api_idempotency \
              where token_id = $1 and key = $2",
     )
     .bind(token)
@@ -255,27 +261,32 @@ pub async fn claim(
         None => match made {
             Some(ticket) => Claim::Made {
                 request_hash,
-                ticket,
+                made: Made { ticket, message },
             },
             None => Claim::Running { request_hash },
         },
     })
 }
 
-/// Records, in the transaction that opened it, the ticket a keyed request
-/// made.
+/// Records, in the transaction that made it, the ticket (and message) a
+/// keyed request made.
 pub async fn made(
     db: impl PgExecutor<'_>,
     token: TokenId,
     key: &str,
     ticket: TicketNumber,
+    message: Option<MessageId>,
 ) -> sqlx::Result<()> {
-    sqlx::query("update api_idempotency set made_ticket = $3 where token_id = $1 and key = $2")
-        .bind(token)
-        .bind(key)
-        .bind(ticket)
-        .execute(db)
-        .await?;
+    sqlx::query(
+        "update api_idempotency set made_ticket = $3, made_message = $4 \
+         where token_id = $1 and key = $2",
+    )
+    .bind(token)
+    .bind(key)
+    .bind(ticket)
+    .bind(message)
+    .execute(db)
+    .await?;
     Ok(())
 }
 

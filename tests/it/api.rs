@@ -872,3 +872,68 @@ async fn a_retry_after_the_node_died_past_the_commit_gets_the_same_ticket(db: Pg
     assert_eq!(r.status(), StatusCode::CREATED);
     assert_ne!(body(r).await["number"], number);
 }
+
+#[sqlx::test]
+async fn a_reply_or_note_retried_after_the_node_died_past_the_commit_posts_once(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    fixtures::department(&db, "tech").await;
+    let api = Api {
+        app: &app,
+        token: token(&app, spec("panel")).await,
+    };
+    let created = api
+        .post(
+            "/api/v1/tickets",
+            &new_ticket("olga@client.test", "Сайт лежит"),
+        )
+        .await;
+    let created = body(created).await;
+    let number = match &created["number"] {
+        serde_json::Value::String(n) => n.clone(),
+        other => other.to_string(),
+    };
+    for (path, key, text) in [
+        ("replies", "reply-1", "Перезапустили."),
+        ("notes", "note-1", "Клиент VIP"),
+    ] {
+        let send = || {
+            api.req(
+                reqwest::Method::POST,
+                &format!("/api/v1/tickets/{number}/{path}"),
+            )
+            .header("idempotency-key", key)
+            .json(&json!({ "body": text }))
+            .send()
+        };
+        let first = send().await.expect("POST");
+        assert_eq!(first.status(), StatusCode::CREATED, "{path}");
+        let id = body(first).await["id"].clone();
+        // The node died after the message's commit, before its answer was kept.
+        sqlx::query(
+            "update api_idempotency set status = null, location = null, body = null, \
+                    created_at = now() - interval '1 hour' where key = $1",
+        )
+        .bind(key)
+        .execute(&db)
+        .await
+        .expect("crash");
+        let retry = send().await.expect("POST");
+        assert_eq!(retry.status(), StatusCode::CREATED, "{path}");
+        assert_eq!(retry.headers()["idempotent-replayed"], "true");
+        let again = body(retry).await;
+        assert_eq!(again["id"], id, "{path}: the same message");
+        assert!(
+            again["body_text"]
+                .as_str()
+                .is_some_and(|b| b.starts_with(text)),
+            "{again}"
+        );
+        let posted: i64 =
+            sqlx::query_scalar("select count(*) from messages where body_text like $1 || '%'")
+                .bind(text)
+                .fetch_one(&db)
+                .await
+                .expect("count");
+        assert_eq!(posted, 1, "{path} posted once");
+    }
+}

@@ -89,6 +89,7 @@ pub async fn reply(
     let post = Written {
         version: Some(version),
         source: Source::Web,
+        idempotency: None,
     };
     reply_from(app, agent, number, post, body, uploads, then)
         .await
@@ -97,10 +98,27 @@ pub async fn reply(
 
 /// Where a message was written and from which version of the ticket
 /// (None: whatever it is now).
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct Written {
     pub version: Option<i32>,
     pub source: Source,
+    /// The API token and Idempotency-Key of the request: the message is
+    /// recorded against them in its own transaction, so a retry after the
+    /// node died past the commit gets it back instead of posting again.
+    pub idempotency: Option<(crate::domain::ids::TokenId, String)>,
+}
+
+/// Records the message a keyed request made, in the message's transaction.
+async fn made(
+    tx: &mut sqlx::PgConnection,
+    from: &Written,
+    number: TicketNumber,
+    message: Option<MessageId>,
+) -> Result<()> {
+    if let Some((token, key)) = &from.idempotency {
+        store::api_tokens::made(&mut *tx, *token, key, number, message).await?;
+    }
+    Ok(())
 }
 
 /// [`reply`] from any entry point; returns the new message's id.
@@ -144,6 +162,7 @@ pub async fn reply_from(
     };
     let applied = w.apply(&mut tx, Change::message(post)).await?;
     w.commit(&mut tx).await?;
+    made(&mut tx, &from, number, applied.message).await?;
     tx.commit().await?;
     applied.message.ok_or(Error::NotFound)
 }
@@ -160,6 +179,7 @@ pub async fn note(
     let from = Written {
         version: Some(version),
         source: Source::Web,
+        idempotency: None,
     };
     note_from(app, agent, number, from, body, uploads)
         .await
@@ -192,6 +212,7 @@ pub async fn note_from(
     };
     let applied = w.apply(&mut tx, Change::message(post)).await?;
     w.commit(&mut tx).await?;
+    made(&mut tx, &from, number, applied.message).await?;
     tx.commit().await?;
     applied.message.ok_or(Error::NotFound)
 }
@@ -650,7 +671,7 @@ pub async fn open_for_customer(
     }
     let done = w.commit(&mut tx).await?;
     if let Some((token, key)) = &input.idempotency {
-        crate::store::api_tokens::made(&mut *tx, *token, key, done.number).await?;
+        crate::store::api_tokens::made(&mut *tx, *token, key, done.number, None).await?;
     }
     tx.commit().await?;
     Ok(done.number)

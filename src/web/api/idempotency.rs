@@ -106,9 +106,9 @@ where
     once_or_rebuild(app, caller, headers, hash, work, unexpected).await
 }
 
-/// [`once`] for work that records the ticket it made in its own
-/// transaction (`store::api_tokens::made`): when the first request made
-/// its ticket but kept no answer, `rebuild` answers from that ticket.
+/// [`once`] for work that records what it made (a ticket, or a message on
+/// one) in its own transaction (`store::api_tokens::made`): when the first
+/// request made it but kept no answer, `rebuild` answers from it.
 pub async fn once_or_rebuild<F, Fut, R, RFut>(
     app: &AppState,
     caller: &Caller,
@@ -120,7 +120,7 @@ pub async fn once_or_rebuild<F, Fut, R, RFut>(
 where
     F: FnOnce() -> Fut,
     Fut: Future<Output = Result<Answer, Problem>>,
-    R: FnOnce(crate::domain::ids::TicketNumber) -> RFut,
+    R: FnOnce(api_tokens::Made) -> RFut,
     RFut: Future<Output = Result<Answer, Problem>>,
 {
     let key = match key(headers) {
@@ -172,7 +172,7 @@ where
         {
             other_body()
         }
-        Ok(Claim::Made { ticket, .. }) => match rebuild(ticket).await {
+        Ok(Claim::Made { made, .. }) => match rebuild(made).await {
             Ok(a) => {
                 keep(app, token, &key, &a).await;
                 respond(a, true)

@@ -15,13 +15,14 @@ use super::body;
 use super::idempotency::{self, Answer};
 use super::problem::Problem;
 use super::tickets::number;
-use crate::domain::ids::AttachmentId;
+use crate::domain::ids::{AttachmentId, MessageId, TicketNumber};
 use crate::domain::messages::Source;
 use crate::domain::status::Status;
 use crate::service;
 use crate::service::tickets::agent::{self as work, Written};
 use crate::service::tickets::representation::{self, Message};
 use crate::state::AppState;
+use crate::store;
 
 /// A reply or a note.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -59,11 +60,18 @@ async fn post(
         Ok(i) => i,
         Err(p) => return p.into_response(),
     };
-    idempotency::once(&app, &caller, &headers, input.hash, || async {
+    let key = idempotency::key_of(&headers).map(|k| (caller.token.id, k));
+    let (db, viewer) = (app.db.clone(), caller.user.viewer());
+    let rebuild = |made: store::api_tokens::Made| async move {
+        let id = made.message.ok_or_else(Problem::not_found)?;
+        answer(&db, &viewer, made.ticket, id).await
+    };
+    let work = || async {
         let f = &input.fields;
         let from = Written {
             version: None,
             source: Source::Api,
+            idempotency: key,
         };
         let id = match what {
             What::Reply => {
@@ -85,16 +93,26 @@ async fn post(
                 work::note_from(&app, &caller.user, n, from, &f.body, &input.uploads).await?
             }
         };
-        let t = representation::ticket_for(&app.db, &caller.user.viewer(), n).await?;
-        let id = id.to_string();
-        let m = t
-            .messages
-            .into_iter()
-            .find(|m| m.id == id)
-            .ok_or_else(Problem::not_found)?;
-        Ok(Answer::created(format!("/api/v1/tickets/{n}"), &m))
-    })
-    .await
+        answer(&app.db, &caller.user.viewer(), n, id).await
+    };
+    idempotency::once_or_rebuild(&app, &caller, &headers, input.hash, work, rebuild).await
+}
+
+/// The 201 for message `id` of ticket `n`, as `viewer` sees it.
+async fn answer(
+    db: &sqlx::PgPool,
+    viewer: &crate::domain::access::Viewer,
+    n: TicketNumber,
+    id: MessageId,
+) -> Result<Answer, Problem> {
+    let t = representation::ticket_for(db, viewer, n).await?;
+    let id = id.to_string();
+    let m = t
+        .messages
+        .into_iter()
+        .find(|m| m.id == id)
+        .ok_or_else(Problem::not_found)?;
+    Ok(Answer::created(format!("/api/v1/tickets/{n}"), &m))
 }
 
 #[utoipa::path(post, path = "/api/v1/tickets/{number}/replies", tag = "messages", request_body = NewMessage,

@@ -291,7 +291,8 @@ pub async fn create(
     };
     let key = idempotency::key_of(&headers).map(|k| (caller.token.id, k));
     let (db, viewer) = (app.db.clone(), caller.user.viewer());
-    let rebuild = |number| async move {
+    let rebuild = |made: store::api_tokens::Made| async move {
+        let number = made.ticket;
         let t = representation::ticket_for(&db, &viewer, number).await?;
         Ok(Answer::created(format!("/api/v1/tickets/{number}"), &t))
     };
