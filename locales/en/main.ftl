@@ -1184,3 +1184,6 @@ admin-customer-erase-hint = Removes what they wrote and what was written to them
 admin-customer-erase-title = Erase this customer for good?
 admin-customer-erase-question = Everything { $email } wrote and was written on their { $tickets } tickets goes, with their files, raw mail, addresses and password. The tickets stay under "Erased customer". This cannot be undone.
 notice-customer-erased = The customer was erased.
+mail-webhook-disabled-subject = Webhook switched off: { $url }
+mail-webhook-disabled = Bilet stopped sending events to { $url }: { $reason }.
+mail-webhook-disabled-next = Changes made while it is off are not sent to it; the API's event feed (GET /api/v1/events) keeps them for the journal's retention. Once the receiver works again, open the webhook and choose "Enable again":

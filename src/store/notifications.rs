@@ -137,3 +137,14 @@ pub async fn tell_admins(
     .fetch_all(db)
     .await
 }
+
+/// Every admin who can be told by mail, with their language and zone.
+pub async fn admins_to_tell(db: impl PgExecutor<'_>) -> sqlx::Result<Vec<Manager>> {
+    sqlx::query_as(
+        "select u.id, u.name, e.email, u.locale, u.time_zone from users u \
+         join user_emails e on e.user_id = u.id and e.is_primary \
+         where u.role = 'admin' and u.disabled_at is null order by e.email",
+    )
+    .fetch_all(db)
+    .await
+}

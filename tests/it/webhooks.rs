@@ -356,6 +356,26 @@ async fn a_failing_delivery_dies_after_a_day_and_the_subscription_after_three(db
     .await
     .expect("webhook test");
     assert_eq!(told, 1);
+    // And by mail, in the outbox of the same transaction, with the link.
+    let mails: Vec<(String, String)> = sqlx::query_as(
+        "select o.subject, o.body_text from outbox o join outbox_recipients r on r.outbox_id = o.id \
+         join user_emails e on e.email = r.address join users u on u.id = e.user_id \
+         where o.kind = 'notification' and u.role = 'admin'",
+    )
+    .fetch_all(&db)
+    .await
+    .expect("webhook test");
+    assert_eq!(mails.len(), 1, "{mails:?}");
+    let (subject, text) = &mails[0];
+    assert!(
+        subject.starts_with("Webhook switched off: http"),
+        "{subject}"
+    );
+    assert!(
+        text.contains("deliveries failed for three days")
+            && text.contains(&format!("/admin/webhooks/{hook}")),
+        "{text}"
+    );
     let before = receiver.hits().len();
     assert_eq!(
         round(&app.state, now + Duration::from_secs(80 * 3600)).await,

@@ -3,6 +3,7 @@
 //! the mailboxes it polls, the outbox sender, the mails Bilet writes, and
 //! who may download a raw mail, and how long raw mail is kept.
 
+pub mod admin_notice;
 mod authres;
 pub mod connection;
 pub mod delivery;

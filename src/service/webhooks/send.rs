@@ -217,6 +217,8 @@ async fn disable(
         let data = serde_json::json!({ "webhook": c.id, "url": c.url, "reason": reason });
         let users = store::notifications::tell_admins(&mut *tx, "webhook_disabled", &data).await?;
         crate::events::publish(&mut *tx, &Event::Notified { users }).await?;
+        crate::service::mail::admin_notice::webhook_disabled(&mut tx, app, c.id, &c.url, reason)
+            .await?;
         tracing::warn!(webhook = c.id, url = %c.url, reason, "webhook disabled");
     }
     tx.commit().await?;
