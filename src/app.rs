@@ -56,6 +56,11 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
         async move { Ok(service::tickets::jobs::fold_counts(&app).await?) }
     });
     let app = state.clone();
+    supervisor.spawn_every("pool-probe", Duration::from_secs(1), move || {
+        let app = app.clone();
+        async move { jobs::pool_probe::run_once(&app).await }
+    });
+    let app = state.clone();
     supervisor.spawn_every("cleanup", Duration::from_secs(300), move || {
         let app = app.clone();
         async move { jobs::cleanup::run_once(&app).await }

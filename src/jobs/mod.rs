@@ -7,6 +7,7 @@ pub mod cleanup;
 pub mod escalation;
 pub mod lmtp;
 pub mod mail;
+pub mod pool_probe;
 pub mod settings;
 
 use std::future::Future;

@@ -58,6 +58,10 @@ async fn metrics_count_requests_sign_in_failures_and_waiting_mail(db: PgPool) {
     .await
     .expect("a waiting mail");
 
+    bilet::jobs::pool_probe::run_once(&app.state)
+        .await
+        .expect("probe");
+
     let res = app.get("/metrics").await;
     assert_eq!(res.status(), 200);
     assert!(
@@ -88,6 +92,10 @@ async fn metrics_count_requests_sign_in_failures_and_waiting_mail(db: PgPool) {
     assert_eq!(value(&text, "bilet_outbox_waiting", ""), 1.0, "{text}");
     assert!(value(&text, "bilet_outbox_oldest_seconds", "") >= 90.0);
     assert_eq!(value(&text, "bilet_database_up", ""), 1.0);
+    assert!(
+        value(&text, "bilet_db_pool_wait_seconds_count", "") >= 1.0,
+        "the pool's wait is probed: {text}"
+    );
 }
 
 #[sqlx::test]
