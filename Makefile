@@ -39,6 +39,7 @@ deps-test: deps-run
 	 [ -x /usr/sbin/dovecot ] || missing="$$missing dovecot-imapd"; \
 	 [ -d /usr/lib/dovecot ] && ls /usr/lib/dovecot/lmtp >/dev/null 2>&1 || missing="$$missing dovecot-lmtpd"; \
 	 python3 -m venv --help >/dev/null 2>&1 || missing="$$missing python3-venv"; \
+	 [ -x /usr/sbin/postfix ] || missing="$$missing postfix"; \
 	 command -v npm >/dev/null 2>&1 || missing="$$missing npm"; \
 	 if [ -n "$$missing" ]; then \
 	   echo "Installing test services:$$missing"; \

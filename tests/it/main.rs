@@ -41,6 +41,7 @@ mod package;
 mod pages;
 mod palette;
 mod portal;
+mod postfix;
 mod privacy;
 mod rating_links;
 mod retention;
