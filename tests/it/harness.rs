@@ -397,10 +397,16 @@ pub mod fixtures {
 
     /// One change to a ticket through the write path, as Bilet itself.
     pub async fn change(db: &PgPool, ticket: TicketId, change: Change) {
-        let app = state(db);
+        change_in(&state(db), ticket, change).await;
+    }
+
+    /// [`change`] with the app's own state (its blob store: a change that
+    /// attaches stored files checks their bytes are there).
+    pub async fn change_in(app: &bilet::state::AppState, ticket: TicketId, change: Change) {
+        let db = &app.db;
         let mut tx = db.begin().await.expect("tx");
         let mut w = TicketWrite::open(
-            &app,
+            app,
             &mut tx,
             Actor::System,
             Target::Id(ticket),

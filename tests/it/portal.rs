@@ -657,7 +657,12 @@ async fn other_customers_tickets_and_internal_notes_do_not_exist(db: PgPool) {
         notify: false,
         ..bilet::service::tickets::Post::web(Kind::Note, UserId::new(), "customer seems angry", &[])
     };
-    fixtures::change(&db, id, bilet::service::tickets::Change::message(post)).await;
+    fixtures::change_in(
+        &app.state,
+        id,
+        bilet::service::tickets::Change::message(post),
+    )
+    .await;
     let note_file: bilet::domain::ids::AttachmentId =
         sqlx::query_scalar("select id from attachments where filename = 'note.png'")
             .fetch_one(&db)
