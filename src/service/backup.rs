@@ -2,9 +2,10 @@
 //! 0600): the database as pg_dump's custom format (one consistent
 //! snapshot, taken while Bilet runs), every blob the database lists, the
 //! data folder's secrets.toml, and manifest.json with the size and SHA-256
-//! of each file. Blobs are copied after the dump: they are written before
-//! the rows that name them and never removed while referenced, so every
-//! blob the dump needs is there. A restore checks every checksum first,
+//! of each file, and where the database lived. Blobs are copied after the
+//! dump: they are written before the rows that name them, and the blob
+//! collector is held off from before the dump until the copy is done, so
+//! every blob the dump names is there. A restore checks every checksum first,
 //! fills a new data folder, creates (or, with an external database,
 //! migrates) an empty database and loads the dump into it; it refuses a
 //! folder or database that holds anything.
@@ -33,6 +34,11 @@ pub struct Manifest {
     /// The newest migration of the database backed up.
     pub schema: i64,
     pub created_at: String,
+    /// Where the database backed up lived: "embedded: <pgdata>" or
+    /// "external" (a DATABASE_URL; never the URL itself, it may hold a
+    /// password). For the operator; a restore makes its own.
+    #[serde(default)]
+    pub database: String,
     pub files: Vec<FileEntry>,
 }
 
@@ -133,6 +139,25 @@ fn hex(bytes: &[u8]) -> String {
 /// Writes a backup of the running helpdesk into `to`.
 pub async fn backup(app: &AppState, to: &Path) -> anyhow::Result<Manifest> {
     fresh_folder(to, "the backup folder")?;
+    let mut hold = app.db.acquire().await?;
+    crate::store::blobs::pause_collector(&mut hold).await?;
+    let result = write_backup(app, to).await;
+    crate::store::blobs::resume_collector(&mut hold).await?;
+    result
+}
+
+/// Where the configured database lives, as the manifest records it.
+fn database_location(config: &Config) -> String {
+    if config.database.url.is_some() {
+        return "external".into();
+    }
+    match embedded::Layout::for_data_dir(&config.data_dir, &config.database.embedded) {
+        Ok(layout) => format!("embedded: {}", layout.pgdata.display()),
+        Err(_) => "embedded".into(),
+    }
+}
+
+async fn write_backup(app: &AppState, to: &Path) -> anyhow::Result<Manifest> {
     let schema: i64 = sqlx::query_scalar("select max(version) from _sqlx_migrations where success")
         .fetch_one(&app.db)
         .await?;
@@ -180,6 +205,7 @@ pub async fn backup(app: &AppState, to: &Path) -> anyhow::Result<Manifest> {
         schema,
         created_at: time::OffsetDateTime::now_utc()
             .format(&time::format_description::well_known::Rfc3339)?,
+        database: database_location(&app.config),
         files,
     };
     tokio::fs::write(to.join(MANIFEST), serde_json::to_vec_pretty(&manifest)?).await?;

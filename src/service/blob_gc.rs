@@ -12,6 +12,10 @@
 //! longer holds, it skips the blob) or the collector's delete does (the
 //! writer finds the bytes gone and fails with nothing half-written: the
 //! form or the mail is tried again).
+//!
+//! A running backup holds the collector off (`store::blobs::pause_collector`)
+//! from before its dump until its blobs are copied, so every blob the dump
+//! names is still there to copy.
 
 use crate::service::{Error, Result};
 use crate::state::AppState;
@@ -25,6 +29,10 @@ pub async fn collect(app: &AppState) -> Result<usize> {
     let mut total = 0;
     loop {
         let mut tx = app.db.begin().await?;
+        // A backup is copying the blobs its dump names: next round.
+        if !store::blobs::may_collect(&mut tx).await? {
+            return Ok(total);
+        }
         let free = store::blobs::lock_unreferenced(&mut tx, BATCH).await?;
         if free.is_empty() {
             return Ok(total);

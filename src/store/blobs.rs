@@ -36,3 +36,33 @@ pub async fn forget(db: &mut PgConnection, sha256: &[String]) -> sqlx::Result<()
         .await?;
     Ok(())
 }
+
+/// The advisory lock a backup holds (shared) while it dumps the database
+/// and copies the blobs; the collector needs it exclusively, so it waits
+/// for the next round instead of deleting bytes the dump still names.
+const BACKUP_LOCK: i64 = 0x6269_6c65_745f_6263;
+
+/// Holds the collector off on this session until [`resume_collector`].
+pub async fn pause_collector(db: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("select pg_advisory_lock_shared($1)")
+        .bind(BACKUP_LOCK)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+pub async fn resume_collector(db: &mut PgConnection) -> sqlx::Result<()> {
+    sqlx::query("select pg_advisory_unlock_shared($1)")
+        .bind(BACKUP_LOCK)
+        .execute(db)
+        .await?;
+    Ok(())
+}
+
+/// Whether the collector may run in this transaction (no backup running).
+pub async fn may_collect(db: &mut PgConnection) -> sqlx::Result<bool> {
+    sqlx::query_scalar("select pg_try_advisory_xact_lock($1)")
+        .bind(BACKUP_LOCK)
+        .fetch_one(db)
+        .await
+}

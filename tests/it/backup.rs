@@ -131,6 +131,13 @@ async fn a_backup_under_load_restores_whole_into_a_new_folder_and_database(db: P
     let (ok, out) = bilet(&data, &url, &["backup", "--to", &folder.to_string_lossy()]).await;
     assert!(ok, "{out}");
     load.await.expect("load");
+    let manifest: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(folder.join("manifest.json")).expect("manifest"))
+            .expect("json");
+    assert_eq!(
+        manifest["database"], "external",
+        "where it lived, never the URL"
+    );
     let (ok, out) = bilet(&data, &url, &["backup", "--to", &folder.to_string_lossy()]).await;
     assert!(
         !ok && out.contains("not empty"),

@@ -309,6 +309,20 @@ async fn the_collector_never_takes_bytes_a_writer_is_counting(db: PgPool) {
             .is_err()
     );
     writer.rollback().await.expect("rollback");
+
+    // While a backup holds it off, the collector leaves even free bytes.
+    let c = put(b"named by a running backup's dump").await;
+    unreferenced(c.sha256.clone(), c.size).await;
+    let mut backup = db.acquire().await.expect("conn");
+    bilet::store::blobs::pause_collector(&mut backup)
+        .await
+        .expect("pause");
+    assert_eq!(blob_gc::collect(&app.state).await.expect("collect"), 0);
+    assert!(app.state.blobs.exists(&c.sha256).await.expect("exists"));
+    bilet::store::blobs::resume_collector(&mut backup)
+        .await
+        .expect("resume");
+    assert_eq!(blob_gc::collect(&app.state).await.expect("collect"), 1);
     assert_eq!(
         scalar_i64(
             &db,
