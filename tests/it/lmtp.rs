@@ -165,13 +165,13 @@ async fn the_mta_delivers_over_lmtp_and_unknown_recipients_are_refused(db: PgPoo
     stop.cancel();
 }
 
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
     l.local_addr().expect("addr").port()
 }
 
 /// `bilet serve` with LMTP on `port`, once it says so.
-async fn serve(url: &str, dir: &std::path::Path, port: u16) -> tokio::process::Child {
+pub(crate) async fn serve(url: &str, dir: &std::path::Path, port: u16) -> tokio::process::Child {
     let mut child = tokio::process::Command::new(BIN)
         .args([
             "--data-dir",

@@ -9,16 +9,9 @@ use std::time::Duration;
 
 use sqlx::PgPool;
 use sqlx::postgres::PgListener;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 use crate::harness::fixtures;
-
-const BIN: &str = env!("CARGO_BIN_EXE_bilet");
-
-fn free_port() -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").expect("port");
-    l.local_addr().expect("addr").port()
-}
+use crate::lmtp::{free_port, serve};
 
 /// A Postfix instance of the test's own; stopped when dropped.
 struct Postfix {
@@ -133,38 +126,6 @@ async fn submit(pf: &Postfix, raw: &str) {
         child.wait().await.expect("python").success(),
         "Postfix took the mail"
     );
-}
-
-/// `bilet serve` with LMTP on `port`, once it says so.
-async fn serve(url: &str, dir: &Path, port: u16) -> tokio::process::Child {
-    let mut child = tokio::process::Command::new(BIN)
-        .args([
-            "--data-dir",
-            &dir.to_string_lossy(),
-            "serve",
-            "--listen",
-            "127.0.0.1:0",
-        ])
-        .env("DATABASE_URL", url)
-        .env("BILET_LOG__FILTER", "error")
-        .env("BILET_MAIL__LMTP__LISTEN", format!("127.0.0.1:{port}"))
-        .stdout(Stdio::piped())
-        .kill_on_drop(true)
-        .spawn()
-        .expect("bilet serve");
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.expect("line") {
-            if line.starts_with("Taking mail over LMTP at 127.0.0.1:") {
-                return;
-            }
-        }
-        panic!("bilet serve ended without LMTP");
-    })
-    .await
-    .expect("the server starts");
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
-    child
 }
 
 fn mail(id: &str, subject: &str) -> String {

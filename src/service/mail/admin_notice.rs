@@ -6,7 +6,6 @@ use serde_json::json;
 use sqlx::PgConnection;
 
 use super::notifications::mail_domain;
-use crate::i18n::Locale;
 use crate::state::AppState;
 use crate::store;
 
@@ -21,12 +20,7 @@ pub async fn webhook_disabled(
 ) -> anyhow::Result<()> {
     let link = format!("{}admin/webhooks/{id}", app.config.http.public_url);
     for admin in store::notifications::admins_to_tell(&mut *db).await? {
-        let locale = admin
-            .locale
-            .as_deref()
-            .and_then(Locale::parse)
-            .or_else(|| Locale::parse(&app.config.i18n.default_locale))
-            .unwrap_or_else(Locale::fallback);
+        let locale = super::notifications::locale_or_default(app, admin.locale.as_deref());
         let args = [
             ("url", url.to_string().into()),
             (

@@ -8,7 +8,7 @@ use time::OffsetDateTime;
 use super::notifications::{mail_domain, tagged_subject};
 use crate::domain::ids::MessageId;
 use crate::domain::sla_clock::TargetKind;
-use crate::i18n::{Formatter, Locale};
+use crate::i18n::Formatter;
 use crate::state::AppState;
 use crate::store;
 use crate::store::notifications::Manager;
@@ -34,12 +34,7 @@ pub async fn queue(
     let now = OffsetDateTime::now_utc();
     let link = format!("{}agent/tickets/{}", app.config.http.public_url, t.number);
     for m in managers {
-        let locale = m
-            .locale
-            .as_deref()
-            .and_then(Locale::parse)
-            .or_else(|| Locale::parse(&app.config.i18n.default_locale))
-            .unwrap_or_else(Locale::fallback);
+        let locale = super::notifications::locale_or_default(app, m.locale.as_deref());
         let zone = m
             .time_zone
             .as_deref()

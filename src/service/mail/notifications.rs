@@ -33,9 +33,12 @@ impl MailLocale {
 
 /// The language mail to `user` is written in.
 pub fn locale_of(app: &AppState, user: &UserRow) -> Locale {
-    user.locale
-        .as_deref()
-        .and_then(Locale::parse)
+    locale_or_default(app, user.locale.as_deref())
+}
+
+/// The language `code` (someone's setting), else the helpdesk's default.
+pub fn locale_or_default(app: &AppState, code: Option<&str>) -> Locale {
+    code.and_then(Locale::parse)
         .or_else(|| Locale::parse(&app.config.i18n.default_locale))
         .unwrap_or_else(Locale::fallback)
 }
