@@ -141,6 +141,9 @@ async fn every_entry_point_applies_the_same_rule(db: PgPool) {
         1,
     );
     let cli_dir = tempfile::tempdir().expect("dir");
+    // A search runs on what the index has (it never waits for the
+    // follower's batch): wait until the ticket is in it.
+    crate::search::indexed(&app.state).await;
 
     for (c, b) in CASES.iter().zip(&browsers) {
         let who = c.email;
