@@ -30,7 +30,7 @@ pub async fn prune_raw(
              update blobs b set ref_count = greatest(b.ref_count - x.n, 0) \
              from (select blob_sha256, count(*)::int as n from pruned group by blob_sha256) x \
              where b.sha256 = x.blob_sha256 returning 1) \
-         select count(*) + 0 * (select count(*) from released) from pruned",
+         select count(*) from pruned",
     )
     .bind(filed_days)
     .bind(unfiled_days)
