@@ -4,6 +4,8 @@ SHELL := /bin/bash
 
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 RUST_MIN := 1.95
+# The tests' S3 server, built once and kept outside the checkout.
+GARAGE_DIR := $(HOME)/.cache/bilet-test/garage-2.5.0
 
 .PHONY: help run test bench screenshots build lint deb deps-rust deps-run deps-test deps-deb
 
@@ -46,6 +48,8 @@ deps-test: deps-run
 	   $(SUDO) apt-get update -q && $(SUDO) env DEBIAN_FRONTEND=noninteractive apt-get install -y -q $$missing; \
 	 fi
 	@[ -f tests/axe/node_modules/axe-core/axe.min.js ] || npm ci --prefix tests/axe --no-audit --no-fund --loglevel=error
+	@[ -x $(GARAGE_DIR)/bin/garage ] || { echo "Building Garage (the tests' S3 server) once into $(GARAGE_DIR)..."; \
+	  cargo install --locked --quiet garage@2.5.0 --root $(GARAGE_DIR); }
 	@$(MAKE) --no-print-directory deps-deb
 
 # cargo-deb builds the Debian package (and the package test in make test).
@@ -64,6 +68,9 @@ run: deps-rust deps-run build
 
 lint: deps-rust
 	cargo fmt --check
+	@# aws-lc (a C build, and a run-time panic beside ring) and OpenSSL stay out.
+	@if cargo tree --locked -e normal,build,dev -i aws-lc-sys >/dev/null 2>&1 || cargo tree --locked -e normal,build,dev -i openssl-sys >/dev/null 2>&1; then \
+	  echo "aws-lc-sys or openssl-sys is in the dependency tree:"; cargo tree -i aws-lc-sys; cargo tree -i openssl-sys; exit 1; fi
 	cargo clippy --locked --all-targets -- -D warnings
 
 test: deps-rust deps-test lint

@@ -174,6 +174,7 @@ async fn load(
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    bilet::use_ring_for_tls();
     // `cargo test --all-targets` runs this without `--bench`: a short run.
     let secs = if std::env::args().any(|a| a == "--bench") {
         15

@@ -717,6 +717,7 @@ struct Row {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    bilet::use_ring_for_tls();
     let url = std::env::var("DATABASE_URL")
         .map_err(|_| anyhow::anyhow!("run through tests/env/with-services (DATABASE_URL)"))?;
     let full = std::env::args().any(|a| a == "--bench");

@@ -70,6 +70,7 @@ async fn attempt(base: String, ip: String, email: String) -> anyhow::Result<(u16
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    bilet::use_ring_for_tls();
     // `cargo test --all-targets` runs this without `--bench`: a small run.
     let (bursts, size) = if std::env::args().any(|a| a == "--bench") {
         (10, 100)

@@ -164,6 +164,7 @@ async fn session(db: &PgPool, user: UserId, role: &str, email: &str) -> anyhow::
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
+    bilet::use_ring_for_tls();
     let url = std::env::var("DATABASE_URL")
         .map_err(|_| anyhow::anyhow!("run through tests/env/with-services (DATABASE_URL)"))?;
     let full = std::env::args().any(|a| a == "--bench");

@@ -25,6 +25,7 @@ pub struct Config {
     pub i18n: I18nConfig,
     pub tickets: TicketsConfig,
     pub attachments: AttachmentsConfig,
+    pub blobs: BlobsConfig,
     pub mail: MailConfig,
     pub log: LogConfig,
     pub journal: JournalConfig,
@@ -44,6 +45,37 @@ pub struct ApiConfig {
     pub burst: u32,
     /// Seconds a long-polling /api/v1/events request waits at most.
     pub long_poll_seconds: u64,
+}
+
+/// Where attachment and raw-mail bytes live.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct BlobsConfig {
+    pub store: BlobBackend,
+    pub s3: S3Config,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum BlobBackend {
+    /// `<data_dir>/blobs`, for one node.
+    Folder,
+    /// An S3-compatible bucket every node shares.
+    S3,
+}
+
+/// An S3-compatible bucket.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct S3Config {
+    /// Empty for AWS itself; else the service's URL (path-style requests).
+    pub endpoint: String,
+    pub region: String,
+    pub bucket: String,
+    /// Put in front of every key, e.g. `bilet/`.
+    pub prefix: String,
+    pub access_key_id: String,
+    pub secret_access_key: Option<SecretString>,
 }
 
 /// Who may read /metrics.
@@ -136,6 +168,9 @@ pub struct MailConfig {
     pub tag_prefix: String,
     pub old_tag_prefixes: Vec<String>,
     pub poll_seconds: u64,
+    /// How long a node's claim on a mailbox lasts without renewal: a dead
+    /// node's mailboxes move to another node after at most this long.
+    pub lease_seconds: u64,
     pub auto_replies_per_hour: u32,
     pub max_mail_bytes: u64,
     /// People one mail may add to a ticket (the rest stay as text).
@@ -322,6 +357,26 @@ impl Config {
         if !matches!(self.http.public_url.scheme(), "http" | "https") {
             return invalid("http.public_url", "must start with http:// or https://");
         }
+        if self.blobs.store == BlobBackend::S3 {
+            let s3 = &self.blobs.s3;
+            if s3.bucket.is_empty() {
+                return invalid("blobs.s3.bucket", "must be set when blobs.store is \"s3\"");
+            }
+            if s3.access_key_id.is_empty() || s3.secret_access_key.is_none() {
+                return invalid(
+                    "blobs.s3.access_key_id",
+                    "the key id and blobs.s3.secret_access_key must be set when blobs.store is \"s3\"",
+                );
+            }
+            if !s3.endpoint.is_empty()
+                && !Url::parse(&s3.endpoint).is_ok_and(|u| matches!(u.scheme(), "http" | "https"))
+            {
+                return invalid(
+                    "blobs.s3.endpoint",
+                    "must be an http:// or https:// URL, or empty for AWS",
+                );
+            }
+        }
         if self.database.max_connections < 2 {
             return invalid("database.max_connections", "must be at least 2");
         }
@@ -386,6 +441,12 @@ impl Config {
         }
         if self.mail.poll_seconds == 0 {
             return invalid("mail.poll_seconds", "must be at least 1");
+        }
+        if self.mail.lease_seconds < 2 * self.mail.poll_seconds.min(60) {
+            return invalid(
+                "mail.lease_seconds",
+                "must be at least twice mail.poll_seconds (or 120 for longer polls)",
+            );
         }
         if self.mail.tag_prefix.is_empty() || self.mail.tag_prefix.contains([']', ' ']) {
             return invalid(

@@ -34,3 +34,10 @@ pub mod store;
 pub mod telemetry;
 /// The web server.
 pub mod web;
+
+/// Makes ring the process's TLS provider. Every TLS user in Bilet is built
+/// on ring (aws-lc stays out of the tree); the S3 client (reqwest without a
+/// provider of its own) needs it installed. Calling it again is harmless.
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
+}

@@ -9,6 +9,7 @@ fn main() -> ExitCode {
     // The data folder holds customers' mail and files: nothing Bilet
     // creates is readable by other local users (folders 0700, files 0600).
     nix::sys::stat::umask(nix::sys::stat::Mode::from_bits_truncate(0o077));
+    bilet::use_ring_for_tls();
     let cli = Cli::parse();
     if let Some(line) = cli::packaged_as_root() {
         eprintln!("error: run Bilet as its own user, so its files stay its own:\n  {line}");

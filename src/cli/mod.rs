@@ -1,5 +1,6 @@
 //! The command line: parsing and printing only; the work is in `service`.
 
+mod blobs;
 mod customer;
 pub mod pipe;
 mod search;
@@ -92,6 +93,9 @@ pub enum Command {
     /// Webhook subscriptions and their deliveries.
     #[command(subcommand)]
     Webhook(webhook::WebhookCommand),
+    /// Where attachment and raw-mail bytes live.
+    #[command(subcommand)]
+    Blobs(blobs::BlobsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -413,6 +417,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Customer(command) => {
             let app = app_state(db)?;
             return customer::run(&app, command).await;
+        }
+        Command::Blobs(command) => {
+            let app = app_state(db)?;
+            return blobs::run(&app, command).await;
         }
         Command::Backup { to } => {
             let app = app_state(db)?;

@@ -62,14 +62,19 @@ async fn work_mailbox(
     stop: &tokio_util::sync::CancellationToken,
 ) -> anyhow::Result<()> {
     let poll = Duration::from_secs(app.config.mail.poll_seconds);
-    let lease = i32::try_from(poll.as_secs().max(60) * 2).unwrap_or(120);
+    let lease_secs = app.config.mail.lease_seconds;
+    let lease = i32::try_from(lease_secs).unwrap_or(120);
+    // Renewed well within the lease: a poll wait or an IDLE round never
+    // outlasts half of it, so a live node never loses its mailbox.
+    let round = Duration::from_secs((lease_secs / 2).max(1));
+    let poll = poll.min(round);
     let mut idle_ok: Option<bool> = None;
     while !stop.is_cancelled() {
         match store::mailboxes::lease(&app.db, id, node, lease).await {
             Ok(true) => {}
             // Another node has it, or it was disabled.
             Ok(false) => {
-                tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(Duration::from_secs(30)) => continue }
+                tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(round.min(Duration::from_secs(30))) => continue }
             }
             // The database is away (a restart, a failover): try again soon
             // rather than waiting for the supervisor's next round.
@@ -94,7 +99,8 @@ async fn work_mailbox(
         if use_idle && idle_ok == Some(true) {
             // Short IDLE rounds keep the lease fresh between them.
             if let Err(err) =
-                service::mail::mailboxes::idle(app, id, Duration::from_secs(45), stop).await
+                service::mail::mailboxes::idle(app, id, round.min(Duration::from_secs(45)), stop)
+                    .await
             {
                 tracing::warn!(mailbox = %id, error = %format!("{err:#}"), "IDLE failed; polling");
                 tokio::select! { _ = stop.cancelled() => break, _ = tokio::time::sleep(poll) => {} }

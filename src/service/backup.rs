@@ -17,7 +17,6 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use tokio::io::AsyncWriteExt;
 
-use crate::blobs::{BlobStore, FsBlobStore};
 use crate::config::Config;
 use crate::database::{Database, MIGRATOR, embedded};
 use crate::state::AppState;
@@ -243,7 +242,7 @@ pub async fn restore(config: &Config, from: &Path) -> anyhow::Result<Manifest> {
     if manifest.files.iter().any(|f| f.path == SECRETS) {
         tokio::fs::copy(from.join(SECRETS), config.data_dir.join(SECRETS)).await?;
     }
-    let store = FsBlobStore::new(&config.data_dir)?;
+    let store = crate::blobs::open(config)?;
     for f in manifest
         .files
         .iter()

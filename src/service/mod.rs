@@ -4,6 +4,7 @@
 pub mod accounts;
 pub mod backup;
 pub mod blob_gc;
+pub mod blob_migrate;
 pub mod catalog;
 pub mod doctor;
 pub mod health;

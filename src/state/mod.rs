@@ -11,7 +11,7 @@ use anyhow::Context;
 use sqlx::PgPool;
 use tokio_util::sync::CancellationToken;
 
-use crate::blobs::{BlobStore, FsBlobStore};
+use crate::blobs::BlobStore;
 use crate::config::Config;
 use crate::events::Bus;
 use crate::secrets::Secrets;
@@ -49,7 +49,8 @@ impl AppState {
         secrets: Secrets,
         shutdown: CancellationToken,
     ) -> anyhow::Result<Self> {
-        let blobs = FsBlobStore::new(&config.data_dir).context("opening the blob store")?;
+        crate::use_ring_for_tls();
+        let blobs = crate::blobs::open(&config).context("opening the blob store")?;
         let settings = SettingsCache::new(Settings::defaults(&config));
         let node = config.node_name();
         let search = Arc::new(crate::search::Search::new(config.data_dir.clone()));
@@ -64,7 +65,7 @@ impl AppState {
             config: Arc::new(config),
             secrets: Arc::new(secrets),
             events: Bus::new(),
-            blobs: Arc::new(blobs),
+            blobs,
             shutdown,
             node: node.into(),
             hasher,

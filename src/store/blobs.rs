@@ -66,3 +66,16 @@ pub async fn may_collect(db: &mut PgConnection) -> sqlx::Result<bool> {
         .fetch_one(db)
         .await
 }
+
+/// Stored blobs after `after` in hash order, `limit` at a time (keyset).
+pub async fn page_after(
+    db: impl PgExecutor<'_>,
+    after: &str,
+    limit: i64,
+) -> sqlx::Result<Vec<String>> {
+    sqlx::query_scalar("select sha256 from blobs where sha256 > $1 order by sha256 limit $2")
+        .bind(after)
+        .bind(limit)
+        .fetch_all(db)
+        .await
+}

@@ -55,6 +55,7 @@ async fn start(data_dir: &Path) -> Running {
 }
 
 async fn healthz(addr: &str) -> u16 {
+    bilet::use_ring_for_tls();
     reqwest::get(format!("http://{addr}/healthz"))
         .await
         .expect("GET")

@@ -24,6 +24,7 @@ pub struct TestApp {
 
 /// A browser: keeps cookies, does not follow redirects (tests assert them).
 pub fn client() -> (reqwest::Client, Arc<Jar>) {
+    bilet::use_ring_for_tls();
     let jar = Arc::new(Jar::default());
     let client = reqwest::Client::builder()
         .cookie_provider(jar.clone())

@@ -18,13 +18,17 @@ use crate::harness::{Form, TestApp, assert_redirect, fixtures};
 const PASSWORD: &str = "correct horse battery";
 
 /// A node: the child process (killed when dropped) and its address.
-struct Node {
-    _child: tokio::process::Child,
-    addr: SocketAddr,
+pub(crate) struct Node {
+    pub child: tokio::process::Child,
+    pub addr: SocketAddr,
     _dir: tempfile::TempDir,
 }
 
 async fn node(url: &str) -> Node {
+    node_with(url, &[]).await
+}
+
+pub(crate) async fn node_with(url: &str, env: &[(&str, String)]) -> Node {
     let dir = tempfile::tempdir().expect("dir");
     let key = |seed: u8| base64::engine::general_purpose::STANDARD.encode([seed; 32]);
     let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
@@ -41,6 +45,7 @@ async fn node(url: &str) -> Node {
         .env("BILET_SECRETS__SESSION_KEY", key(1))
         .env("BILET_SECRETS__MESSAGE_ID_KEY", key(2))
         .env("BILET_SECRETS__MAILBOX_KEY", key(3))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .stdout(std::process::Stdio::piped())
         .kill_on_drop(true)
         .spawn()
@@ -60,13 +65,13 @@ async fn node(url: &str) -> Node {
     // Keep reading so the child never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
     Node {
-        _child: child,
+        child,
         addr,
         _dir: dir,
     }
 }
 
-async fn url_of(db: &PgPool) -> String {
+pub(crate) async fn url_of(db: &PgPool) -> String {
     let name: String = sqlx::query_scalar("select current_database()")
         .fetch_one(db)
         .await

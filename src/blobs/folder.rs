@@ -1,54 +1,10 @@
-//! Attachment and raw-mail bytes. Content-addressed by SHA-256 so the same
-//! file stored twice takes room once; the database counts references
-//! (`blobs.ref_count`). Behind a small trait: the data folder now, an
-//! S3-compatible store when several nodes share the files. Bytes are
-//! streamed in and out, never held whole in memory.
+//! Blobs as files in the data folder, for a single node.
 
 use std::path::{Path, PathBuf};
-use std::pin::Pin;
 
 use futures_util::future::BoxFuture;
-use sha2::{Digest, Sha256};
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWriteExt};
 
-/// Where a blob landed.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct StoredBlob {
-    pub sha256: String,
-    pub size: u64,
-}
-
-/// A readable blob, or bytes on their way in.
-pub type BlobReader<'a> = Pin<Box<dyn AsyncRead + Send + 'a>>;
-
-/// Blob storage.
-pub trait BlobStore: Send + Sync {
-    /// Streams `reader` into the store; at most `limit` bytes, else an error
-    /// and nothing is kept.
-    fn put<'a>(
-        &'a self,
-        reader: BlobReader<'a>,
-        limit: u64,
-    ) -> BoxFuture<'a, Result<StoredBlob, BlobError>>;
-    /// Opens a stored blob.
-    fn open<'a>(&'a self, sha256: &'a str)
-    -> BoxFuture<'a, Result<BlobReader<'static>, BlobError>>;
-    /// Removes a blob nobody references any more.
-    fn delete<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<(), BlobError>>;
-    /// Whether the blob's bytes are there.
-    fn exists<'a>(&'a self, sha256: &'a str) -> BoxFuture<'a, Result<bool, BlobError>>;
-}
-
-/// Blob store failures.
-#[derive(Debug, thiserror::Error)]
-pub enum BlobError {
-    #[error("larger than {0} bytes")]
-    TooLarge(u64),
-    #[error("no such blob")]
-    Missing,
-    #[error("blob store: {0}")]
-    Io(#[from] std::io::Error),
-}
+use super::{BlobError, BlobReader, BlobStore, StoredBlob, spool, valid_sha256};
 
 /// Blobs as files under `<data>/blobs/ab/cd/<sha256>`.
 pub struct FsBlobStore {
@@ -63,11 +19,7 @@ impl FsBlobStore {
     }
 
     fn path(&self, sha256: &str) -> Option<PathBuf> {
-        let valid = sha256.len() == 64
-            && sha256
-                .bytes()
-                .all(|b| b.is_ascii_hexdigit() && !b.is_ascii_uppercase());
-        valid.then(|| {
+        valid_sha256(sha256).then(|| {
             self.root
                 .join(&sha256[0..2])
                 .join(&sha256[2..4])
@@ -75,49 +27,18 @@ impl FsBlobStore {
         })
     }
 
-    async fn put_inner(
-        &self,
-        mut reader: BlobReader<'_>,
-        limit: u64,
-    ) -> Result<StoredBlob, BlobError> {
-        let tmp = self.root.join("tmp").join(uuid::Uuid::new_v4().to_string());
-        let mut file = tokio::fs::File::create(&tmp).await?;
-        let mut hasher = Sha256::new();
-        let mut size = 0u64;
-        let mut buf = vec![0u8; 64 * 1024];
-        let result = async {
-            loop {
-                let n = reader.read(&mut buf).await?;
-                if n == 0 {
-                    break;
-                }
-                size += n as u64;
-                if size > limit {
-                    return Err(BlobError::TooLarge(limit));
-                }
-                hasher.update(&buf[..n]);
-                file.write_all(&buf[..n]).await?;
-            }
-            file.sync_all().await?;
-            Ok(())
-        }
-        .await;
-        if let Err(err) = result {
+    async fn put_inner(&self, reader: BlobReader<'_>, limit: u64) -> Result<StoredBlob, BlobError> {
+        let (tmp, stored) = spool(reader, limit, &self.root.join("tmp")).await?;
+        let Some(path) = self.path(&stored.sha256) else {
             let _ = tokio::fs::remove_file(&tmp).await;
-            return Err(err);
-        }
-        let sha256: String = hasher
-            .finalize()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
-        let path = self.path(&sha256).ok_or(BlobError::Missing)?;
+            return Err(BlobError::Missing);
+        };
         if let Some(parent) = path.parent() {
             tokio::fs::create_dir_all(parent).await?;
         }
         // Same content, same name: renaming over an existing copy is harmless.
         tokio::fs::rename(&tmp, &path).await?;
-        Ok(StoredBlob { sha256, size })
+        Ok(stored)
     }
 }
 
@@ -165,6 +86,8 @@ impl BlobStore for FsBlobStore {
 
 #[cfg(test)]
 mod tests {
+    use tokio::io::AsyncReadExt;
+
     use super::*;
 
     fn reader(bytes: &'static [u8]) -> BlobReader<'static> {
