@@ -20,8 +20,11 @@ use crate::secrets::Secrets;
 use crate::service;
 pub use crate::state::AppState;
 
-/// Starts the background tasks of a node.
-pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
+/// Starts the background tasks of a node. `state` is the requests' (the
+/// pool probe times their pool); the jobs themselves run on
+/// `state.for_jobs()`, their own pool.
+pub fn start_jobs(requests: &AppState, supervisor: &Supervisor) {
+    let state = &requests.for_jobs();
     supervisor.spawn(
         "events",
         state
@@ -55,7 +58,7 @@ pub fn start_jobs(state: &AppState, supervisor: &Supervisor) {
         let app = app.clone();
         async move { Ok(service::tickets::jobs::fold_counts(&app).await?) }
     });
-    let app = state.clone();
+    let app = requests.clone();
     supervisor.spawn_every("pool-probe", Duration::from_secs(1), move || {
         let app = app.clone();
         async move { jobs::pool_probe::run_once(&app).await }
@@ -82,16 +85,16 @@ pub async fn serve(mut config: Config, listen: Option<SocketAddr>) -> anyhow::Re
         .with_context(|| format!("creating data folder {}", config.data_dir.display()))?;
     warn_if_open(&config.data_dir);
     let database = Database::open_for_server(&config).await?;
-    let result = run(&config, database.pool.clone()).await;
+    let result = run(&config, database.pool.clone(), database.jobs.clone()).await;
     let closed = database.close().await;
     result.and(closed)
 }
 
-async fn run(config: &Config, db: PgPool) -> anyhow::Result<()> {
+async fn run(config: &Config, db: PgPool, jobs: PgPool) -> anyhow::Result<()> {
     service::accounts::hasher::return_big_allocations();
     let secrets = Secrets::load_or_create(&config.secrets, &config.data_dir)?;
     let supervisor = Supervisor::new();
-    let state = AppState::new(db, config.clone(), secrets, supervisor.token())?;
+    let state = AppState::new(db, config.clone(), secrets, supervisor.token())?.with_job_pool(jobs);
     service::catalog::settings::reload(&state.settings, &state.db, &state.config).await?;
     let first_admin = first_admin_notice(&state).await?;
 

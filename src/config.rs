@@ -101,7 +101,15 @@ pub struct HttpConfig {
 #[serde(deny_unknown_fields)]
 pub struct DatabaseConfig {
     pub url: Option<SecretString>,
+    /// Connections for requests.
     pub max_connections: u32,
+    /// Connections the background jobs keep for themselves, so requests
+    /// cannot starve them, nor they the requests.
+    pub job_connections: u32,
+    /// A request that gets no connection within this bound is answered 503.
+    pub acquire_timeout_ms: u64,
+    /// Longest a request's statement may run; jobs and commands are not bound.
+    pub statement_timeout_ms: u64,
     pub embedded: EmbeddedDbConfig,
 }
 
@@ -376,6 +384,15 @@ impl Config {
                     "must be an http:// or https:// URL, or empty for AWS",
                 );
             }
+        }
+        if self.database.job_connections < 2 {
+            return invalid("database.job_connections", "must be at least 2");
+        }
+        if self.database.acquire_timeout_ms == 0 || self.database.statement_timeout_ms == 0 {
+            return invalid(
+                "database.acquire_timeout_ms",
+                "it and database.statement_timeout_ms must be at least 1",
+            );
         }
         if self.database.max_connections < 2 {
             return invalid("database.max_connections", "must be at least 2");

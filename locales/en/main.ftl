@@ -39,6 +39,7 @@ error-not-found = There is nothing here, or you do not have access to it.
 error-forbidden = You are not allowed to do this.
 error-conflict = Someone changed this in the meantime. Reload the page and try again.
 error-throttled = Too many failed attempts. Wait a few minutes and try again.
+error-busy = The helpdesk is very busy right now. Please try again in a moment.
 error-invalid = The form could not be read. Go back and try again.
 error-form-only = This address only receives forms, so there is nothing to show here. Go back to the page you were on; what you typed may still be there.
 error-internal = Something went wrong on our side. Please try again in a moment.

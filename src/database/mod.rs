@@ -16,9 +16,12 @@ use embedded::{Cluster, Layout, Mode};
 /// The schema, compiled in.
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
-/// A pool, and the cluster behind it when we run one.
+/// Pools, and the cluster behind them when we run one.
 pub struct Database {
+    /// For requests (the server's) or the command (the CLI's).
     pub pool: PgPool,
+    /// The server's background jobs' own; the same as `pool` for the CLI.
+    pub jobs: PgPool,
     /// The configuration it was opened with.
     pub config: Config,
     cluster: Option<Cluster>,
@@ -76,26 +79,68 @@ impl Database {
         // reader (they read below the oldest running transaction).
         let idle = format!("{}s", config.journal.idle_transaction_seconds);
         let options = options.options([("idle_in_transaction_session_timeout", idle.as_str())]);
-        let pool = PgPoolOptions::new()
-            .max_connections(config.database.max_connections)
-            .acquire_timeout(Duration::from_secs(10))
-            .connect_with(options)
+        let unbounded = PgPoolOptions::new()
+            .acquire_timeout(Duration::from_secs(30))
+            .max_connections(match mode {
+                Mode::CreateIfMissing => config.database.job_connections,
+                Mode::MustExist => config.database.max_connections,
+            })
+            .connect_with(options.clone())
             .await
             .context("connecting to PostgreSQL")?;
-        MIGRATOR.run(&pool).await.context("applying migrations")?;
+        MIGRATOR
+            .run(&unbounded)
+            .await
+            .context("applying migrations")?;
+        let pool = match mode {
+            Mode::CreateIfMissing => connect_requests(config, &options),
+            Mode::MustExist => unbounded.clone(),
+        };
         Ok(Database {
             pool,
+            jobs: unbounded,
             config: config.clone(),
             cluster,
         })
     }
 
-    /// Closes the pool, then stops the embedded cluster if we run it.
+    /// Closes the pools, then stops the embedded cluster if we run it.
     pub async fn close(self) -> anyhow::Result<()> {
         self.pool.close().await;
+        self.jobs.close().await;
         if let Some(cluster) = self.cluster {
             cluster.stop().await?;
         }
         Ok(())
     }
+}
+
+/// The requests' pool: a short wait for a connection (then 503, not a
+/// queue of seconds) and a bound on every statement. sqlx sends no cancel
+/// when a request's future is dropped, so the statement timeout is also
+/// what ends the query of a client that went away; the check interval lets
+/// PostgreSQL notice a vanished connection during a long statement.
+/// Tests and benchmarks build theirs with this too.
+pub fn connect_requests(config: &Config, options: &PgConnectOptions) -> PgPool {
+    let timeout = format!("{}ms", config.database.statement_timeout_ms);
+    let options = options.clone().options([
+        ("statement_timeout", timeout.as_str()),
+        ("client_connection_check_interval", "2s"),
+    ]);
+    PgPoolOptions::new()
+        .max_connections(config.database.max_connections)
+        .acquire_timeout(Duration::from_millis(config.database.acquire_timeout_ms))
+        .connect_lazy_with(options)
+}
+
+/// Whether a failure means the database is too busy right now (no
+/// connection in time, or a statement cancelled by its timeout): the
+/// request is answered 503 with Retry-After, not as a server error.
+pub fn is_overload(err: &anyhow::Error) -> bool {
+    err.chain()
+        .any(|cause| match cause.downcast_ref::<sqlx::Error>() {
+            Some(sqlx::Error::PoolTimedOut) => true,
+            Some(sqlx::Error::Database(db)) => db.code().as_deref() == Some("57014"),
+            _ => false,
+        })
 }

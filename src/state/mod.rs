@@ -21,7 +21,11 @@ use settings::{Settings, SettingsCache};
 /// Everything handlers and jobs share.
 #[derive(Clone)]
 pub struct AppState {
+    /// The requests' pool (bounded waits and statements on a server).
     pub db: PgPool,
+    /// The background jobs' own pool; the same as `db` unless a server
+    /// sets it.
+    jobs_db: PgPool,
     pub config: Arc<Config>,
     pub secrets: Arc<Secrets>,
     pub events: Bus,
@@ -61,6 +65,7 @@ impl AppState {
         let api_limits = Arc::new(crate::service::tokens::Limits::new(&config.api));
         Ok(Self {
             settings,
+            jobs_db: db.clone(),
             db,
             config: Arc::new(config),
             secrets: Arc::new(secrets),
@@ -73,5 +78,20 @@ impl AppState {
             token_uses: Arc::default(),
             api_limits,
         })
+    }
+
+    /// Gives the background jobs a pool of their own.
+    pub fn with_job_pool(mut self, pool: PgPool) -> Self {
+        self.jobs_db = pool;
+        self
+    }
+
+    /// The state the background jobs run with: everything shared, their
+    /// own pool.
+    pub fn for_jobs(&self) -> AppState {
+        AppState {
+            db: self.jobs_db.clone(),
+            ..self.clone()
+        }
     }
 }

@@ -413,6 +413,7 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
     );
 
     let mut visitor = None;
+    let mut busy = false;
     if let Some(token) = cookie_value(&jar, SESSION_COOKIE) {
         match service::accounts::sessions::resume(&app.db, token, app.config.accounts.session_days)
             .await
@@ -425,6 +426,10 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
                 })
             }
             Ok(None) => {}
+            // Not a signed-out visitor: the database is too busy to tell.
+            Err(service::Error::Internal(err)) if crate::database::is_overload(&err) => {
+                busy = true;
+            }
             Err(err) => tracing::error!(error = ?err, "loading the session"),
         }
     }
@@ -465,6 +470,14 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
             .map(str::to_string),
         notice: notice.clone(),
     };
+    if busy {
+        let mut page = error_page(&ctx, None, StatusCode::SERVICE_UNAVAILABLE, "error-busy");
+        page.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(super::error::BUSY_RETRY_AFTER),
+        );
+        return page;
+    }
     let path = parts.uri.path().to_string();
 
     // CSRF: every state-changing request outside the token-authenticated API.

@@ -24,6 +24,9 @@ pub enum WebError {
     Throttled { retry_after: u64 },
     #[error("invalid input")]
     Invalid,
+    /// The database is saturated; the reader should try again shortly.
+    #[error("busy")]
+    Busy,
     /// A GET (a reload, a bookmark) of an address that only takes forms.
     #[error("method not allowed")]
     MethodNotAllowed,
@@ -52,6 +55,9 @@ impl From<sqlx::Error> for WebError {
     }
 }
 
+/// Seconds a busy answer asks the client to wait.
+pub const BUSY_RETRY_AFTER: u64 = 2;
+
 /// Tells the context middleware to render an error page.
 #[derive(Debug, Clone, Copy)]
 pub struct ErrorMarker {
@@ -67,6 +73,12 @@ impl IntoResponse for WebError {
             WebError::Conflict(what) => (StatusCode::CONFLICT, conflict_message(what)),
             WebError::Throttled { .. } => (StatusCode::TOO_MANY_REQUESTS, "error-throttled"),
             WebError::Invalid => (StatusCode::UNPROCESSABLE_ENTITY, "error-invalid"),
+            WebError::Busy => (StatusCode::SERVICE_UNAVAILABLE, "error-busy"),
+            WebError::Internal(err) if crate::database::is_overload(err) => {
+                tracing::warn!(error = %err, "database busy; answered 503");
+                metrics::counter!("bilet_http_busy_total").increment(1);
+                (StatusCode::SERVICE_UNAVAILABLE, "error-busy")
+            }
             WebError::MethodNotAllowed => (StatusCode::METHOD_NOT_ALLOWED, "error-form-only"),
             WebError::Internal(err) => {
                 tracing::error!(error = ?err, "request failed");
@@ -74,10 +86,15 @@ impl IntoResponse for WebError {
             }
         };
         let mut response = status.into_response();
-        if let WebError::Throttled { retry_after } = &self {
+        let retry_after = match &self {
+            WebError::Throttled { retry_after } => Some(*retry_after),
+            _ if status == StatusCode::SERVICE_UNAVAILABLE => Some(BUSY_RETRY_AFTER),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
             response.headers_mut().insert(
                 axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(*retry_after),
+                axum::http::HeaderValue::from(seconds),
             );
         }
         response.extensions_mut().insert(ErrorMarker {

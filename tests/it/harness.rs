@@ -40,14 +40,30 @@ impl TestApp {
     }
 
     pub async fn spawn_with(db: PgPool, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_tests(dir.path());
+        tweak(&mut config);
+        Self::serve(db, config, dir).await
+    }
+
+    /// As a server runs: requests on a pool with the configured bounds
+    /// (connection wait, statement timeout), jobs on `db`.
+    pub async fn spawn_bounded(db: PgPool, tweak: impl FnOnce(&mut Config)) -> TestApp {
+        let dir = tempfile::tempdir().expect("tempdir");
+        let mut config = Config::for_tests(dir.path());
+        tweak(&mut config);
+        let requests = bilet::database::connect_requests(&config, &db.connect_options());
+        let mut app = Self::serve(requests, config, dir).await;
+        app.state = app.state.clone().with_job_pool(db);
+        app
+    }
+
+    async fn serve(db: PgPool, config: Config, dir: TempDir) -> TestApp {
         // Server errors show up in the failing test's output.
         let _ = tracing_subscriber::fmt()
             .with_env_filter("bilet=warn,tower_http=off")
             .with_test_writer()
             .try_init();
-        let dir = tempfile::tempdir().expect("tempdir");
-        let mut config = Config::for_tests(dir.path());
-        tweak(&mut config);
         let state = AppState::new(db, config, Secrets::for_tests(), CancellationToken::new())
             .expect("state");
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")

@@ -38,6 +38,7 @@ mod mailkit;
 mod metrics;
 mod nodes;
 mod nodes_shared;
+mod overload;
 mod package;
 mod pages;
 mod palette;

@@ -122,6 +122,14 @@ impl From<service::Error> for Problem {
                 Problem::new(status, status.canonical_reason().unwrap_or("Conflict")).detail(detail)
             }
             service::Error::Throttled { retry_after } => Problem::throttled(retry_after),
+            service::Error::Internal(err) if crate::database::is_overload(&err) => {
+                tracing::warn!(error = %err, "database busy; answered 503");
+                metrics::counter!("bilet_http_busy_total").increment(1);
+                let mut busy = Problem::new(StatusCode::SERVICE_UNAVAILABLE, "Service Unavailable")
+                    .detail("the helpdesk is busy; try again in a moment");
+                busy.retry_after = Some(crate::web::error::BUSY_RETRY_AFTER);
+                busy
+            }
             service::Error::Internal(err) => {
                 tracing::error!(error = format!("{err:#}"), "API request failed");
                 Problem::new(StatusCode::INTERNAL_SERVER_ERROR, "Internal Server Error")
