@@ -2,6 +2,7 @@
 
 mod blobs;
 mod customer;
+mod dev;
 pub mod pipe;
 mod search;
 mod sla;
@@ -96,6 +97,9 @@ pub enum Command {
     /// Where attachment and raw-mail bytes live.
     #[command(subcommand)]
     Blobs(blobs::BlobsCommand),
+    /// Developer tools: a large seeded helpdesk.
+    #[command(subcommand)]
+    Dev(dev::DevCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -421,6 +425,10 @@ async fn run_with(db: &Database, command: Command) -> anyhow::Result<()> {
         Command::Blobs(command) => {
             let app = app_state(db)?;
             return blobs::run(&app, command).await;
+        }
+        Command::Dev(command) => {
+            let app = app_state(db)?;
+            return dev::run(&app, command).await;
         }
         Command::Backup { to } => {
             let app = app_state(db)?;

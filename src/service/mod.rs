@@ -14,6 +14,7 @@ pub mod notifications;
 pub mod privacy;
 pub mod rating_links;
 pub mod search;
+pub mod seed;
 pub mod sla;
 pub mod stats;
 pub mod tickets;

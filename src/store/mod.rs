@@ -33,6 +33,7 @@ pub mod ratings;
 pub mod retention;
 pub mod saved_searches;
 pub mod search_docs;
+pub mod seed;
 pub mod sessions;
 pub mod settings;
 pub mod sla;

@@ -748,8 +748,16 @@ fn only_the_commit_writes_history_journal_counts_outbox_audit_and_events() {
         ("insert into outbox ", &["src/store/outbox.rs"]),
         ("insert into events", &["src/store/audit.rs"]),
         ("update tickets", &["src/store/tickets.rs"]),
-        ("insert into tickets", &["src/store/tickets.rs"]),
-        ("insert into messages", &["src/store/messages.rs"]),
+        // The seed fills an empty database in bulk (it refuses one with
+        // data) and rebuilds the counts after; it changes no ticket.
+        (
+            "insert into tickets",
+            &["src/store/tickets.rs", "src/store/seed.rs"],
+        ),
+        (
+            "insert into messages",
+            &["src/store/messages.rs", "src/store/seed.rs"],
+        ),
     ];
     let files = sources();
     assert!(files.len() > 50, "found the sources");

@@ -49,6 +49,7 @@ mod rating_links;
 mod retention;
 mod s3;
 mod search;
+mod seed;
 mod sla_config;
 mod sla_due;
 mod statements;
