@@ -7,10 +7,13 @@
 
 use std::time::{Duration, Instant};
 
+use crate::domain::priority::Priority;
+use crate::domain::queue::Filter;
+use crate::domain::status::Status;
 use crate::service::accounts::passwords;
 use crate::state::AppState;
 use crate::store;
-use crate::store::seed::SeedFiles;
+use crate::store::seed::SeedInputs;
 
 /// Every seeded agent's password (a seed is for trials, not production).
 pub const AGENT_PASSWORD: &str = "seeded-agent-password";
@@ -65,7 +68,15 @@ pub async fn seed(app: &AppState, tickets: i64) -> anyhow::Result<Seeded> {
     }
     let started = Instant::now();
     let hash = passwords::hash(&app.hasher, None, AGENT_PASSWORD.into()).await?;
-    let mut files = SeedFiles::default();
+    let urgent = Filter {
+        statuses: vec![Status::Open, Status::Pending],
+        priority: Some(Priority::Urgent),
+        ..Filter::default()
+    };
+    let mut files = SeedInputs {
+        workspace: ("Urgent".into(), serde_json::to_value(&urgent)?),
+        ..SeedInputs::default()
+    };
     for (name, kind, bytes) in FILES {
         let stored = app.blobs.put(Box::pin(*bytes), u64::MAX).await?;
         store::blobs::add_ref(&mut *tx, &stored.sha256, stored.size as i64).await?;

@@ -142,12 +142,16 @@ const RATINGS: &str = "insert into ratings (id, ticket_id, user_id, agent_id, st
     from seed_plan p join tickets t on t.id = p.id \
     where p.i % 5 = 0 and t.status in ('resolved', 'closed') and t.assignee_id is not null";
 
+/// Every agent's own workspace; `$1` its name, `$2` its filter.
+const WORKSPACES: &str = "insert into saved_searches (id, owner_id, name, query, position) \
+    select gen_random_uuid(), id, $1, $2, 1 from users where role = 'agent'";
+
 /// Runs the whole seed in `tx`; `password_hash` is every agent's.
 pub async fn fill(
     tx: &mut PgConnection,
     tickets: i64,
     password_hash: &str,
-    files: &SeedFiles,
+    files: &SeedInputs,
 ) -> sqlx::Result<()> {
     sqlx::query("set local work_mem = '256MB'")
         .execute(&mut *tx)
@@ -176,12 +180,19 @@ pub async fn fill(
     for sql in [BLOB_REFS, RATINGS] {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
+    sqlx::query(WORKSPACES)
+        .bind(&files.workspace.0)
+        .bind(&files.workspace.1)
+        .execute(&mut *tx)
+        .await?;
     Ok(())
 }
 
-/// The few real files the seeded attachments point at.
+/// The few real files the seeded attachments point at, and the agents'
+/// workspace (name, saved filter).
 #[derive(Debug, Default)]
-pub struct SeedFiles {
+pub struct SeedInputs {
+    pub workspace: (String, serde_json::Value),
     pub sha256: Vec<String>,
     pub names: Vec<String>,
     pub types: Vec<String>,

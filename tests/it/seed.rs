@@ -83,6 +83,7 @@ async fn a_seeded_helpdesk_looks_real_and_a_second_seed_is_refused(db: PgPool) {
         "spread over three years"
     );
     assert!(count(&db, "select count(*) from ratings").await > 0);
+    assert_eq!(count(&db, "select count(*) from saved_searches").await, 50);
     assert_eq!(
         count(&db, "select count(*) from tickets where status = 'open'").await,
         count(
@@ -99,7 +100,12 @@ async fn a_seeded_helpdesk_looks_real_and_a_second_seed_is_refused(db: PgPool) {
         .login("agent1@seed.bilet.test", seed::AGENT_PASSWORD)
         .await;
     assert!(res.status().is_redirection(), "signed in: {}", res.status());
-    assert_eq!(agent.get("/agent").await.status(), StatusCode::OK);
+    let queue = agent.get("/agent").await;
+    assert_eq!(queue.status(), StatusCode::OK);
+    assert!(
+        queue.text().await.expect("page").contains("Urgent"),
+        "the workspace is listed"
+    );
     let file: String = sqlx::query_scalar(
         "select a.id::text from attachments a join tickets t on t.id = a.ticket_id \
          join agent_departments g on g.department_id = t.department_id \
