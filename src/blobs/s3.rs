@@ -5,12 +5,13 @@
 //! parts for large files, so memory stays at a few parts whatever the size.
 
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 use futures_util::TryStreamExt;
 use futures_util::future::BoxFuture;
 use object_store::aws::{AmazonS3, AmazonS3Builder};
 use object_store::path::Path as Key;
-use object_store::{ObjectStoreExt, PutPayload, WriteMultipart};
+use object_store::{ClientOptions, ObjectStoreExt, PutPayload, RetryConfig, WriteMultipart};
 use secrecy::ExposeSecret;
 use tokio::io::AsyncReadExt;
 
@@ -41,7 +42,19 @@ impl S3BlobStore {
             .with_bucket_name(&config.bucket)
             .with_region(&config.region)
             .with_access_key_id(&config.access_key_id)
-            .with_secret_access_key(secret);
+            .with_secret_access_key(secret)
+            // A store that is away fails a download in seconds, not after
+            // the client's default three minutes of retries.
+            .with_retry(RetryConfig {
+                max_retries: 3,
+                retry_timeout: Duration::from_secs(15),
+                ..RetryConfig::default()
+            })
+            .with_client_options(
+                ClientOptions::new()
+                    .with_connect_timeout(Duration::from_secs(5))
+                    .with_timeout(Duration::from_secs(120)),
+            );
         if !config.endpoint.is_empty() {
             builder = builder
                 .with_endpoint(&config.endpoint)

@@ -44,9 +44,26 @@ pub async fn run(app: &AppState) -> Vec<Finding> {
     out.push(database(app).await);
     out.extend(data_folder(app));
     out.push(clock(app).await);
+    out.push(file_store(app).await);
     out.extend(mailboxes(app).await);
     out.push(public_url(app).await);
     out
+}
+
+/// Asks the file store for a file nobody has: a working store answers
+/// "not there"; wrong keys, a missing bucket or no route answer an error.
+async fn file_store(app: &AppState) -> Finding {
+    let store = match app.config.blobs.store {
+        crate::config::BlobBackend::Folder => "the data folder".to_string(),
+        crate::config::BlobBackend::S3 => format!("S3 bucket {}", app.config.blobs.s3.bucket),
+    };
+    match app.blobs.exists(&"0".repeat(64)).await {
+        Ok(_) => ok("file store", format!("{store} answers")),
+        Err(err) => bad(
+            "file store",
+            format!("{store}: {err}; check blobs.s3 (endpoint, region, bucket, keys)"),
+        ),
+    }
 }
 
 async fn database(app: &AppState) -> Finding {

@@ -90,11 +90,12 @@ pub async fn seed(app: &AppState, tickets: i64) -> anyhow::Result<Seeded> {
     let fill = started.elapsed();
 
     let started = Instant::now();
+    // The planner must know the new sizes before the rebuilds' queries.
+    sqlx::query("analyze").execute(&app.db).await?;
     let mut counts = app.db.begin().await?;
     store::counts::rebuild(&mut counts).await?;
     counts.commit().await?;
     crate::service::stats::facts::rebuild(app).await?;
-    sqlx::query("analyze").execute(&app.db).await?;
     let messages: i64 = sqlx::query_scalar("select count(*) from messages")
         .fetch_one(&app.db)
         .await?;

@@ -84,8 +84,8 @@ const TICKETS: &str = "with d as (select array_agg(id order by slug) ids from de
         t as (select p.*, least(now(), p.created + p.step * (p.n - 1)) last_at, \
           case when p.created > now() - interval '14 days' then \
                  (array['open','open','pending','resolved']::ticket_status[])[1 + floor(p.s * 4)::int] \
-               else (case when p.s < 0.86 then 'closed' when p.s < 0.95 then 'resolved' \
-                          when p.s < 0.98 then 'open' else 'pending' end)::ticket_status end status \
+               else (case when p.s < 0.97 then 'closed' when p.s < 0.99 then 'open' \
+                          else 'pending' end)::ticket_status end status \
           from seed_plan p) \
     insert into tickets (id, subject, department_id, requester_id, assignee_id, status, priority, \
         last_message_kind, last_activity_at, first_response_at, resolved_at, closed_at, created_at) \

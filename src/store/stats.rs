@@ -67,12 +67,23 @@ pub async fn ticket_ids(
 /// Replaces every fact row of `ids` (tickets, replies, ratings): `facts`
 /// for the tickets that still count, nothing for the others (merged,
 /// deleted). Days are cut in `zone` (an IANA name PostgreSQL knows).
+/// The advisory lock statistics refreshes take turns on.
+const FACTS_LOCK: i64 = 0x6269_6c65_745f_7374;
+
 pub async fn replace(
     conn: &mut PgConnection,
     ids: &[TicketId],
     facts: &[Fact],
     zone: &str,
 ) -> sqlx::Result<()> {
+    // Refreshes (each node's reader, a rebuild) take turns, else two of
+    // one ticket both delete nothing and both insert. One lock of their
+    // own, not the tickets' rows, so writers never wait on it nor can
+    // deadlock with it; held to the end of this transaction.
+    sqlx::query("select pg_advisory_xact_lock($1)")
+        .bind(FACTS_LOCK)
+        .execute(&mut *conn)
+        .await?;
     for table in ["stats_tickets", "stats_replies", "stats_ratings"] {
         sqlx::query(&format!("delete from {table} where ticket_id = any($1)"))
             .bind(ids)

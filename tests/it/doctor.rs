@@ -13,6 +13,15 @@ use crate::harness::TestApp;
 use crate::mailkit::{helpdesk, smtp_port};
 
 async fn doctor(db: &PgPool, dir: &std::path::Path, public_url: &str) -> (bool, String) {
+    doctor_with(db, dir, public_url, &[]).await
+}
+
+async fn doctor_with(
+    db: &PgPool,
+    dir: &std::path::Path,
+    public_url: &str,
+    env: &[(&str, String)],
+) -> (bool, String) {
     let key = |seed: u8| base64::engine::general_purpose::STANDARD.encode([seed; 32]);
     let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
         .args(["--data-dir", &dir.to_string_lossy(), "doctor"])
@@ -23,6 +32,7 @@ async fn doctor(db: &PgPool, dir: &std::path::Path, public_url: &str) -> (bool, 
         .env("BILET_SECRETS__SESSION_KEY", key(1))
         .env("BILET_SECRETS__MESSAGE_ID_KEY", key(2))
         .env("BILET_SECRETS__MAILBOX_KEY", key(3))
+        .envs(env.iter().map(|(k, v)| (*k, v.as_str())))
         .output()
         .await
         .expect("bilet doctor");
@@ -54,6 +64,7 @@ async fn the_doctor_finds_what_is_wrong_and_says_how_to_fix_it(db: PgPool) {
         "data folder",
         "disk space",
         "clock",
+        "file store",
         "public address",
     ] {
         assert!(line(&report, what).starts_with("ok"), "{report}");
@@ -117,5 +128,37 @@ async fn the_doctor_finds_what_is_wrong_and_says_how_to_fix_it(db: PgPool) {
     assert!(
         line(&report, &format!("mailbox {support}")).starts_with("ok"),
         "{report}"
+    );
+}
+
+#[sqlx::test]
+async fn the_doctor_checks_the_s3_bucket(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let dir = tempfile::tempdir().expect("dir");
+    std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o700)).expect("chmod");
+    let s3 = crate::s3::bucket("doctor");
+    let env = |secret: &str| {
+        vec![
+            ("BILET_BLOBS__STORE", "s3".to_string()),
+            ("BILET_BLOBS__S3__ENDPOINT", s3.endpoint.clone()),
+            ("BILET_BLOBS__S3__REGION", s3.region.clone()),
+            ("BILET_BLOBS__S3__BUCKET", s3.bucket.clone()),
+            ("BILET_BLOBS__S3__ACCESS_KEY_ID", s3.access_key_id.clone()),
+            ("BILET_BLOBS__S3__SECRET_ACCESS_KEY", secret.to_string()),
+        ]
+    };
+    let right = std::env::var("TEST_S3_SECRET").expect("TEST_S3_SECRET");
+    let (_, report) = doctor_with(&db, dir.path(), &app.url(""), &env(&right)).await;
+    let store = line(&report, "file store");
+    assert!(
+        store.starts_with("ok") && store.contains("S3 bucket"),
+        "{report}"
+    );
+    let (healthy, report) = doctor_with(&db, dir.path(), &app.url(""), &env("wrong")).await;
+    assert!(!healthy, "{report}");
+    let store = line(&report, "file store");
+    assert!(
+        store.starts_with("FAIL") && store.contains("blobs.s3"),
+        "{store}"
     );
 }

@@ -203,4 +203,32 @@ async fn migrating_to_the_bucket_moves_every_file_and_a_node_on_it_serves_them(d
             .expect("exists"),
         "and not in the old folder"
     );
+
+    // A backup of a node on the bucket holds the bucket's files.
+    let data = tempfile::tempdir().expect("data");
+    let to = data.path().join("backup");
+    let secret = std::env::var("TEST_S3_SECRET").expect("secret");
+    let out = tokio::process::Command::new(env!("CARGO_BIN_EXE_bilet"))
+        .args(["--data-dir", &data.path().join("node").to_string_lossy()])
+        .args(["backup", "--to", &to.to_string_lossy()])
+        .env("DATABASE_URL", fixtures::url_of(&db).await)
+        .env("BILET_LOG__FILTER", "off")
+        .env("BILET_BLOBS__STORE", "s3")
+        .env("BILET_BLOBS__S3__ENDPOINT", &s3.endpoint)
+        .env("BILET_BLOBS__S3__REGION", &s3.region)
+        .env("BILET_BLOBS__S3__BUCKET", &s3.bucket)
+        .env("BILET_BLOBS__S3__PREFIX", &s3.prefix)
+        .env("BILET_BLOBS__S3__ACCESS_KEY_ID", &s3.access_key_id)
+        .env("BILET_BLOBS__S3__SECRET_ACCESS_KEY", &secret)
+        .output()
+        .await
+        .expect("bilet backup");
+    assert!(
+        out.status.success(),
+        "backup: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let copied = std::fs::read(to.join("blobs").join(hex_sha(b"/dev/sda1 41%\n")))
+        .expect("the bucket's new file is in the backup");
+    assert_eq!(copied, b"/dev/sda1 41%\n");
 }
