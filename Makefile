@@ -77,7 +77,7 @@ test: deps-rust deps-test lint
 	tests/env/with-services cargo test --locked --all-targets
 
 bench: deps-rust deps-test
-	tests/env/with-services cargo bench --locked --bench queue --bench signin --bench search --bench stats --bench escalation --bench api
+	tests/env/with-services cargo bench --locked --bench queue --bench signin --bench search --bench stats --bench escalation --bench api --bench pages
 
 screenshots: deps-rust deps-test
 	tests/env/with-services cargo test --locked --test it walk::

@@ -19,45 +19,9 @@ use serde_json::json;
 use sqlx::Connection;
 use tokio::io::{AsyncBufReadExt, BufReader};
 
-/// CPU seconds used so far by `pid` (user + system).
-fn cpu_of(pid: u32) -> f64 {
-    let stat = std::fs::read_to_string(format!("/proc/{pid}/stat")).unwrap_or_default();
-    // Fields after the command (which may hold spaces) start past ')'.
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let f: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| f.get(i).and_then(|v| v.parse::<f64>().ok()).unwrap_or(0.0);
-    // utime and stime are fields 14 and 15; `rest` starts at field 3.
-    (ticks(11) + ticks(12)) / 100.0
-}
-
-/// CPU seconds of every postgres process.
-fn postgres_cpu() -> f64 {
-    let mut total = 0.0;
-    for entry in std::fs::read_dir("/proc").into_iter().flatten().flatten() {
-        let Ok(pid) = entry.file_name().to_string_lossy().parse::<u32>() else {
-            continue;
-        };
-        let comm = std::fs::read_to_string(format!("/proc/{pid}/comm")).unwrap_or_default();
-        if comm.trim() == "postgres" {
-            total += cpu_of(pid);
-        }
-    }
-    total
-}
-
-fn percentiles(v: &mut [Duration]) -> String {
-    if v.is_empty() {
-        return "no samples".into();
-    }
-    v.sort();
-    let at = |p: usize| v[(v.len() * p / 100).min(v.len() - 1)].as_secs_f64() * 1e3;
-    format!(
-        "p50 {:>6.2} ms  p95 {:>6.2} ms  p99 {:>6.2} ms",
-        at(50),
-        at(95),
-        at(99)
-    )
-}
+#[path = "common/load.rs"]
+mod load;
+use load::{cpu_of, percentiles, postgres_cpu};
 
 #[derive(Clone, Copy)]
 enum Call {

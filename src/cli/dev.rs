@@ -31,6 +31,10 @@ pub async fn run(app: &AppState, command: DevCommand) -> anyhow::Result<()> {
         "agents agent1@seed.bilet.test … agent50@seed.bilet.test sign in with the password {}",
         seed::AGENT_PASSWORD
     );
+    println!(
+        "customers c1@client1.example … c100@client100.example sign in to the portal with the same password; \
+         mail to SLUG@support.seed.bilet.test files into department SLUG"
+    );
     println!("run `bilet search reindex` to make them searchable");
     Ok(())
 }

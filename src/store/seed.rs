@@ -29,6 +29,10 @@ const DEPARTMENTS: &str = "insert into departments (id, slug, name) \
       array['Hosting','Domains','Mail','Billing','VPS','Dedicated servers','Certificates','Backups','Network','Sales']) \
       with ordinality as d(s, n, o)";
 
+/// Mail to SLUG@support.seed.bilet.test files into that department.
+const DEPARTMENT_ADDRESSES: &str = "insert into department_addresses (email, department_id, is_primary) \
+    select slug || '@support.seed.bilet.test', id, true from departments";
+
 /// Agents 1..50; agent k's home department is ((k-1) % 10) + 1: five each.
 const AGENTS: &str = "with names as (select array['Анна','Иван','Olena','Mark','Jürgen','Мария','Taras','Emily','Dmitri','Sabine'] f, \
         array['Петрова','Smirnov','Kovalenko','Taylor','Schmidt'] l) \
@@ -56,6 +60,11 @@ const CUSTOMERS: &str = "with names as (select \
     select gen_random_uuid(), 'customer', f[1 + (c % 12)] || ' ' || l[1 + (c / 12) % 10], \
            now() - make_interval(days => c % 1100) \
     from generate_series(1, 100000) c, names";
+
+/// The first hundred customers (c1..c100@…) sign in to the portal with
+/// the agents' password, so a trial can look at "My tickets" as well.
+const CUSTOMER_PASSWORDS: &str = "update users u set password_hash = $1 from user_emails e \
+    where e.user_id = u.id and u.role = 'customer' and e.email ~ '^c([1-9][0-9]?|100)@'";
 
 const CUSTOMER_EMAILS: &str = "insert into user_emails (id, user_id, email, is_primary) \
     select gen_random_uuid(), id, 'c' || n || '@client' || (n % 997) || '.example', true \
@@ -156,7 +165,7 @@ pub async fn fill(
     sqlx::query("set local work_mem = '256MB'")
         .execute(&mut *tx)
         .await?;
-    for sql in [HASH, DEPARTMENTS] {
+    for sql in [HASH, DEPARTMENTS, DEPARTMENT_ADDRESSES] {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
     sqlx::query(AGENTS)
@@ -166,6 +175,10 @@ pub async fn fill(
     for sql in [AGENT_EMAILS, GRANTS, CUSTOMERS, CUSTOMER_EMAILS] {
         sqlx::query(sql).execute(&mut *tx).await?;
     }
+    sqlx::query(CUSTOMER_PASSWORDS)
+        .bind(password_hash)
+        .execute(&mut *tx)
+        .await?;
     sqlx::query(PLAN).bind(tickets).execute(&mut *tx).await?;
     for sql in [TICKETS, MESSAGES] {
         sqlx::query(sql).execute(&mut *tx).await?;
