@@ -13,6 +13,7 @@ use super::context::{LANG_COOKIE, PageCtx, RequestCtx, SESSION_COOKIE, Visitor, 
 use super::error::WebError;
 use super::extract::safe_next;
 use super::notice;
+use super::relang::Redisplay;
 use crate::domain::ids::UserId;
 use crate::i18n::Locale;
 use crate::service::{self, FieldErrors, accounts};
@@ -45,9 +46,10 @@ pub struct NextQuery {
 /// GET /login
 async fn login_form(
     State(app): State<AppState>,
-    page: PageCtx,
+    mut page: PageCtx,
     Query(q): Query<NextQuery>,
 ) -> LoginPage {
+    page.keep_form("login-form", "/login");
     LoginPage {
         page,
         email: String::new(),
@@ -70,11 +72,23 @@ pub struct LoginForm {
 /// POST /login
 async fn login(
     State(app): State<AppState>,
-    page: PageCtx,
+    mut page: PageCtx,
     ctx: RequestCtx,
     headers: HeaderMap,
+    Redisplay(redisplay): Redisplay,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, WebError> {
+    page.keep_form("login-form", "/login");
+    if redisplay {
+        let again = LoginPage {
+            page,
+            email: form.email,
+            next: safe_next(Some(&form.next)).unwrap_or_default(),
+            errors: FieldErrors::default(),
+            registration: app.config.accounts.registration,
+        };
+        return Ok(again.into_response());
+    }
     let result = accounts::authenticate(
         &app.db,
         &app.config.accounts,

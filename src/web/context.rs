@@ -84,6 +84,8 @@ pub struct PageCtx {
     pub notice_key: Option<String>,
     pub languages: Vec<(String, String)>,
     pub helpdesk_name: String,
+    /// The form the language buttons submit (see `web::relang`).
+    pub kept_form: Option<super::relang::KeptForm>,
 }
 
 /// Numbers templates pass to plural messages, by value or by reference
@@ -151,7 +153,17 @@ impl PageCtx {
             notice_key,
             languages,
             helpdesk_name: ctx.helpdesk_name.clone(),
+            kept_form: None,
         }
+    }
+
+    /// Makes the language buttons submit the form `id` (posting to
+    /// `action`), so a switch keeps what was typed.
+    pub fn keep_form(&mut self, id: &str, action: &str) {
+        self.kept_form = Some(super::relang::KeptForm {
+            id: id.to_string(),
+            action: action.to_string(),
+        });
     }
 
     /// Whether this page shows the one-shot notice `key`.
@@ -451,15 +463,18 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         .and_then(|v: &Visitor| v.user.time_zone.clone())
         .unwrap_or_else(|| app.config.i18n.default_time_zone.clone());
     let settings = app.settings.get();
+    let relang = super::relang::requested(&parts);
     let ctx = RequestCtx {
         ip,
         helpdesk_name: settings.helpdesk_name.clone(),
-        locale: pick_locale(
-            visitor.as_ref(),
-            &jar,
-            &parts.headers,
-            &settings.default_locale,
-        ),
+        locale: relang.clone().unwrap_or_else(|| {
+            pick_locale(
+                visitor.as_ref(),
+                &jar,
+                &parts.headers,
+                &settings.default_locale,
+            )
+        }),
         tz: jiff::tz::TimeZone::get(&tz_name).unwrap_or(jiff::tz::TimeZone::UTC),
         csrf_token: csrf::token(key, binding),
         path: page_address(&parts),
@@ -542,6 +557,9 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         return Redirect::to("/account/password").into_response();
     }
 
+    if let Some(locale) = &relang {
+        super::relang::accept(&app, visitor.as_ref(), locale, &mut parts).await;
+    }
     parts.extensions.insert(ctx.clone());
     if let Some(v) = &visitor {
         parts.extensions.insert(v.clone());
@@ -558,6 +576,9 @@ pub async fn middleware(State(app): State<AppState>, req: Request, next: Next) -
         }
     }
     notice::finish(&mut response, notice.is_some(), app.config.secure_cookies());
+    if let Some(locale) = &relang {
+        super::relang::finish(&mut response, locale, app.config.secure_cookies());
+    }
     if new_csrf {
         response.headers_mut().append(
             header::SET_COOKIE,

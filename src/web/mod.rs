@@ -22,6 +22,7 @@ pub mod metrics;
 pub mod multipart;
 pub mod notice;
 pub mod portal;
+pub mod relang;
 pub mod stats;
 
 use std::time::Duration;

@@ -584,7 +584,7 @@ pub async fn wait_until(c: &Client, what: &str, check: impl AsyncFn(&Client) -> 
     panic!("never: {what}");
 }
 
-async fn prop(c: &Client, css: &str, name: &str) -> String {
+pub async fn prop(c: &Client, css: &str, name: &str) -> String {
     with_element(c, css, async |el| el.prop(name).await)
         .await
         .unwrap_or_default()

@@ -46,6 +46,7 @@ mod portal;
 mod postfix;
 mod privacy;
 mod rating_links;
+mod relang;
 mod retention;
 mod s3;
 mod search;

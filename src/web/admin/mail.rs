@@ -27,6 +27,7 @@ use crate::web::context::PageCtx;
 use crate::web::error::WebError;
 use crate::web::extract::AdminUser;
 use crate::web::notice;
+use crate::web::relang::Redisplay;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -136,7 +137,8 @@ pub struct MailboxForm {
     confirm: String,
 }
 
-async fn page_data(app: &AppState, page: PageCtx) -> Result<MailboxesPage, WebError> {
+async fn page_data(app: &AppState, mut page: PageCtx) -> Result<MailboxesPage, WebError> {
+    page.keep_form("mailbox-form", "/admin/mailboxes");
     let departments = service::catalog::departments::list(&app.db).await?;
     let name_of = |id: &crate::domain::ids::DepartmentId| {
         departments
@@ -221,6 +223,7 @@ async fn create(
     State(app): State<AppState>,
     AdminUser(admin): AdminUser,
     page: PageCtx,
+    Redisplay(redisplay): Redisplay,
     Form(form): Form<MailboxForm>,
 ) -> Result<Response, WebError> {
     // A password typed again replaces the one kept from the last attempt.
@@ -266,7 +269,9 @@ async fn create(
         use_idle: true,
     };
     let save_anyway = confirmed(Some(form.confirm.as_str()));
-    let (errors, problem) =
+    let (errors, problem) = if redisplay {
+        (FieldErrors::default(), None)
+    } else {
         match mailboxes::add_checked(&app, Some(admin.user.id), input, save_anyway).await {
             Ok(mailboxes::Added::Saved(_)) => {
                 return Ok(saved("/admin/mailboxes").into_response());
@@ -280,7 +285,8 @@ async fn create(
             }
             Err(service::Error::Invalid(errors)) => (errors, None),
             Err(other) => return Err(other.into()),
-        };
+        }
+    };
     let mut again = page_data(&app, page).await?;
     // Passwords are never sent back in the clear: sealed, they stay in the
     // form so that "Save anyway" or a correction need not retype them.
@@ -294,7 +300,12 @@ async fn create(
     };
     again.errors = errors;
     again.problem = problem;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, again).into_response())
+    let status = if redisplay {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, again).into_response())
 }
 
 /// POST /admin/mailboxes/{id}/test: both connections, each problem explained.
@@ -343,6 +354,11 @@ async fn test(
     };
     let mut again = page_data(&app, page).await?;
     again.test = Some(view);
+    // A language switch here runs the test again: it changes nothing.
+    again.page.keep_form(
+        &format!("test-{id}"),
+        &format!("/admin/mailboxes/{id}/test"),
+    );
     Ok(again)
 }
 

@@ -35,6 +35,7 @@ use crate::web::format::message_html;
 use crate::web::mail_html::block_remote_images;
 use crate::web::multipart;
 use crate::web::notice;
+use crate::web::relang::Redisplay;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -308,10 +309,14 @@ fn timeline(
 async fn ticket_page(
     app: &AppState,
     visitor: &Visitor,
-    page: PageCtx,
+    mut page: PageCtx,
     view: TicketView,
 ) -> Result<AgentTicketPage, WebError> {
     let agent = &visitor.user;
+    if works_in(view.ticket.level) {
+        let action = format!("/agent/tickets/{}/reply", view.ticket.number);
+        page.keep_form("reply-form", &action);
+    }
     let split_from = view.split_from();
     let t = view.ticket;
     let bench = service::tickets::view::workbench(&app.db, t.department_id).await?;
@@ -500,6 +505,7 @@ async fn reply(
     State(app): State<AppState>,
     StaffUser(visitor): StaffUser,
     page: PageCtx,
+    Redisplay(redisplay): Redisplay,
     Path(number): Path<String>,
     form: Multipart,
 ) -> Result<Response, WebError> {
@@ -507,12 +513,17 @@ async fn reply(
     let form = multipart::read(&app, &page.csrf, form).await?;
     let body = form.get("body").to_string();
     let version: i32 = form.get("version").parse().unwrap_or(-1);
-    // "Insert" only shows the page again, with the canned text added.
-    if form.get("action") == "insert" {
+    // "Insert" and a language switch only show the page again, the
+    // former with the canned text added.
+    if form.get("action") == "insert" || redisplay {
         let view = load(&app, &visitor, number).await?;
         let mut again = ticket_page(&app, &visitor, page.clone(), view).await?;
         // The box holds a title (typed or picked from the list).
-        let wanted = form.get("canned").trim().to_lowercase();
+        let wanted = if redisplay {
+            String::new()
+        } else {
+            form.get("canned").trim().to_lowercase()
+        };
         let hit = again
             .canned
             .iter()
@@ -838,9 +849,10 @@ pub struct NewQuery {
 async fn new_form(
     State(app): State<AppState>,
     StaffUser(v): StaffUser,
-    page: PageCtx,
+    mut page: PageCtx,
     Query(q): Query<NewQuery>,
 ) -> Result<NewOnBehalfPage, WebError> {
+    page.keep_form("ticket-form", "/agent/tickets");
     Ok(NewOnBehalfPage {
         departments: reply_departments(&app, &v.user).await?,
         page,
@@ -859,10 +871,12 @@ async fn new_form(
 async fn create(
     State(app): State<AppState>,
     StaffUser(v): StaffUser,
-    page: PageCtx,
+    mut page: PageCtx,
+    Redisplay(redisplay): Redisplay,
     form: Multipart,
 ) -> Result<Response, WebError> {
     let form = multipart::read(&app, &page.csrf, form).await?;
+    page.keep_form("ticket-form", "/agent/tickets");
     let input = OnBehalf {
         email: form.get("email").to_string(),
         name: form.get("name").to_string(),
@@ -875,7 +889,7 @@ async fn create(
         idempotency: None,
     };
     let mut errors = form.errors.clone();
-    if errors.is_empty() {
+    if errors.is_empty() && !redisplay {
         match work::open_for_customer(&app, &v.user, input.clone()).await {
             Ok(n) => {
                 return Ok(notice::redirect(
@@ -899,7 +913,12 @@ async fn create(
         notify: input.notify,
         errors,
     };
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, body).into_response())
+    let status = if redisplay {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, body).into_response())
 }
 
 /// GET /agent/messages/{id}/mail.html: a mail's HTML with its remote

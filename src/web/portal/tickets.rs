@@ -30,6 +30,7 @@ use crate::web::extract::{CustomerUser, Rejection, ticket_number};
 use crate::web::format::message_html;
 use crate::web::multipart::{self, MultipartForm};
 use crate::web::notice;
+use crate::web::relang::Redisplay;
 
 pub fn routes() -> Router<AppState> {
     Router::new()
@@ -134,13 +135,14 @@ pub struct NewQuery {
 
 fn empty_form(
     app: &AppState,
-    page: PageCtx,
+    mut page: PageCtx,
     topic: &str,
     name: String,
     help: Option<HelpTopicRow>,
     products: Vec<ProductRow>,
 ) -> NewTicketPage {
     let limits = app.settings.get();
+    page.keep_form("ticket-form", "/portal/tickets");
     NewTicketPage {
         page,
         topic: topic.to_string(),
@@ -240,6 +242,7 @@ async fn create(
     State(app): State<AppState>,
     CustomerUser(visitor): CustomerUser,
     page: PageCtx,
+    Redisplay(redisplay): Redisplay,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
     let form = multipart::read(&app, &page.csrf, multipart).await?;
@@ -255,13 +258,15 @@ async fn create(
         uploads: form.uploads.clone(),
     };
     let mut errors = form.errors.clone();
-    match service::tickets::portal::validate_customer_ticket(&app.db, &input).await {
-        Ok(_) => {}
-        Err(service::Error::Invalid(more)) => errors.0.extend(more.0),
-        Err(other) => return Err(other.into()),
+    if !redisplay {
+        match service::tickets::portal::validate_customer_ticket(&app.db, &input).await {
+            Ok(_) => {}
+            Err(service::Error::Invalid(more)) => errors.0.extend(more.0),
+            Err(other) => return Err(other.into()),
+        }
     }
     let mut similar = None;
-    if errors.is_empty() {
+    if errors.is_empty() && !redisplay {
         if let Ok(add_to) = form.get("add_to").parse::<TicketNumber>() {
             let body = body_with_answers(&input);
             return match service::tickets::portal::customer_reply(
@@ -320,7 +325,7 @@ async fn create(
     again.answers = input.answers;
     again.staged = staged_views(&app, &page, &input.uploads);
     again.errors = errors;
-    let status = if similar.is_some() {
+    let status = if similar.is_some() || redisplay {
         StatusCode::OK
     } else {
         StatusCode::UNPROCESSABLE_ENTITY
