@@ -217,11 +217,12 @@ pub struct RegisterPage {
 /// GET /register
 async fn register_form(
     State(app): State<AppState>,
-    page: PageCtx,
+    mut page: PageCtx,
 ) -> Result<RegisterPage, WebError> {
     if !app.config.accounts.registration {
         return Err(WebError::NotFound);
     }
+    page.keep_form("register-form", "/register");
     Ok(RegisterPage {
         page,
         email: String::new(),
@@ -247,13 +248,25 @@ pub struct RegisterForm {
 /// POST /register
 async fn register(
     State(app): State<AppState>,
-    page: PageCtx,
+    mut page: PageCtx,
     ctx: RequestCtx,
     headers: HeaderMap,
+    Redisplay(redisplay): Redisplay,
     Form(form): Form<RegisterForm>,
 ) -> Result<Response, WebError> {
     if !app.config.accounts.registration {
         return Err(WebError::NotFound);
+    }
+    page.keep_form("register-form", "/register");
+    if redisplay {
+        let again = RegisterPage {
+            page,
+            email: form.email,
+            name: form.name,
+            errors: FieldErrors::default(),
+            min_password: app.config.accounts.min_password_length,
+        };
+        return Ok(again.into_response());
     }
     let input = accounts::Registration {
         email: form.email.clone(),

@@ -93,6 +93,7 @@ async fn a_portal_form_comes_back_in_russian_with_its_text_and_files(db: PgPool)
         .text("confirm_new", "1");
     let res = anna.post_multipart("/portal/tickets", form).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    let location = TestApp::location(&res);
     let files: i64 = sqlx::query_scalar(
         "select count(*) from attachments a join messages m on m.id = a.message_id \
          join tickets t on t.id = m.ticket_id where t.subject = 'Сайт отдаёт 502'",
@@ -104,12 +105,66 @@ async fn a_portal_form_comes_back_in_russian_with_its_text_and_files(db: PgPool)
     // The signed-in customer's own language changed too.
     let portal = html(anna.get("/portal").await).await;
     assert_eq!(attr(&portal, "html", "lang").as_deref(), Some("ru"));
+
+    // A reply being typed on the ticket page survives a switch back.
+    let number = location
+        .trim_start_matches("/portal/tickets/")
+        .split('?')
+        .next()
+        .unwrap_or_default()
+        .to_string();
+    let action = format!("/portal/tickets/{number}/reply?relang=en");
+    let shown = html(anna.get(&format!("/portal/tickets/{number}")).await).await;
+    assert_eq!(
+        attr(&shown, ".lang-switch button[lang=en]", "formaction").as_deref(),
+        Some(action.as_str())
+    );
+    let res = anna
+        .post_multipart(&action, Form::new().text("body", "Спасибо, жду."))
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = html(res).await;
+    assert_eq!(attr(&page, "html", "lang").as_deref(), Some("en"));
+    assert_eq!(
+        texts(&page, "#reply-form textarea[name=body]"),
+        vec!["Спасибо, жду.".to_string()]
+    );
+    let messages: i64 = sqlx::query_scalar("select count(*) from messages")
+        .fetch_one(&db)
+        .await
+        .expect("count");
+    assert_eq!(messages, 1, "the reply was not sent");
 }
 
 #[sqlx::test]
-async fn sign_in_and_mailbox_forms_switch_without_acting(db: PgPool) {
+async fn sign_in_registration_and_mailbox_forms_switch_without_acting(db: PgPool) {
     let app = TestApp::spawn(db.clone()).await;
     let visitor = app.another_browser();
+    let res = visitor
+        .post_form(
+            "/register?relang=ru",
+            &[
+                ("email", "new@example.com"),
+                ("name", "Новый"),
+                ("password", ""),
+            ],
+        )
+        .await;
+    assert_eq!(res.status(), StatusCode::OK);
+    let page = html(res).await;
+    assert_eq!(attr(&page, "html", "lang").as_deref(), Some("ru"));
+    assert_eq!(
+        attr(&page, "#email", "value").as_deref(),
+        Some("new@example.com")
+    );
+    assert_eq!(attr(&page, "#name", "value").as_deref(), Some("Новый"));
+    assert!(texts(&page, ".field-error").is_empty());
+    let users: i64 =
+        sqlx::query_scalar("select count(*) from user_emails where email = 'new@example.com'")
+            .fetch_one(&db)
+            .await
+            .expect("count");
+    assert_eq!(users, 0, "no account was made");
     let res = visitor
         .post_form(
             "/login?relang=ru",

@@ -394,9 +394,10 @@ pub struct TicketPage {
     staged: Vec<StagedView>,
 }
 
-fn ticket_page(app: &AppState, page: PageCtx, view: TicketView) -> TicketPage {
+fn ticket_page(app: &AppState, mut page: PageCtx, view: TicketView) -> TicketPage {
     let now = time::OffsetDateTime::now_utc();
     let t = &view.ticket;
+    page.keep_form("reply-form", &format!("/portal/tickets/{}/reply", t.number));
     let messages = view
         .messages
         .iter()
@@ -538,6 +539,7 @@ async fn reply(
     visitor: Option<Extension<Visitor>>,
     headers: HeaderMap,
     page: PageCtx,
+    Redisplay(redisplay): Redisplay,
     Path(number): Path<String>,
     multipart: Multipart,
 ) -> Result<Response, WebError> {
@@ -549,7 +551,7 @@ async fn reply(
     let form: MultipartForm = multipart::read(&app, &page.csrf, multipart).await?;
     let body = form.get("body").to_string();
     let mut errors = form.errors.clone();
-    if errors.is_empty() {
+    if errors.is_empty() && !redisplay {
         match service::tickets::portal::customer_reply(
             &app,
             &customer,
@@ -582,7 +584,12 @@ async fn reply(
     again.errors = errors;
     again.body = body;
     again.staged = staged;
-    Ok((StatusCode::UNPROCESSABLE_ENTITY, again).into_response())
+    let status = if redisplay {
+        StatusCode::OK
+    } else {
+        StatusCode::UNPROCESSABLE_ENTITY
+    };
+    Ok((status, again).into_response())
 }
 
 /// POST /portal/tickets/{number}/close: "my problem is solved".
