@@ -81,7 +81,8 @@ pub fn percentiles(v: &mut [Duration]) -> String {
 }
 
 /// `clients` connections loop for `secs`; `call(client, n)` sends request
-/// number `n` and returns its status and body, which must be `want`.
+/// number `n` and returns its status and body, which must be `want` or a
+/// 503 (the server's answer to overload, counted and reported).
 /// Each connection is its own `reqwest::Client` (one kept-alive socket).
 pub async fn run<F, Fut>(
     clients: usize,
@@ -95,12 +96,13 @@ where
     Fut: Future<Output = anyhow::Result<(u16, Vec<u8>)>> + Send,
 {
     let seq = Arc::new(AtomicU64::new(0));
+    let busy = Arc::new(AtomicU64::new(0));
     let deadline = Instant::now() + Duration::from_secs_f64(secs);
     let (cpu0, pg0) = (cpu_of(server), postgres_cpu());
     let started = Instant::now();
     let tasks: Vec<_> = (0..clients)
         .map(|_| {
-            let (seq, call) = (seq.clone(), call.clone());
+            let (seq, busy, call) = (seq.clone(), busy.clone(), call.clone());
             tokio::spawn(async move {
                 let client = reqwest::Client::builder()
                     .redirect(reqwest::redirect::Policy::none())
@@ -111,6 +113,10 @@ where
                     let n = seq.fetch_add(1, Ordering::Relaxed);
                     let t = Instant::now();
                     let (status, body) = call(client.clone(), n).await?;
+                    if status == 503 {
+                        busy.fetch_add(1, Ordering::Relaxed);
+                        continue;
+                    }
                     anyhow::ensure!(
                         status == want,
                         "{status}: {}",
@@ -129,8 +135,12 @@ where
     let took = started.elapsed().as_secs_f64();
     let (cpu, pg) = (cpu_of(server) - cpu0, postgres_cpu() - pg0);
     let n = all.len().max(1) as f64;
+    let busy = match busy.load(Ordering::Relaxed) {
+        0 => String::new(),
+        b => format!(", {b} answered 503 busy"),
+    };
     Ok(format!(
-        "{clients:>2} conn {:>6.0}/s  {}  CPU/req server {:.2} + PostgreSQL {:.2} ms  ({} req)",
+        "{clients:>2} conn {:>6.0}/s  {}  CPU/req server {:.2} + PostgreSQL {:.2} ms  ({} req{busy})",
         all.len() as f64 / took,
         percentiles(&mut all),
         cpu * 1e3 / n,

@@ -1033,6 +1033,16 @@ async fn queues_count_filter_page_and_act_in_bulk(db: PgPool) {
         .await
         .expect("search");
     assert_eq!(texts(&html, ".queue-table .subject a").len(), 2);
+    // By name, in any case; an address in capitals finds it too.
+    for who in ["petrova", "ANNA%40Example.com"] {
+        let html = ana
+            .get(&format!("/agent?requester={who}&status=open"))
+            .await
+            .text()
+            .await
+            .expect("search");
+        assert_eq!(texts(&html, ".queue-table .subject a").len(), 2, "{who}");
+    }
 
     // Bulk: take both.
     let token = ana.csrf().await;
