@@ -61,7 +61,7 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
         qb.push(format!(" and t.status in ('{}')", list.join("', '")));
     }
     if let Some(p) = filter.priority {
-        qb.push(" and t.priority = ").push_bind(p);
+        qb.push(format!(" and t.priority = '{}'", p.as_str()));
     }
     match filter.assignee {
         Assignee::Anyone => {}
@@ -113,9 +113,12 @@ fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, scope: Scope, me: UserId, fi
         qb.push(" and t.sla_due_at is not null");
     }
     if let Some(days) = filter.within_days {
-        qb.push(" and t.last_activity_at > now() - make_interval(days => ")
-            .push_bind(days as i32)
-            .push(")");
+        // A number in the text, like the statuses: how recent decides the
+        // plan, and a generic plan would have to guess it.
+        qb.push(format!(
+            " and t.last_activity_at > now() - make_interval(days => {})",
+            days as i32
+        ));
     }
 }
 
@@ -259,12 +262,12 @@ pub async fn counts(
             }
         }
     }
-    // A capped count's best plan depends on its values (how many statuses,
-    // how recent): an unnamed statement is planned with them each time,
-    // where a cached generic plan fell back to a parallel scan (10 ms at a
-    // million tickets instead of 2).
-    let capped = of.iter().any(|c| matches!(c, CountOf::Capped(_)));
-    let row = qb.build().persistent(!capped).fetch_one(db).await?;
+    // Prepared and reused like every other statement: with the statuses
+    // and levels written into the text a generic plan still sees which
+    // partial indexes apply (while they were bound, a cached generic plan
+    // fell back to a parallel scan, and this statement was parsed and
+    // planned on every page: 1.9 ms at a million tickets).
+    let row = qb.build().fetch_one(db).await?;
     use sqlx::Row;
     (0..of.len()).map(|i| row.try_get::<i64, _>(i)).collect()
 }
