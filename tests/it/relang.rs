@@ -336,3 +336,30 @@ async fn an_agent_reply_being_typed_survives_a_switch(db: PgPool) {
         .expect("count");
     assert_eq!(messages, 0, "nothing was sent");
 }
+
+#[sqlx::test]
+async fn enter_in_a_kept_form_still_sends_it(db: PgPool) {
+    let app = TestApp::spawn(db.clone()).await;
+    let pw = app
+        .create_account("olga@example.com", Role::Customer, &[])
+        .await;
+    app.another_browser()
+        .login_and_set_password("olga@example.com", &pw, PASSWORD)
+        .await;
+    let c = browser(1280, 900, false).await;
+    let base = app.url("");
+    c.goto(&format!("{base}/login")).await.expect("goto");
+    fill(&c, "#email", "olga@example.com").await;
+    c.find(Locator::Id("password"))
+        .await
+        .expect("password")
+        .send_keys(&format!("{PASSWORD}\u{e007}"))
+        .await
+        .expect("type and Enter");
+    let path = wait_for_path(&c, |p| p.starts_with("/portal")).await;
+    assert!(
+        !path.contains("relang"),
+        "Enter signed in, not a language switch: {path}"
+    );
+    c.close().await.expect("close");
+}
