@@ -17,8 +17,9 @@ use std::time::{Duration, Instant};
 use base64::Engine;
 use serde_json::json;
 use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
+#[path = "common/helpdesk.rs"]
+mod helpdesk;
 #[path = "common/load.rs"]
 mod load;
 use load::{cpu_of, percentiles, postgres_cpu};
@@ -181,17 +182,7 @@ async fn run(db_url: &str, secs: u64) -> anyhow::Result<()> {
         .kill_on_drop(true)
         .spawn()?;
     let pid = child.id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut base = None;
-    while let Some(line) = lines.next_line().await? {
-        if let Some(rest) = line.strip_prefix("Bilet is running at ") {
-            let url = rest.split_whitespace().next().unwrap_or(rest);
-            base = Some(url.trim_end_matches('/').to_string());
-            break;
-        }
-    }
-    let base = base.ok_or_else(|| anyhow::anyhow!("bilet serve ended without listening"))?;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let base = helpdesk::listening(&mut child).await?;
 
     // The token and the department, made with the server's keys.
     let db = sqlx::PgPool::connect(db_url).await?;

@@ -8,9 +8,11 @@
 
 use std::time::{Duration, Instant};
 
+#[path = "common/helpdesk.rs"]
+mod helpdesk;
+
 use base64::Engine;
 use sqlx::Connection;
-use tokio::io::{AsyncBufReadExt, BufReader};
 
 const LIMIT_KB: u64 = 60 * 1024;
 
@@ -112,17 +114,7 @@ async fn run(db_url: &str, bursts: usize, size: usize) -> anyhow::Result<()> {
         .kill_on_drop(true)
         .spawn()?;
     let pid = child.id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
-    let mut lines = BufReader::new(child.stdout.take().expect("stdout")).lines();
-    let mut base = None;
-    while let Some(line) = lines.next_line().await? {
-        if let Some(rest) = line.strip_prefix("Bilet is running at ") {
-            let url = rest.split_whitespace().next().unwrap_or(rest);
-            base = Some(url.trim_end_matches('/').to_string());
-            break;
-        }
-    }
-    let base = base.ok_or_else(|| anyhow::anyhow!("bilet serve ended without listening"))?;
-    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    let base = helpdesk::listening(&mut child).await?;
     reqwest::get(format!("{base}/login")).await?;
     let idle = kb(pid, "VmRSS:");
 

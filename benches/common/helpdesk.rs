@@ -48,6 +48,27 @@ pub async fn cli(dir: &Path, args: &[&str], stdin: Option<&[u8]>) -> anyhow::Res
     Ok(String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
+/// Waits for `bilet serve` (started with its standard output piped) to
+/// say where it listens; its address, and the rest of its output drained.
+pub async fn listening(child: &mut tokio::process::Child) -> anyhow::Result<String> {
+    let stdout = child
+        .stdout
+        .take()
+        .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
+    let mut lines = BufReader::new(stdout).lines();
+    let mut base = None;
+    while let Some(line) = lines.next_line().await? {
+        if let Some(rest) = line.strip_prefix("Bilet is running at ") {
+            let url = rest.split_whitespace().next().unwrap_or(rest);
+            base = Some(url.trim_end_matches('/').to_string());
+            break;
+        }
+    }
+    let base = base.ok_or_else(|| anyhow::anyhow!("bilet serve ended without listening"))?;
+    tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+    Ok(base)
+}
+
 impl Helpdesk {
     /// Starts `bilet serve` on `dir` (created with its cluster if new).
     pub async fn serve(dir: &Path) -> anyhow::Result<Helpdesk> {
@@ -63,21 +84,7 @@ impl Helpdesk {
             .kill_on_drop(true)
             .spawn()?;
         let pid = child.id().ok_or_else(|| anyhow::anyhow!("no pid"))?;
-        let stdout = child
-            .stdout
-            .take()
-            .ok_or_else(|| anyhow::anyhow!("no stdout"))?;
-        let mut lines = BufReader::new(stdout).lines();
-        let mut base = None;
-        while let Some(line) = lines.next_line().await? {
-            if let Some(rest) = line.strip_prefix("Bilet is running at ") {
-                let url = rest.split_whitespace().next().unwrap_or(rest);
-                base = Some(url.trim_end_matches('/').to_string());
-                break;
-            }
-        }
-        let base = base.ok_or_else(|| anyhow::anyhow!("bilet serve ended without listening"))?;
-        tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
+        let base = listening(&mut child).await?;
         let config = bilet::config::Config::for_tests(dir);
         let layout =
             bilet::database::embedded::Layout::for_data_dir(dir, &config.database.embedded)?;
